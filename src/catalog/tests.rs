@@ -1,0 +1,1 @@
+//! Tests of catalog loading: the embedded page, JSON round trip, errors.

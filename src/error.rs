@@ -1,0 +1,39 @@
+//! The library's one error type. Every variant carries what a user needs to fix the
+//! problem: the file, the line, the flag.
+
+use std::io;
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A catalog page or JSON catalog that cannot be loaded. `line` is 1-based.
+    #[error("catalog {source_name}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Catalog {
+        source_name: String,
+        line: Option<usize>,
+        message: String,
+    },
+    /// A `--log-format` string (or preset) that does not compile.
+    #[error("invalid log format: {message}")]
+    LogFormat { message: String },
+    /// A `--field KEY=PATH[:UNIT]` that cannot be used.
+    #[error("invalid --field {spec:?}: {message}")]
+    Field { spec: String, message: String },
+    /// A `--route PREFIX=SECTION` that cannot be used.
+    #[error("invalid --route {spec:?}: {message}")]
+    Route { spec: String, message: String },
+    /// Any other invalid combination of command-line options.
+    #[error("{0}")]
+    Usage(String),
+    /// An input path that cannot be opened or read.
+    #[error("{}: {source}", path.display())]
+    Input { path: PathBuf, source: io::Error },
+    /// A directory given as input that holds no log files.
+    #[error("{}: directory holds no log files", path.display())]
+    EmptyDirectory { path: PathBuf },
+    /// Writing the report failed.
+    #[error("writing output: {0}")]
+    Output(#[source] io::Error),
+}

@@ -1,0 +1,337 @@
+//! Log formats: each turns one line into [`Fields`] borrowed from the line's bytes.
+//! `nginx` compiles an nginx `log_format` string into a parser; `json` reads JSON lines.
+//! This module holds what they share: the fields, `--field` overrides and detection.
+
+pub mod json;
+pub mod nginx;
+
+use crate::error::{Error, Result};
+use crate::timestamp::{DurationUnit, TimeUnit};
+
+/// What errscope needs from one log line, borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fields<'a> {
+    /// HTTP status, 100..=599.
+    pub status: u16,
+    /// The error name (`INVALID_API_KEY`), `None` when the line carries none
+    /// (absent, empty, `-`, JSON null).
+    pub name: Option<&'a [u8]>,
+    /// Request path as logged, possibly with a query string.
+    pub path: Option<&'a [u8]>,
+    /// Latency in microseconds.
+    pub latency_us: Option<u64>,
+    /// Request time, epoch milliseconds UTC.
+    pub time_ms: Option<i64>,
+    /// The line has a time field whose value could not be parsed.
+    pub bad_time: bool,
+}
+
+/// Why a line could not be parsed into at least a status. Static, so the hot loop
+/// never allocates for a bad line.
+pub type Malformed = &'static str;
+
+/// One of the things errscope reads from a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKey {
+    Status,
+    Name,
+    Path,
+    Latency,
+    Time,
+    Body,
+}
+
+impl FieldKey {
+    pub const ALL: [FieldKey; 6] = [
+        FieldKey::Status,
+        FieldKey::Name,
+        FieldKey::Path,
+        FieldKey::Latency,
+        FieldKey::Time,
+        FieldKey::Body,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKey::Status => "status",
+            FieldKey::Name => "name",
+            FieldKey::Path => "path",
+            FieldKey::Latency => "latency",
+            FieldKey::Time => "time",
+            FieldKey::Body => "body",
+        }
+    }
+}
+
+/// Unit attached to a `--field` (latency and time only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldUnit {
+    Duration(DurationUnit),
+    Time(TimeUnit),
+}
+
+/// `--field KEY=PATH[:UNIT]`: where to find a field. For JSON lines PATH is a dotted
+/// path into the object; for nginx formats it is a variable name (`$` optional).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldOverride {
+    pub key: FieldKey,
+    pub path: String,
+    pub unit: Option<FieldUnit>,
+}
+
+impl FieldOverride {
+    /// Parse `KEY=PATH[:UNIT]`.
+    pub fn parse(spec: &str) -> Result<FieldOverride> {
+        let err = |message: String| Error::Field {
+            spec: spec.to_string(),
+            message,
+        };
+        let (key, rest) = spec
+            .split_once('=')
+            .ok_or_else(|| err("expected KEY=PATH[:UNIT]".into()))?;
+        let key = FieldKey::ALL
+            .into_iter()
+            .find(|k| k.as_str() == key)
+            .ok_or_else(|| {
+                err(format!(
+                    "unknown key {key:?}; use one of status, name, path, latency, time, body"
+                ))
+            })?;
+        let (path, unit) = match rest.rsplit_once(':') {
+            Some((path, unit)) => (path, Some(unit)),
+            None => (rest, None),
+        };
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(err(format!("{path:?} is not a field path")));
+        }
+        let unit = match (key, unit) {
+            (_, None) => None,
+            (FieldKey::Latency, Some(u)) => Some(FieldUnit::Duration(
+                DurationUnit::parse(u)
+                    .ok_or_else(|| err(format!("latency unit {u:?}: use s, ms, us or ns")))?,
+            )),
+            (FieldKey::Time, Some(u)) => Some(FieldUnit::Time(TimeUnit::parse(u).ok_or_else(
+                || err(format!("time unit {u:?}: use iso8601, epoch_s or epoch_ms")),
+            )?)),
+            (k, Some(u)) => {
+                return Err(err(format!("{} takes no unit (got {u:?})", k.as_str())));
+            }
+        };
+        Ok(FieldOverride {
+            key,
+            path: path.to_string(),
+            unit,
+        })
+    }
+}
+
+/// A compiled parser for one input's lines.
+#[derive(Debug, Clone)]
+pub enum LogFormat {
+    Nginx(nginx::NginxFormat),
+    Json(json::JsonFormat),
+}
+
+impl LogFormat {
+    #[inline]
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        match self {
+            LogFormat::Nginx(f) => f.parse(line),
+            LogFormat::Json(f) => f.parse(line),
+        }
+    }
+
+    /// A short human name: `nginx:gateway`, `nginx:custom`, `json`.
+    pub fn name(&self) -> String {
+        match self {
+            LogFormat::Nginx(f) => format!("nginx:{}", f.name()),
+            LogFormat::Json(_) => "json".to_string(),
+        }
+    }
+
+    /// Where latency comes from and in which unit, e.g. `$request_time (s)`.
+    pub fn latency_source(&self) -> Option<String> {
+        match self {
+            LogFormat::Nginx(f) => f.latency_source(),
+            LogFormat::Json(f) => Some(f.latency_source()),
+        }
+    }
+}
+
+/// What the user asked for with `--format` / `--log-format` / `--preset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatChoice {
+    /// Decide from the first lines of each input.
+    Auto,
+    Json,
+    /// An nginx preset by name.
+    NginxPreset(String),
+    /// An nginx `log_format` string.
+    NginxCustom(String),
+}
+
+/// Lines looked at to choose a format in `auto` mode.
+pub const DETECT_SAMPLE_LINES: usize = 50;
+
+/// Build the parser for `choice`. In `Auto` mode, `sample` (the start of the input)
+/// decides: each candidate parses the sample's lines and the one that parses the
+/// most wins; ties go to the candidate listed first (JSON, then the nginx presets in
+/// [`nginx::PRESETS`] order).
+pub fn build(choice: &FormatChoice, fields: &[FieldOverride], sample: &[u8]) -> Result<LogFormat> {
+    match choice {
+        FormatChoice::Json => Ok(LogFormat::Json(json::JsonFormat::new(fields)?)),
+        FormatChoice::NginxPreset(name) => {
+            let preset = nginx::preset(name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown nginx preset {name:?}; presets: {}",
+                    nginx::PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            Ok(LogFormat::Nginx(nginx::NginxFormat::compile_named(
+                name, preset, fields,
+            )?))
+        }
+        FormatChoice::NginxCustom(fmt) => Ok(LogFormat::Nginx(
+            nginx::NginxFormat::compile_named("custom", fmt, fields)?,
+        )),
+        FormatChoice::Auto => {
+            let candidates = auto_candidates(fields)?;
+            let lines: Vec<&[u8]> = sample
+                .split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !l.is_empty())
+                .take(DETECT_SAMPLE_LINES)
+                .collect();
+            let score = |f: &LogFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
+            let mut best = 0;
+            let mut best_score = score(&candidates[0]);
+            for (i, c) in candidates.iter().enumerate().skip(1) {
+                let s = score(c);
+                if s > best_score {
+                    best = i;
+                    best_score = s;
+                }
+            }
+            // Nothing parses (or the input is empty): the gateway preset is the
+            // platform's own format and its errors say the most.
+            if best_score == 0 {
+                best = 1;
+            }
+            Ok(candidates.into_iter().nth(best).expect("index in range"))
+        }
+    }
+}
+
+fn auto_candidates(fields: &[FieldOverride]) -> Result<Vec<LogFormat>> {
+    let mut out = vec![LogFormat::Json(json::JsonFormat::new(fields)?)];
+    for (name, fmt, _) in nginx::PRESETS {
+        out.push(LogFormat::Nginx(nginx::NginxFormat::compile_named(
+            name, fmt, fields,
+        )?));
+    }
+    Ok(out)
+}
+
+/// Treat `-`, empty and `null` header values as "no error name".
+#[inline]
+pub fn non_empty_name(v: &[u8]) -> Option<&[u8]> {
+    match v {
+        b"" | b"-" | b"null" => None,
+        _ => Some(v),
+    }
+}
+
+/// Find the error name in a logged response body (raw or with its quotes escaped, as
+/// JSON logs and nginx write it): the string value of `reason`, else a string
+/// `code` (OpenAI-style `{"error":{"code":"invalid_api_key"}}`). Numeric codes are
+/// statuses, not names.
+pub fn name_in_body(body: &[u8]) -> Option<&[u8]> {
+    value_after_key(body, b"reason").or_else(|| value_after_key(body, b"code"))
+}
+
+/// The string value following the first `"key"` in `body`, tolerating the escapes
+/// `\"` and `\x22` around it.
+fn value_after_key<'a>(body: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    while let Some(pos) = memchr::memmem::find(&body[from..], key) {
+        let start = from + pos;
+        let end = start + key.len();
+        from = end;
+        // The key must be quoted: preceded by `"` (possibly escaped).
+        if !ends_with_quote(&body[..start]) {
+            continue;
+        }
+        let mut rest = skip_quote(&body[end..])?;
+        rest = trim_ascii_start(rest);
+        let Some(after_colon) = rest.strip_prefix(b":") else {
+            continue;
+        };
+        let value = trim_ascii_start(after_colon);
+        let Some(value) = skip_quote(value).filter(|v| v.len() < value.len()) else {
+            // Not a string (a number, null, an object): no name here.
+            continue;
+        };
+        let len = value
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+            .count();
+        return non_empty_name(&value[..len]);
+    }
+    None
+}
+
+fn ends_with_quote(b: &[u8]) -> bool {
+    b.ends_with(b"\"") || b.ends_with(b"\\x22")
+}
+
+/// Strip one quote (`"`, `\"` or `\x22`) from the start, if there is one.
+fn skip_quote(b: &[u8]) -> Option<&[u8]> {
+    Some(
+        b.strip_prefix(b"\\\"")
+            .or_else(|| b.strip_prefix(b"\\x22"))
+            .or_else(|| b.strip_prefix(b"\""))
+            .unwrap_or(b),
+    )
+}
+
+fn trim_ascii_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_override_specs() {
+        let f = FieldOverride::parse("latency=latencies.request:ms").unwrap();
+        assert_eq!(f.key, FieldKey::Latency);
+        assert_eq!(f.path, "latencies.request");
+        assert_eq!(f.unit, Some(FieldUnit::Duration(DurationUnit::Ms)));
+        let f = FieldOverride::parse("time=started_at:epoch_ms").unwrap();
+        assert_eq!(f.unit, Some(FieldUnit::Time(TimeUnit::EpochMs)));
+        let f = FieldOverride::parse("name=response.headers.x-error-code").unwrap();
+        assert_eq!((f.key, f.path.as_str(), f.unit), (FieldKey::Name, "response.headers.x-error-code", None));
+        for bad in ["latency", "foo=bar", "latency=x:hours", "name=x:ms", "path=", "path=a..b", "time=t:ms"] {
+            let e = FieldOverride::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn body_names_raw_and_escaped() {
+        let raw = br#"{"code": 403, "reason": "INVALID_API_KEY", "message": "x"}"#;
+        assert_eq!(name_in_body(raw), Some(&b"INVALID_API_KEY"[..]));
+        let escaped = br#"{\"code\":403,\"reason\":\"TASK_FAILED\",\"metadata\":{}}"#;
+        assert_eq!(name_in_body(escaped), Some(&b"TASK_FAILED"[..]));
+        let nginx = br#"{\x22code\x22:429,\x22reason\x22:\x22RATE_LIMIT_EXCEEDED\x22}"#;
+        assert_eq!(name_in_body(nginx), Some(&b"RATE_LIMIT_EXCEEDED"[..]));
+        let openai = br#"{"error":{"message":"bad","code":"invalid_api_key"}}"#;
+        assert_eq!(name_in_body(openai), Some(&b"invalid_api_key"[..]));
+        assert_eq!(name_in_body(br#"{"code":500,"message":"reason unknown"}"#), None);
+        assert_eq!(name_in_body(br#"{"reason":null}"#), None);
+        assert_eq!(name_in_body(b"404 page not found"), None);
+        assert_eq!(name_in_body(b""), None);
+    }
+}

@@ -1,0 +1,30 @@
+//! errscope reads API-gateway access logs and holds every response up against the
+//! API's published error-code catalog.
+//!
+//! The data flow, one module per step:
+//!
+//! ```text
+//! input (mmap / stream, newline-aligned chunks)
+//!   -> format (one line -> Fields)  -> routes (path -> section)
+//!   -> classify (Catalog + section + status + name -> Class)
+//!   -> tally (per-chunk accumulators, exact merge)
+//!   -> report (serde model) -> render (text | json)
+//! ```
+//!
+//! `main.rs` is a thin shell over [`app::run`].
+
+pub mod analyze;
+pub mod app;
+pub mod catalog;
+pub mod classify;
+pub mod cli;
+pub mod error;
+pub mod format;
+pub mod generate;
+pub mod input;
+pub mod report;
+pub mod routes;
+pub mod tally;
+pub mod timestamp;
+
+pub use error::{Error, Result};

@@ -1,0 +1,135 @@
+//! Request path -> catalog section, by prefix rules (longest prefix wins).
+
+use crate::catalog::{Catalog, SectionId};
+use crate::error::{Error, Result};
+
+/// The platform's paths (DESIGN.md): prefix -> section id.
+pub const DEFAULT_ROUTES: &[(&str, &str)] = &[
+    ("/v3/async/", "media"),
+    ("/v3/openai/", "llm"),
+    ("/v3/", "media"),
+    ("/v2/", "media"),
+    ("/openai/", "llm"),
+    ("/openapi/v1/billing/", "billing"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Routes {
+    /// (prefix, section), longest prefix first.
+    rules: Vec<(Vec<u8>, SectionId)>,
+}
+
+impl Routes {
+    /// The default rules whose sections exist in `catalog`, then `overrides`
+    /// (`PREFIX=SECTION`, each adding a rule or replacing one with the same prefix).
+    pub fn new(catalog: &Catalog, overrides: &[String]) -> Result<Routes> {
+        let mut rules: Vec<(Vec<u8>, SectionId)> = DEFAULT_ROUTES
+            .iter()
+            .filter_map(|(p, s)| Some((p.as_bytes().to_vec(), catalog.section_id(s)?)))
+            .collect();
+        for spec in overrides {
+            let err = |message: String| Error::Route {
+                spec: spec.clone(),
+                message,
+            };
+            let (prefix, section) = spec
+                .split_once('=')
+                .ok_or_else(|| err("expected PREFIX=SECTION".into()))?;
+            if !prefix.starts_with('/') {
+                return Err(err("the prefix must start with '/'".into()));
+            }
+            let id = catalog.section_id(section).ok_or_else(|| {
+                let ids: Vec<&str> = catalog.sections().iter().map(|s| s.id.as_str()).collect();
+                err(format!("no section {section:?} in the catalog (sections: {})", ids.join(", ")))
+            })?;
+            rules.retain(|(p, _)| p != prefix.as_bytes());
+            rules.push((prefix.as_bytes().to_vec(), id));
+        }
+        rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Ok(Routes { rules })
+    }
+
+    /// The section for `path`; `None` when no rule matches. A full URL
+    /// (`https://host/v3/...`) is matched on its path. A prefix ending in `/` also
+    /// matches the path without it (`/v3/openai` for `/v3/openai/`).
+    #[inline]
+    pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
+        let path = strip_origin(path);
+        self.rules
+            .iter()
+            .find(|(prefix, _)| {
+                path.starts_with(prefix)
+                    || (prefix.ends_with(b"/") && {
+                        let bare = &prefix[..prefix.len() - 1];
+                        path.starts_with(bare)
+                            && matches!(path.get(bare.len()), None | Some(b'?' | b'#'))
+                    })
+            })
+            .map(|(_, s)| *s)
+    }
+
+    /// The rules, longest prefix first, for display.
+    pub fn rules(&self) -> impl Iterator<Item = (&[u8], SectionId)> {
+        self.rules.iter().map(|(p, s)| (p.as_slice(), *s))
+    }
+}
+
+/// `https://host:port/path` -> `/path`; anything else unchanged.
+fn strip_origin(path: &[u8]) -> &[u8] {
+    if path.first() == Some(&b'/') {
+        return path;
+    }
+    let Some(scheme_end) = memchr::memmem::find(path, b"://") else {
+        return path;
+    };
+    let rest = &path[scheme_end + 3..];
+    match memchr::memchr(b'/', rest) {
+        Some(i) => &rest[i..],
+        None => b"/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(routes: &Routes, catalog: &Catalog, path: &str) -> Option<String> {
+        routes.section_for(path.as_bytes()).map(|s| catalog.section(s).id.clone())
+    }
+
+    #[test]
+    fn defaults_longest_prefix_wins() {
+        let c = Catalog::embedded();
+        let r = Routes::new(&c, &[]).unwrap();
+        for (path, want) in [
+            ("/v3/async/task-result?task_id=1", Some("media")),
+            ("/v3/async/txt2img", Some("media")),
+            ("/v3/openai/chat/completions", Some("llm")),
+            ("/v3/openai", Some("llm")),
+            ("/v3/openaiX", Some("media")),
+            ("/v3/img2img", Some("media")),
+            ("/v2/txt2img", Some("media")),
+            ("/openai/v1/chat/completions", Some("llm")),
+            ("/openapi/v1/billing/bill/list", Some("billing")),
+            ("https://api.example.com/v3/openai/models", Some("llm")),
+            ("/healthz", None),
+            ("/", None),
+            ("", None),
+        ] {
+            assert_eq!(section(&r, &c, path).as_deref(), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn overrides_add_and_replace() {
+        let c = Catalog::embedded();
+        let r = Routes::new(&c, &["/v3/=llm".into(), "/custom/=billing".into()]).unwrap();
+        assert_eq!(section(&r, &c, "/v3/img2img").as_deref(), Some("llm"));
+        assert_eq!(section(&r, &c, "/v3/async/x").as_deref(), Some("media"));
+        assert_eq!(section(&r, &c, "/custom/a").as_deref(), Some("billing"));
+        for bad in ["/x", "x=media", "/x=nope"] {
+            let e = Routes::new(&c, &[bad.into()]).unwrap_err().to_string();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+}

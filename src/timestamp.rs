@@ -1,0 +1,398 @@
+//! Time and duration values as logs write them, parsed from bytes without allocating:
+//! nginx `$time_local` / Apache `%t`, ISO-8601 with offsets, epoch numbers, and
+//! decimal durations in an explicit unit. Times are epoch milliseconds (UTC),
+//! durations are microseconds.
+
+/// Unit of a logged duration. Never guessed: each field states its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DurationUnit {
+    S,
+    Ms,
+    Us,
+    Ns,
+}
+
+impl DurationUnit {
+    pub fn parse(s: &str) -> Option<DurationUnit> {
+        Some(match s {
+            "s" => DurationUnit::S,
+            "ms" => DurationUnit::Ms,
+            "us" | "µs" => DurationUnit::Us,
+            "ns" => DurationUnit::Ns,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DurationUnit::S => "s",
+            DurationUnit::Ms => "ms",
+            DurationUnit::Us => "us",
+            DurationUnit::Ns => "ns",
+        }
+    }
+
+    /// Power of ten that turns a value in this unit into microseconds.
+    fn to_micros_exp(self) -> i32 {
+        match self {
+            DurationUnit::S => 6,
+            DurationUnit::Ms => 3,
+            DurationUnit::Us => 0,
+            DurationUnit::Ns => -3,
+        }
+    }
+}
+
+/// How a logged time is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// A text time: ISO-8601 / RFC 3339, or nginx `$time_local` (`10/Oct/2000:13:55:36 -0700`).
+    Iso8601,
+    /// Seconds since the epoch, with an optional fraction.
+    EpochS,
+    /// Milliseconds since the epoch.
+    EpochMs,
+}
+
+impl TimeUnit {
+    pub fn parse(s: &str) -> Option<TimeUnit> {
+        Some(match s {
+            "iso8601" => TimeUnit::Iso8601,
+            "epoch_s" => TimeUnit::EpochS,
+            "epoch_ms" => TimeUnit::EpochMs,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::Iso8601 => "iso8601",
+            TimeUnit::EpochS => "epoch_s",
+            TimeUnit::EpochMs => "epoch_ms",
+        }
+    }
+}
+
+/// Parse a time written as `unit` says, into epoch milliseconds.
+pub fn parse_time(b: &[u8], unit: TimeUnit) -> Option<i64> {
+    match unit {
+        TimeUnit::Iso8601 => parse_text_time(b),
+        TimeUnit::EpochS => parse_scaled(b, 3),
+        TimeUnit::EpochMs => parse_scaled(b, 0),
+    }
+}
+
+/// Parse a duration in `unit` into microseconds (`0.123` s -> 123000).
+#[inline]
+pub fn parse_duration(b: &[u8], unit: DurationUnit) -> Option<u64> {
+    parse_scaled(b, unit.to_micros_exp()).and_then(|v| u64::try_from(v).ok())
+}
+
+/// A text time in either of the two layouts logs use.
+pub fn parse_text_time(b: &[u8]) -> Option<i64> {
+    if b.len() >= 3 && b[2] == b'/' {
+        parse_time_local(b)
+    } else {
+        parse_iso8601(b)
+    }
+}
+
+/// nginx `$time_local` / Apache `%t` without brackets: `10/Oct/2000:13:55:36 -0700`.
+pub fn parse_time_local(b: &[u8]) -> Option<i64> {
+    if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
+        return None;
+    }
+    let day = digits(&b[0..2])?;
+    let month = month_from_abbrev(&b[3..6])?;
+    let year = digits(&b[7..11])?;
+    let (h, m, s) = hms(&b[12..20])?;
+    let offset = offset_minutes(&b[21..])?;
+    civil_to_ms(year as i64, month, day, h, m, s, 0, offset)
+}
+
+/// ISO-8601 / RFC 3339: `2024-05-01T12:00:00`, optional `.fraction`, then `Z`,
+/// `±HH:MM`, `±HHMM`, `±HH` or nothing (read as UTC). A space may stand for `T`.
+pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let (h, m, s) = hms(&b[11..19])?;
+    let mut rest = &b[19..];
+    let mut millis = 0;
+    if let [b'.' | b',', frac @ ..] = rest {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for i in 0..3 {
+            millis = millis * 10 + frac.get(i).filter(|_| i < n).map_or(0, |c| u32::from(c - b'0'));
+        }
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        [] | [b'Z' | b'z'] => 0,
+        _ => offset_minutes(rest)?,
+    };
+    civil_to_ms(year as i64, month, day, h, m, s, millis, offset)
+}
+
+/// Format epoch milliseconds as RFC 3339 UTC (`2024-05-01T12:00:00.250Z`; the
+/// fraction only when not zero).
+pub fn format_rfc3339(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (y, mo, d) = civil_from_days(days);
+    let (h, mi, s, frac) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    if frac == 0 {
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    }
+}
+
+/// A non-negative decimal (`12`, `0.123`, `1.5e-3`) times 10^`exp`, truncated to an
+/// integer. `-`, empty and anything else that is not a plain number give `None`.
+pub fn parse_scaled(b: &[u8], exp: i32) -> Option<i64> {
+    let mut mantissa: i64 = 0;
+    let mut scale = exp;
+    let mut i = 0;
+    let mut seen_digit = false;
+    while i < b.len() && b[i].is_ascii_digit() {
+        mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(b[i] - b'0'))?;
+        seen_digit = true;
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            // Digits beyond i64 precision cannot change the truncated result much;
+            // stop accumulating rather than overflow.
+            if mantissa < i64::MAX / 100 {
+                mantissa = mantissa * 10 + i64::from(b[i] - b'0');
+                scale -= 1;
+            }
+            seen_digit = true;
+            i += 1;
+        }
+    }
+    if !seen_digit {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        let negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut e: i32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            e = e.checked_mul(10)?.checked_add(i32::from(b[i] - b'0'))?;
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        scale = scale.checked_add(if negative { -e } else { e })?;
+    }
+    if i != b.len() {
+        return None;
+    }
+    if scale >= 0 {
+        mantissa.checked_mul(10i64.checked_pow(scale as u32)?)
+    } else if scale < -18 {
+        Some(0)
+    } else {
+        Some(mantissa / 10i64.pow((-scale) as u32))
+    }
+}
+
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
+    if b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    Some((digits(&b[0..2])?, digits(&b[3..5])?, digits(&b[6..8])?))
+}
+
+/// `+0800`, `-07:00`, `+08`: minutes east of UTC.
+fn offset_minutes(b: &[u8]) -> Option<i32> {
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = match &b[1..] {
+        [h1, h2] => (digits(&[*h1, *h2])?, 0),
+        [h1, h2, m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+        [h1, h2, b':', m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * (h * 60 + m) as i32)
+}
+
+fn month_from_abbrev(b: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    MONTHS.iter().position(|m| &m[..] == b).map(|i| i as u32 + 1)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn civil_to_ms(
+    year: i64,
+    month: u32,
+    day: u32,
+    h: u32,
+    m: u32,
+    s: u32,
+    millis: u32,
+    offset_min: i32,
+) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    // 60 admits a leap second, which lands on the next second.
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(h * 3600 + m * 60 + s) - i64::from(offset_min) * 60;
+    Some(secs * 1000 + i64::from(millis))
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_local_with_offsets() {
+        // 2000-10-10T20:55:36Z
+        assert_eq!(parse_time_local(b"10/Oct/2000:13:55:36 -0700"), Some(971_211_336_000));
+        assert_eq!(parse_time_local(b"11/Oct/2000:04:55:36 +0800"), Some(971_211_336_000));
+        assert_eq!(parse_time_local(b"29/Feb/2024:00:00:00 +0000"), Some(1_709_164_800_000));
+    }
+
+    #[test]
+    fn time_local_rejects_bad_values() {
+        for bad in [
+            &b"30/Feb/2024:00:00:00 +0000"[..],
+            b"10/Foo/2000:13:55:36 -0700",
+            b"10/Oct/2000:24:55:36 -0700",
+            b"10/Oct/2000:13:55:36",
+            b"[10/Oct/2000:13:55:36 -0700]",
+            b"1x/Oct/2000:13:55:36 -0700",
+        ] {
+            assert_eq!(parse_time_local(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn iso8601_variants() {
+        let t = 971_211_336_000;
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36Z"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-10 20:55:36"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-10T13:55:36-07:00"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+0800"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+08"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.25Z"), Some(t + 250));
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.123456789Z"), Some(t + 123));
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.Z"), None);
+        assert_eq!(parse_iso8601(b"2000-13-10T20:55:36Z"), None);
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36 junk"), None);
+        assert_eq!(parse_text_time(b"10/Oct/2000:13:55:36 -0700"), Some(t));
+    }
+
+    #[test]
+    fn before_1970_and_formatting_round_trip() {
+        assert_eq!(parse_iso8601(b"1969-12-31T23:59:59Z"), Some(-1000));
+        for ms in [0, -1000, 971_211_336_250, 1_709_164_800_000, 4_102_444_800_000] {
+            let s = format_rfc3339(ms);
+            assert_eq!(parse_iso8601(s.as_bytes()), Some(ms), "{s}");
+        }
+        assert_eq!(format_rfc3339(971_211_336_000), "2000-10-10T20:55:36Z");
+    }
+
+    #[test]
+    fn scaled_decimals() {
+        assert_eq!(parse_duration(b"0.123", DurationUnit::S), Some(123_000));
+        assert_eq!(parse_duration(b"12", DurationUnit::Ms), Some(12_000));
+        assert_eq!(parse_duration(b"1.5e-3", DurationUnit::S), Some(1_500));
+        assert_eq!(parse_duration(b"1E2", DurationUnit::Us), Some(100));
+        assert_eq!(parse_duration(b"1999", DurationUnit::Ns), Some(1));
+        assert_eq!(parse_duration(b"-", DurationUnit::S), None);
+        assert_eq!(parse_duration(b"", DurationUnit::S), None);
+        assert_eq!(parse_duration(b".", DurationUnit::S), None);
+        assert_eq!(parse_duration(b"-1", DurationUnit::S), None);
+        assert_eq!(parse_duration(b"1e", DurationUnit::S), None);
+        assert_eq!(parse_duration(b"0.1, 0.2", DurationUnit::S), None);
+        assert_eq!(parse_duration(b"99999999999999999999", DurationUnit::S), None);
+        assert_eq!(parse_time(b"1700000000.5", TimeUnit::EpochS), Some(1_700_000_000_500));
+        assert_eq!(parse_time(b"1700000000500", TimeUnit::EpochMs), Some(1_700_000_000_500));
+    }
+}
