@@ -1,7 +1,16 @@
 //! nginx text logs: a `log_format` string compiled into a line parser.
+//!
+//! Compiling splits the format into literal text and variables (`$name`, `${name}`)
+//! and decides which variable plays which role (status, error name, path, latency,
+//! time, response body), from well-known nginx variable names or `--field` overrides.
+//!
+//! Parsing walks the compiled variables once: each value runs up to the next
+//! occurrence of the literal that follows it in the format, found with `memchr`.
+//! Nothing is allocated per line; values borrow from the line.
 
-use super::{FieldOverride, Fields, Malformed};
-use crate::error::Result;
+use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
+use crate::error::{Error, Result};
+use crate::timestamp::{self, DurationUnit, TimeUnit};
 
 /// Named formats: (name, log_format string, what it is).
 pub const PRESETS: &[(&str, &str, &str)] = &[
@@ -22,28 +31,998 @@ pub fn preset(name: &str) -> Option<&'static str> {
     PRESETS.iter().find(|p| p.0 == name).map(|p| p.1)
 }
 
+const NO_MATCH: Malformed = "line does not match the log format";
+const EMPTY_LINE: Malformed = "empty line";
+const STATUS_NOT_A_NUMBER: Malformed = "status is not a number";
+const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
+
+/// Variables whose value is a logged response body, searched for the error name
+/// when no header variable carries it.
+const BODY_VARIABLES: &[&str] = &["resp_body", "response_body", "upstream_response_body"];
+
+/// A compiled nginx `log_format`.
 #[derive(Debug, Clone)]
 pub struct NginxFormat {
     name: String,
+    /// Literal text before the first variable; every line must start with it.
+    prefix: Box<[u8]>,
+    /// The variables in format order, each with the literal that ends its value.
+    vars: Box<[Variable]>,
+    roles: Roles,
+}
+
+#[derive(Debug, Clone)]
+struct Variable {
+    name: String,
+    /// The literal that follows the value; `None` for a last variable with no
+    /// literal after it, whose value ends at the first space or the end of the line.
+    end: Option<Box<[u8]>>,
+    /// The value sits between quotes, so a closing `"` may be escaped as `\"`
+    /// (`escape=json`) inside it.
+    quoted: bool,
+}
+
+/// Which variable (index into `vars`) plays each role.
+#[derive(Debug, Clone)]
+struct Roles {
+    status: usize,
+    name: Option<usize>,
+    body: Option<usize>,
+    path: Option<PathSource>,
+    latency: Option<LatencySource>,
+    time: Option<TimeSource>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PathSource {
+    var: usize,
+    /// The value is a whole request line (`$request`): take its target.
+    request_line: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LatencySource {
+    var: usize,
+    unit: DurationUnit,
+    /// `$upstream_*_time` values list one time per upstream tried; they are summed.
+    list: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TimeSource {
+    var: usize,
+    parser: TimeParser,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TimeParser {
+    /// `$time_local`: `10/Oct/2000:13:55:36 -0700`.
+    Local,
+    /// `$time_iso8601`.
+    Iso8601,
+    /// A unit given with `--field time=VAR:UNIT`, or epoch seconds for `$msec`.
+    Unit(TimeUnit),
+    /// A `--field time=VAR` without a unit: either text layout.
+    AutoText,
+}
+
+/// Raw values of one line, by role. Empty means "not read" or "logged empty";
+/// both are absent.
+#[derive(Default)]
+struct RawValues<'a> {
+    status: Option<u16>,
+    name: &'a [u8],
+    body: &'a [u8],
+    path: &'a [u8],
+    latency: &'a [u8],
+    time: &'a [u8],
 }
 
 impl NginxFormat {
     /// Compile `format` (named `name` in reports).
-    pub fn compile_named(name: &str, format: &str, fields: &[FieldOverride]) -> Result<NginxFormat> {
-        let _ = (format, fields);
-        Ok(NginxFormat { name: name.to_string() })
+    pub fn compile_named(
+        name: &str,
+        format: &str,
+        fields: &[FieldOverride],
+    ) -> Result<NginxFormat> {
+        let (prefix, pieces) = split_format(format)?;
+        let var_names: Vec<&str> = pieces.iter().map(|(v, _)| v.as_str()).collect();
+        let roles = assign_roles(&var_names, fields)?;
+        let mut vars = Vec::with_capacity(pieces.len());
+        let mut before: &str = &prefix;
+        for (var_name, after) in &pieces {
+            vars.push(Variable {
+                name: var_name.clone(),
+                end: (!after.is_empty()).then(|| after.as_bytes().into()),
+                quoted: before.ends_with('"') && after.starts_with('"'),
+            });
+            before = after;
+        }
+        Ok(NginxFormat {
+            name: name.to_string(),
+            prefix: prefix.into_bytes().into_boxed_slice(),
+            vars: vars.into_boxed_slice(),
+            roles,
+        })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The latency variable and its unit, e.g. `$request_time (s)`.
     pub fn latency_source(&self) -> Option<String> {
-        todo!()
+        self.roles
+            .latency
+            .map(|l| format!("${} ({})", self.vars[l.var].name, l.unit.as_str()))
     }
 
+    /// Parse one line (without its `\n`). Fields the line carries after the end of
+    /// the format are ignored; a line cut short after its status gives the fields
+    /// read so far.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
-        let _ = line;
-        todo!("nginx parser")
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Err(EMPTY_LINE);
+        }
+        let mut rest = line.strip_prefix(&*self.prefix).ok_or(NO_MATCH)?;
+        let mut raw = RawValues::default();
+        for (i, var) in self.vars.iter().enumerate() {
+            // A missing terminator means the line ends early: a half-read value
+            // (`INVALID_API_K`) is worse than none, so it is dropped.
+            let Some((value, after)) = var.split_value(rest) else {
+                // Except a status cut right at its end: three digits are whole.
+                if i == self.roles.status {
+                    raw.status = parse_status(rest).ok();
+                }
+                break;
+            };
+            self.store(i, value, &mut raw)?;
+            rest = after;
+        }
+        let status = raw.status.ok_or(NO_MATCH)?;
+        Ok(self.finish(status, &raw))
+    }
+
+    /// Record `value` of variable `i` under every role it plays. The status is
+    /// checked here so a bad one fails the line at once.
+    #[inline]
+    fn store<'a>(
+        &self,
+        i: usize,
+        value: &'a [u8],
+        raw: &mut RawValues<'a>,
+    ) -> Result<(), Malformed> {
+        let r = &self.roles;
+        if i == r.status {
+            raw.status = Some(parse_status(value)?);
+        }
+        if r.name == Some(i) {
+            raw.name = value;
+        }
+        if r.body == Some(i) {
+            raw.body = value;
+        }
+        if r.path.is_some_and(|p| p.var == i) {
+            raw.path = value;
+        }
+        if r.latency.is_some_and(|l| l.var == i) {
+            raw.latency = value;
+        }
+        if r.time.is_some_and(|t| t.var == i) {
+            raw.time = value;
+        }
+        Ok(())
+    }
+
+    /// Turn the raw values into [`Fields`]: parse numbers and times, pick the path
+    /// out of a request line, fall back to the body for the error name.
+    fn finish<'a>(&self, status: u16, raw: &RawValues<'a>) -> Fields<'a> {
+        let r = &self.roles;
+        let name = super::non_empty_name(raw.name).or_else(|| {
+            // Only look into the body when the format logs one: most formats do not.
+            r.body
+                .and_then(|_| present(raw.body))
+                .and_then(super::name_in_body)
+        });
+        let path = r.path.and_then(|p| {
+            let v = present(raw.path)?;
+            if p.request_line {
+                request_target(v)
+            } else {
+                Some(v)
+            }
+        });
+        let latency_us = r
+            .latency
+            .and_then(|l| present(raw.latency).and_then(|v| parse_latency(v, l)));
+        let (time_ms, bad_time) = match (r.time, present(raw.time)) {
+            (Some(t), Some(v)) => {
+                let ms = parse_time_value(v, t.parser);
+                (ms, ms.is_none())
+            }
+            _ => (None, false),
+        };
+        Fields {
+            status,
+            name,
+            path,
+            latency_us,
+            time_ms,
+            bad_time,
+        }
+    }
+}
+
+impl Variable {
+    /// Split `rest` into this variable's value and what follows its terminating
+    /// literal. `None` when the terminator is not in `rest` (the line ended early).
+    #[inline]
+    fn split_value<'a>(&self, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+        let Some(literal) = &self.end else {
+            let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+            return Some((&rest[..end], &rest[end..]));
+        };
+        // Literals are short and values are short, so finding the literal's first
+        // byte with memchr and comparing the rest beats a general substring search.
+        let (&first, tail) = literal.split_first()?;
+        let mut from = 0;
+        loop {
+            let at = from + memchr::memchr(first, &rest[from..])?;
+            from = at + 1;
+            if !rest[from..].starts_with(tail) {
+                continue;
+            }
+            // With `escape=json` nginx writes a `"` inside a value as `\"`; such a
+            // quote does not close the value. (Default escaping writes `\x22`, which
+            // never looks like a quote.)
+            if self.quoted && escaped(&rest[..at]) {
+                continue;
+            }
+            return Some((&rest[..at], &rest[from + tail.len()..]));
+        }
+    }
+}
+
+/// Whether the byte after `before` is escaped: `before` ends with an odd number of
+/// backslashes.
+fn escaped(before: &[u8]) -> bool {
+    before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+}
+
+/// `-` and empty values mean "not logged" for every field.
+#[inline]
+fn present(v: &[u8]) -> Option<&[u8]> {
+    match v {
+        b"" | b"-" => None,
+        _ => Some(v),
+    }
+}
+
+/// A status is exactly three ASCII digits, 100..=599.
+#[inline]
+fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+        return Err(STATUS_NOT_A_NUMBER);
+    }
+    let &[a, b, c] = v else {
+        return Err(STATUS_OUT_OF_RANGE);
+    };
+    let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+    if (100..=599).contains(&status) {
+        Ok(status)
+    } else {
+        Err(STATUS_OUT_OF_RANGE)
+    }
+}
+
+/// The target of a request line `METHOD SP target SP protocol`. A request line that
+/// is not one (`-` was already filtered out; TLS handshakes and other garbage sent to
+/// a plain-HTTP port) gives no path.
+fn request_target(request: &[u8]) -> Option<&[u8]> {
+    let sp = memchr::memchr(b' ', request)?;
+    let (method, rest) = (&request[..sp], &request[sp + 1..]);
+    if method.is_empty() || !method.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    // Split the protocol off at the last space, so a target holding a raw space
+    // stays whole; without a protocol (HTTP/0.9) the target runs to the first space.
+    let target = match memchr::memrchr(b' ', rest) {
+        Some(p) if rest[p + 1..].starts_with(b"HTTP/") => &rest[..p],
+        _ => rest.split(|&b| b == b' ').next().unwrap_or(rest),
+    };
+    (!target.is_empty()).then_some(target)
+}
+
+/// A latency value in `l.unit`. Upstream times list one value per upstream tried,
+/// `0.120, 0.003` (retries) or `0.120 : 0.003` (internal redirects): the request
+/// spent their sum. `-` entries (no response from that upstream) are skipped.
+fn parse_latency(v: &[u8], l: LatencySource) -> Option<u64> {
+    if !l.list || memchr::memchr2(b',', b':', v).is_none() {
+        return timestamp::parse_duration(v, l.unit);
+    }
+    let mut total: Option<u64> = None;
+    for part in v.split(|&b| b == b',' || b == b':') {
+        let part = part.trim_ascii();
+        if part == b"-" {
+            continue;
+        }
+        let us = timestamp::parse_duration(part, l.unit)?;
+        total = Some(total.unwrap_or(0).checked_add(us)?);
+    }
+    total
+}
+
+fn parse_time_value(v: &[u8], parser: TimeParser) -> Option<i64> {
+    match parser {
+        TimeParser::Local => timestamp::parse_time_local(v),
+        TimeParser::Iso8601 => timestamp::parse_iso8601(v),
+        TimeParser::Unit(unit) => timestamp::parse_time(v, unit),
+        TimeParser::AutoText => timestamp::parse_text_time(v),
+    }
+}
+
+fn format_error(message: String) -> Error {
+    Error::LogFormat { message }
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+}
+
+/// Split a format into the literal before the first variable and, for each
+/// variable, its name and the literal that follows it (empty only after the last).
+fn split_format(format: &str) -> Result<(String, Vec<(String, String)>)> {
+    if format.is_empty() {
+        return Err(format_error("the format is empty".into()));
+    }
+    let bytes = format.as_bytes();
+    let mut prefix = String::new();
+    let mut pieces: Vec<(String, String)> = Vec::new();
+    let mut literal_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some((var, next)) = variable_at(format, i)? else {
+            i += 1;
+            continue;
+        };
+        let literal = &format[literal_start..i];
+        match pieces.last_mut() {
+            None => prefix = literal.to_string(),
+            Some((prev, after)) => {
+                // Nothing marks where one value ends and the next begins.
+                if literal.is_empty() {
+                    return Err(format_error(format!(
+                        "variables ${prev} and ${var} have no text between them, so their \
+                         values cannot be split apart; put a separator (such as a space) \
+                         between them"
+                    )));
+                }
+                *after = literal.to_string();
+            }
+        }
+        pieces.push((var.to_string(), String::new()));
+        i = next;
+        literal_start = next;
+    }
+    let trailing = &format[literal_start..];
+    match pieces.last_mut() {
+        None => {
+            return Err(format_error(format!(
+                "the format {format:?} has no variables; it needs at least $status"
+            )))
+        }
+        // Trailing whitespace pasted with the format is not worth failing lines
+        // over: the last value then ends at the first space anyway.
+        Some((_, after)) if !trailing.trim().is_empty() => *after = trailing.to_string(),
+        Some(_) => {}
+    }
+    Ok((prefix, pieces))
+}
+
+/// The variable starting at byte `i` of `format`, if a `$` there starts one:
+/// its name and the index just past it. A `$` not followed by a name is literal.
+fn variable_at(format: &str, i: usize) -> Result<Option<(&str, usize)>> {
+    let bytes = format.as_bytes();
+    if bytes[i] != b'$' {
+        return Ok(None);
+    }
+    if bytes.get(i + 1) == Some(&b'{') {
+        let start = i + 2;
+        let len = bytes[start..]
+            .iter()
+            .take_while(|&&b| is_name_char(b))
+            .count();
+        if len == 0 || bytes.get(start + len) != Some(&b'}') {
+            return Err(format_error(format!(
+                "\"${{\" at byte {i} does not start a variable: write ${{name}} with a \
+                 name of a-z, 0-9 and _"
+            )));
+        }
+        return Ok(Some((&format[start..start + len], start + len + 1)));
+    }
+    let start = i + 1;
+    let len = bytes[start..]
+        .iter()
+        .take_while(|&&b| is_name_char(b))
+        .count();
+    Ok((len > 0).then(|| (&format[start..start + len], start + len)))
+}
+
+/// A header variable that carries the error name: the upstream's `X-Error-Code`,
+/// or any request/response header ending in `error_code` or `_reason`.
+fn is_name_variable(var: &str) -> bool {
+    ["upstream_http_", "sent_http_", "http_"]
+        .iter()
+        .any(|p| var.starts_with(p))
+        && (var.ends_with("error_code") || var.ends_with("_reason"))
+}
+
+/// Decide each role's variable: `--field` overrides first, else well-known names.
+fn assign_roles(vars: &[&str], fields: &[FieldOverride]) -> Result<Roles> {
+    let find = |name: &str| vars.iter().position(|v| *v == name);
+    let mut status = find("status");
+    let mut name = vars.iter().position(|v| is_name_variable(v));
+    let mut body = vars.iter().position(|v| BODY_VARIABLES.contains(v));
+    let mut path = ["request_uri", "uri", "request"]
+        .iter()
+        .find_map(|&n| find(n).map(|var| path_source(n, var)));
+    let mut latency = ["request_time", "upstream_response_time"]
+        .iter()
+        .find_map(|&n| find(n).map(|var| latency_source(n, var, DurationUnit::S)));
+    let mut time = ["time_local", "time_iso8601", "msec"]
+        .iter()
+        .find_map(|&n| {
+            find(n).map(|var| TimeSource {
+                var,
+                parser: known_time_parser(n),
+            })
+        });
+
+    // Later overrides of the same key win, as later flags usually do.
+    for o in fields {
+        let var_name = o
+            .path
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .or_else(|| o.path.strip_prefix('$'))
+            .unwrap_or(&o.path);
+        let var = find(var_name).ok_or_else(|| unknown_variable(o, var_name, vars))?;
+        match o.key {
+            FieldKey::Status => status = Some(var),
+            FieldKey::Name => name = Some(var),
+            FieldKey::Body => body = Some(var),
+            FieldKey::Path => path = Some(path_source(var_name, var)),
+            FieldKey::Latency => {
+                let unit = match o.unit {
+                    Some(FieldUnit::Duration(u)) => u,
+                    _ => DurationUnit::S,
+                };
+                latency = Some(latency_source(var_name, var, unit));
+            }
+            FieldKey::Time => {
+                let parser = match o.unit {
+                    Some(FieldUnit::Time(u)) => TimeParser::Unit(u),
+                    // No unit: a known time variable keeps its own layout, any
+                    // other is read as text in either layout.
+                    _ => match var_name {
+                        "time_local" | "time_iso8601" | "msec" => known_time_parser(var_name),
+                        _ => TimeParser::AutoText,
+                    },
+                };
+                time = Some(TimeSource { var, parser });
+            }
+        }
+    }
+
+    let status = status.ok_or_else(|| {
+        format_error(
+            "the format has no $status variable; errscope needs every line's status \
+             (add $status to the format, or name the variable that holds it with \
+             --field status=VAR)"
+                .into(),
+        )
+    })?;
+    Ok(Roles {
+        status,
+        name,
+        body,
+        path,
+        latency,
+        time,
+    })
+}
+
+fn path_source(var_name: &str, var: usize) -> PathSource {
+    PathSource {
+        var,
+        request_line: var_name == "request",
+    }
+}
+
+fn latency_source(var_name: &str, var: usize, unit: DurationUnit) -> LatencySource {
+    LatencySource {
+        var,
+        unit,
+        list: var_name.starts_with("upstream_"),
+    }
+}
+
+fn known_time_parser(var_name: &str) -> TimeParser {
+    match var_name {
+        "time_local" => TimeParser::Local,
+        "time_iso8601" => TimeParser::Iso8601,
+        // `$msec`: epoch seconds with a millisecond fraction.
+        _ => TimeParser::Unit(TimeUnit::EpochS),
+    }
+}
+
+fn unknown_variable(o: &FieldOverride, var_name: &str, vars: &[&str]) -> Error {
+    let listed: Vec<String> = vars.iter().map(|v| format!("${v}")).collect();
+    format_error(format!(
+        "--field {}={}: the format has no variable ${var_name}; its variables are {}",
+        o.key.as_str(),
+        o.path,
+        listed.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 27/Nov/2026:10:00:00 +0800 in epoch milliseconds.
+    const NOV_27_MS: i64 = 1_795_744_800_000;
+
+    fn gateway() -> NginxFormat {
+        NginxFormat::compile_named("gateway", preset("gateway").unwrap(), &[]).unwrap()
+    }
+
+    fn combined() -> NginxFormat {
+        NginxFormat::compile_named("combined", preset("combined").unwrap(), &[]).unwrap()
+    }
+
+    fn custom(format: &str) -> NginxFormat {
+        NginxFormat::compile_named("custom", format, &[]).unwrap()
+    }
+
+    fn with_fields(format: &str, specs: &[&str]) -> Result<NginxFormat> {
+        let fields: Vec<FieldOverride> = specs
+            .iter()
+            .map(|s| FieldOverride::parse(s).unwrap())
+            .collect();
+        NginxFormat::compile_named("custom", format, &fields)
+    }
+
+    fn compile_error(format: &str, specs: &[&str]) -> String {
+        with_fields(format, specs).unwrap_err().to_string()
+    }
+
+    fn gw_line(ua: &str, name: &str) -> String {
+        format!(
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img HTTP/1.1" 403 98 "-" "{ua}" 0.012 "{name}""#
+        )
+    }
+
+    #[test]
+    fn gateway_line_gives_every_field() {
+        let f = gateway();
+        let line = gw_line("python-requests/2.31", "INVALID_API_KEY");
+        let got = f.parse(line.as_bytes()).unwrap();
+        assert_eq!(
+            got,
+            Fields {
+                status: 403,
+                name: Some(&b"INVALID_API_KEY"[..]),
+                path: Some(&b"/v3/async/txt2img"[..]),
+                latency_us: Some(12_000),
+                time_ms: Some(NOV_27_MS),
+                bad_time: false,
+            }
+        );
+        assert_eq!(f.name(), "gateway");
+        assert_eq!(f.latency_source().as_deref(), Some("$request_time (s)"));
+    }
+
+    #[test]
+    fn combined_line_has_no_latency_or_name() {
+        let f = combined();
+        let line = br#"198.51.100.2 - alice [27/Nov/2026:10:00:00 +0800] "GET /openai/v1/models?x=1 HTTP/2.0" 200 1234 "https://example.com/" "curl/8.5.0""#;
+        let got = f.parse(line).unwrap();
+        assert_eq!(got.status, 200);
+        assert_eq!(got.path, Some(&b"/openai/v1/models?x=1"[..]));
+        assert_eq!((got.name, got.latency_us), (None, None));
+        assert_eq!(got.time_ms, Some(NOV_27_MS));
+        assert_eq!(f.latency_source(), None);
+    }
+
+    #[test]
+    fn name_dash_or_empty_is_none() {
+        let f = gateway();
+        for name in ["-", ""] {
+            let line = gw_line("ua", name);
+            assert_eq!(f.parse(line.as_bytes()).unwrap().name, None, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn ipv6_client() {
+        let line = r#"2001:db8::1 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/openai/chat HTTP/1.1" 429 10 "-" "ua" 0.5 "RATE_LIMIT_EXCEEDED""#;
+        let got = gateway().parse(line.as_bytes()).unwrap();
+        assert_eq!(got.status, 429);
+        assert_eq!(got.path, Some(&b"/v3/openai/chat"[..]));
+        assert_eq!(got.name, Some(&b"RATE_LIMIT_EXCEEDED"[..]));
+    }
+
+    #[test]
+    fn user_agent_with_default_x22_escape() {
+        let line = gw_line(r#"Mozilla \x22quoted\x22 \x5C agent"#, "INVALID_API_KEY");
+        let got = gateway().parse(line.as_bytes()).unwrap();
+        assert_eq!((got.status, got.latency_us), (403, Some(12_000)));
+        assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]));
+    }
+
+    #[test]
+    fn user_agent_with_json_escaped_quotes() {
+        // escape=json: `\"` inside the value, and a value ending in an escaped
+        // backslash (`\\`) whose following quote does close it.
+        for ua in [
+            r#"Mozilla \"quoted\" agent"#,
+            r#"ends with \" "#,
+            r#"back\\"#,
+        ] {
+            let line = gw_line(ua, "INVALID_API_KEY");
+            let got = gateway().parse(line.as_bytes()).unwrap();
+            assert_eq!((got.status, got.latency_us), (403, Some(12_000)), "{ua}");
+            assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]), "{ua}");
+        }
+    }
+
+    #[test]
+    fn extra_trailing_fields_are_ignored() {
+        let line = gw_line("ua", "TASK_FAILED") + r#" "trace-id=abc" 0.003 extra"#;
+        let got = gateway().parse(line.as_bytes()).unwrap();
+        assert_eq!(got.name, Some(&b"TASK_FAILED"[..]));
+        // The combined preset reads a gateway line as combined plus extras.
+        let got = combined().parse(line.as_bytes()).unwrap();
+        assert_eq!((got.status, got.name), (403, None));
+    }
+
+    #[test]
+    fn truncated_after_status_gives_partial_fields() {
+        let line = br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img HTTP/1.1" 403 98 "-" "python-req"#;
+        let got = gateway().parse(line).unwrap();
+        assert_eq!(got.status, 403);
+        assert_eq!(got.path, Some(&b"/v3/async/txt2img"[..]));
+        assert_eq!((got.name, got.latency_us), (None, None));
+        // A name cut short is dropped, not reported half-read.
+        let line = gw_line("ua", "INVALID_API_KEY");
+        let cut = &line.as_bytes()[..line.len() - 5];
+        let got = gateway().parse(cut).unwrap();
+        assert_eq!((got.latency_us, got.name), (Some(12_000), None));
+    }
+
+    #[test]
+    fn truncated_before_status_is_malformed() {
+        let line = br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2"#;
+        assert_eq!(gateway().parse(line), Err(NO_MATCH));
+        let line =
+            br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img HTTP/1.1" 40"#;
+        assert_eq!(gateway().parse(line), Err(NO_MATCH));
+        // Cut right after a whole status: the status stands.
+        let line = br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 403"#;
+        let got = gateway().parse(line).unwrap();
+        assert_eq!((got.status, got.latency_us), (403, None));
+    }
+
+    #[test]
+    fn crlf_line_ending_is_stripped() {
+        let line = gw_line("ua", "INVALID_API_KEY") + "\r";
+        let got = gateway().parse(line.as_bytes()).unwrap();
+        assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]));
+        assert_eq!(gateway().parse(b"\r"), Err(EMPTY_LINE));
+        assert_eq!(gateway().parse(b""), Err(EMPTY_LINE));
+    }
+
+    #[test]
+    fn non_utf8_user_agent() {
+        let mut line =
+            br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "GET /v2/x HTTP/1.1" 500 0 "-" "bad "#
+                .to_vec();
+        line.extend_from_slice(&[0xff, 0xfe, 0xc3]);
+        line.extend_from_slice(br#" agent" 1.5 "-""#);
+        let got = gateway().parse(&line).unwrap();
+        assert_eq!(
+            (got.status, got.latency_us, got.name),
+            (500, Some(1_500_000), None)
+        );
+    }
+
+    #[test]
+    fn bad_statuses_are_malformed() {
+        let f = custom(r#""$request" $status $request_time"#);
+        let cases = [
+            ("abc", STATUS_NOT_A_NUMBER),
+            ("-", STATUS_NOT_A_NUMBER),
+            ("2x0", STATUS_NOT_A_NUMBER),
+            ("99", STATUS_OUT_OF_RANGE),
+            ("099", STATUS_OUT_OF_RANGE),
+            ("1000", STATUS_OUT_OF_RANGE),
+            ("600", STATUS_OUT_OF_RANGE),
+        ];
+        for (status, want) in cases {
+            let line = format!(r#""GET / HTTP/1.1" {status} 0.1"#);
+            assert_eq!(f.parse(line.as_bytes()), Err(want), "{status}");
+        }
+        for status in ["100", "599"] {
+            let line = format!(r#""GET / HTTP/1.1" {status} 0.1"#);
+            assert!(f.parse(line.as_bytes()).is_ok(), "{status}");
+        }
+    }
+
+    #[test]
+    fn unusable_request_line_gives_no_path() {
+        let f = combined();
+        for request in ["-", "", r"\x16\x03\x01\x02\x00\x01\x00", "garbage", "GET"] {
+            let line =
+                format!(r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "{request}" 400 0 "-" "-""#);
+            let got = f.parse(line.as_bytes()).unwrap();
+            assert_eq!((got.status, got.path), (400, None), "{request:?}");
+        }
+        assert_eq!(request_target(b"GET /old"), Some(&b"/old"[..]));
+        assert_eq!(request_target(b"GET /a b HTTP/1.1"), Some(&b"/a b"[..]));
+    }
+
+    #[test]
+    fn very_long_url() {
+        let url = format!("/v3/async/task-result?task_id={}", "a".repeat(64 * 1024));
+        let line = format!(
+            r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "GET {url} HTTP/1.1" 404 0 "-" "-" 0.001 "TASK_NOT_FOUND""#
+        );
+        let got = gateway().parse(line.as_bytes()).unwrap();
+        assert_eq!(got.path, Some(url.as_bytes()));
+        assert_eq!(got.name, Some(&b"TASK_NOT_FOUND"[..]));
+    }
+
+    #[test]
+    fn upstream_response_time_lists_are_summed() {
+        let f = custom(r#"$status "$upstream_response_time" $remote_addr"#);
+        assert_eq!(
+            f.latency_source().as_deref(),
+            Some("$upstream_response_time (s)")
+        );
+        let cases = [
+            ("0.120", Some(120_000)),
+            ("0.120, 0.003", Some(123_000)),
+            ("0.120 : 0.003", Some(123_000)),
+            ("0.100, 0.020 : 0.003", Some(123_000)),
+            ("-, 0.003", Some(3_000)),
+            ("-", None),
+            ("-, -", None),
+            ("0.1, junk", None),
+        ];
+        for (value, want) in cases {
+            let line = format!(r#"502 "{value}" 1.2.3.4"#);
+            assert_eq!(
+                f.parse(line.as_bytes()).unwrap().latency_us,
+                want,
+                "{value}"
+            );
+        }
+        // $request_time wins over the upstream time when both are logged.
+        let f = custom("$status $upstream_response_time $request_time");
+        assert_eq!(f.parse(b"200 0.5 0.7").unwrap().latency_us, Some(700_000));
+    }
+
+    #[test]
+    fn braced_variables() {
+        let f = custom("${status}|${request_time}s|${upstream_http_x_error_code}");
+        let got = f.parse(b"403|0.25s|INVALID_API_KEY").unwrap();
+        assert_eq!(got.status, 403);
+        assert_eq!(got.latency_us, Some(250_000));
+        assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]));
+    }
+
+    #[test]
+    fn dollar_without_a_name_is_literal() {
+        let f = custom("$status cost=$ $request_time");
+        assert_eq!(
+            f.parse(b"200 cost=$ 1").unwrap().latency_us,
+            Some(1_000_000)
+        );
+    }
+
+    #[test]
+    fn msec_and_time_iso8601() {
+        let f = custom("$msec $status");
+        let got = f.parse(b"1714564800.250 200").unwrap();
+        assert_eq!(
+            (got.time_ms, got.bad_time),
+            (Some(1_714_564_800_250), false)
+        );
+        let f = custom("$time_iso8601 $status");
+        let got = f.parse(b"2024-05-01T20:00:00+08:00 200").unwrap();
+        assert_eq!(
+            (got.time_ms, got.bad_time),
+            (Some(1_714_564_800_000), false)
+        );
+        let got = f.parse(b"- 200").unwrap();
+        assert_eq!((got.time_ms, got.bad_time), (None, false));
+    }
+
+    #[test]
+    fn unparseable_time_sets_bad_time() {
+        let line = br#"1.2.3.4 - - [yesterday at noon] "GET / HTTP/1.1" 200 0 "-" "-""#;
+        let got = combined().parse(line).unwrap();
+        assert_eq!((got.status, got.time_ms, got.bad_time), (200, None, true));
+    }
+
+    #[test]
+    fn status_unquoted_at_end_of_custom_format() {
+        let f = custom(r#"$remote_addr "$request" $request_time $status"#);
+        let got = f
+            .parse(br#"10.0.0.1 "GET /openapi/v1/billing/x HTTP/1.1" 0.040 402"#)
+            .unwrap();
+        assert_eq!(got.status, 402);
+        assert_eq!(got.path, Some(&b"/openapi/v1/billing/x"[..]));
+        assert_eq!(got.latency_us, Some(40_000));
+        // The last value ends at the first space: appended fields do not spoil it.
+        let got = f
+            .parse(br#"10.0.0.1 "GET / HTTP/1.1" 0.040 402 appended"#)
+            .unwrap();
+        assert_eq!(got.status, 402);
+    }
+
+    #[test]
+    fn path_prefers_request_uri_then_uri_then_request() {
+        let f = custom(r#""$request" "$uri" "$request_uri" $status"#);
+        let got = f.parse(br#""GET /a?q HTTP/1.1" "/b" "/c?q" 200"#).unwrap();
+        assert_eq!(got.path, Some(&b"/c?q"[..]));
+        let f = custom(r#""$request" "$uri" $status"#);
+        let got = f.parse(br#""GET /a?q HTTP/1.1" "/b" 200"#).unwrap();
+        assert_eq!(got.path, Some(&b"/b"[..]));
+    }
+
+    #[test]
+    fn name_variables_by_name() {
+        for var in [
+            "sent_http_x_error_code",
+            "upstream_http_x_api_error_code",
+            "http_x_error_reason",
+            "upstream_http_grpc_reason",
+        ] {
+            let f = custom(&format!("$status ${var}"));
+            assert_eq!(
+                f.parse(b"400 BAD").unwrap().name,
+                Some(&b"BAD"[..]),
+                "{var}"
+            );
+        }
+        let f = custom("$status $upstream_http_x_request_id");
+        assert_eq!(f.parse(b"400 abc").unwrap().name, None);
+    }
+
+    #[test]
+    fn body_fallback_finds_the_reason() {
+        let f = custom(r#"$status "$upstream_http_x_error_code" "$resp_body""#);
+        let body =
+            r#"{\x22code\x22:403,\x22reason\x22:\x22INVALID_API_KEY\x22,\x22metadata\x22:{}}"#;
+        let line = format!(r#"403 "-" "{body}""#);
+        let got = f.parse(line.as_bytes()).unwrap();
+        assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]));
+        // escape=json bodies, and the header winning over the body.
+        let line = br#"403 "" "{\"code\":403,\"reason\":\"TASK_FAILED\"}""#;
+        assert_eq!(f.parse(line).unwrap().name, Some(&b"TASK_FAILED"[..]));
+        let line = format!(r#"403 "FROM_HEADER" "{body}""#);
+        assert_eq!(
+            f.parse(line.as_bytes()).unwrap().name,
+            Some(&b"FROM_HEADER"[..])
+        );
+        // A plain-text body has no name.
+        let line = br#"404 "-" "404 page not found""#;
+        assert_eq!(f.parse(line).unwrap().name, None);
+        // request_body is not a response body.
+        let f = custom(r#"$status "$request_body""#);
+        assert_eq!(
+            f.parse(br#"403 "{\x22reason\x22:\x22X\x22}""#)
+                .unwrap()
+                .name,
+            None
+        );
+    }
+
+    #[test]
+    fn field_overrides_pick_variables() {
+        let f = with_fields(
+            r#"$code "$upstream_response_time" $t "$x_err" "$uri""#,
+            &[
+                "status=$code",
+                "latency=upstream_response_time:ms",
+                "time=$t:epoch_ms",
+                "name=x_err",
+                "path=uri",
+            ],
+        )
+        .unwrap();
+        let got = f
+            .parse(br#"404 "12, 3" 1714564800250 "NOPE" "/v2/x""#)
+            .unwrap();
+        assert_eq!(
+            got,
+            Fields {
+                status: 404,
+                name: Some(&b"NOPE"[..]),
+                path: Some(&b"/v2/x"[..]),
+                latency_us: Some(15_000),
+                time_ms: Some(1_714_564_800_250),
+                bad_time: false,
+            }
+        );
+        assert_eq!(
+            f.latency_source().as_deref(),
+            Some("$upstream_response_time (ms)")
+        );
+        // Without a unit a time override reads text times; $msec keeps epoch seconds.
+        let f = with_fields("$status $when", &["time=when"]).unwrap();
+        assert_eq!(
+            f.parse(b"200 2024-05-01T12:00:00Z").unwrap().time_ms,
+            Some(1_714_564_800_000)
+        );
+        let f = with_fields("$status $msec", &["time=${msec}"]).unwrap();
+        assert_eq!(
+            f.parse(b"200 1714564800").unwrap().time_ms,
+            Some(1_714_564_800_000)
+        );
+        // A path override on $request still reads the request line.
+        let f = with_fields(r#"$status "$request" "$uri""#, &["path=request"]).unwrap();
+        assert_eq!(
+            f.parse(br#"200 "GET /a HTTP/1.1" "/b""#).unwrap().path,
+            Some(&b"/a"[..])
+        );
+    }
+
+    #[test]
+    fn compile_errors_say_what_to_fix() {
+        let e = compile_error("", &[]);
+        assert!(e.contains("empty"), "{e}");
+        let e = compile_error("just text", &[]);
+        assert!(e.contains("$status"), "{e}");
+        let e = compile_error(r#"$remote_addr "$request" $body_bytes_sent"#, &[]);
+        assert!(e.contains("no $status"), "{e}");
+        let e = compile_error("$status $request_time$upstream_response_time", &[]);
+        assert!(
+            e.contains("$request_time") && e.contains("$upstream_response_time"),
+            "{e}"
+        );
+        let e = compile_error("$status ${request_time", &[]);
+        assert!(e.contains("${"), "{e}");
+        let e = compile_error(
+            "$status $request_time",
+            &["name=$upstream_http_x_error_code"],
+        );
+        assert!(e.contains("$upstream_http_x_error_code"), "{e}");
+        assert!(e.contains("$status, $request_time"), "{e}");
+        assert!(matches!(with_fields("", &[]), Err(Error::LogFormat { .. })));
+    }
+
+    #[test]
+    fn line_of_another_format_is_malformed() {
+        let json = br#"{"status":200,"path":"/v3/openai/x"}"#;
+        assert!(gateway().parse(json).is_err());
+        let f = custom("status=$status path=$uri");
+        assert_eq!(f.parse(b"code=200 path=/x"), Err(NO_MATCH));
+        assert_eq!(
+            f.parse(b"status=200 path=/x").unwrap().path,
+            Some(&b"/x"[..])
+        );
+    }
+
+    #[test]
+    fn presets_compile() {
+        for (name, fmt, _) in PRESETS {
+            let f = NginxFormat::compile_named(name, fmt, &[]).unwrap();
+            assert_eq!(f.name(), *name);
+        }
+        assert!(preset("nope").is_none());
     }
 }
