@@ -1,23 +1,958 @@
-//! JSON-lines logs: fields found under common key names, or at `--field` paths.
+//! JSON-lines logs: one object per line, fields found under common key names or at
+//! `--field` paths.
+//!
+//! Every wanted key path (the defaults for each field, or the user's `--field`
+//! overrides) is compiled once into a small trie. A line is then walked by a serde
+//! visitor that compares each key of the top-level object against the trie, captures
+//! wanted values as `&RawValue` slices of the line, descends only into objects that
+//! lie on a wanted path and skips everything else with [`IgnoredAny`]. Nothing is
+//! allocated per line in the common case: no map is built, no string is copied.
+//!
+//! Rules a log line is read by:
+//! - For each field the first listed key path that holds a usable value wins.
+//!   `null` is never usable; a name must be a non-empty string other than `-`; a
+//!   path must be a string; a body must be a string or an object.
+//! - Duplicate keys: the FIRST usable occurrence wins. serde_json's own `Value`
+//!   keeps the last one, but reading first-wins lets the walk skip every later
+//!   occurrence without looking at it, and a line with duplicate keys is already
+//!   ambiguous; we just pick one consistently.
+//! - A logged response body is searched for a name only when no name key had
+//!   one and the status is 400 or more: success bodies often carry a string
+//!   `code` (`"SUCCESS"`) that is no error name.
+//! - Nesting: wanted paths are walked with serde_json's recursion limit, and
+//!   their depth is bounded by the trie; skipped values go through serde_json's
+//!   iterative skipper, so no line, however deeply nested, can overflow the stack.
+//! - String values are used as written, escapes and all: `Fields` borrows from the
+//!   line, so an escaped value cannot be unescaped without copying. Names, paths
+//!   and times hardly ever hold escapes; a body usually does, and
+//!   [`name_in_body`] reads escaped quotes.
+//! - Bytes that are not UTF-8 are tolerated in skipped values (serde_json skips
+//!   strings without decoding them), but one in a captured value, or in a key,
+//!   makes the line malformed ("invalid JSON"): serde_json insists on UTF-8 for
+//!   every string it hands out.
 
-use super::{FieldOverride, Fields, Malformed};
-use crate::error::Result;
+use std::fmt;
 
-#[derive(Debug, Clone)]
-pub struct JsonFormat {}
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
-impl JsonFormat {
-    pub fn new(fields: &[FieldOverride]) -> Result<JsonFormat> {
-        let _ = fields;
-        Ok(JsonFormat {})
+use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
+use crate::error::{Error, Result};
+use crate::timestamp::{parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit};
+
+const EMPTY_LINE: Malformed = "empty line";
+const INVALID_JSON: Malformed = "invalid JSON";
+const NOT_AN_OBJECT: Malformed = "JSON line is not an object";
+const NO_STATUS: Malformed = "no status field";
+const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
+const STATUS_NOT_INTEGER: Malformed = "status is not an integer";
+
+/// Default key names per field, tried in this order.
+const DEFAULT_STATUS: &[&str] = &["status", "status_code"];
+/// A numeric `code` is a status, not a name; only string values count as names.
+const DEFAULT_NAME: &[&str] = &["error_code", "reason", "code"];
+const DEFAULT_PATH: &[&str] = &["uri", "path", "request"];
+const DEFAULT_LATENCY: &[(&str, DurationUnit)] = &[
+    ("request_time", DurationUnit::S),
+    ("duration", DurationUnit::S),
+    ("duration_ms", DurationUnit::Ms),
+    ("latency_ms", DurationUnit::Ms),
+];
+const DEFAULT_TIME: &[&str] = &[
+    "time",
+    "timestamp",
+    "@timestamp",
+    "time_local",
+    "time_iso8601",
+];
+const DEFAULT_BODY: &[&str] = &["resp_body", "response_body", "body"];
+
+/// What a source's value means and how to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Status,
+    Name,
+    /// `request_line`: the value is `METHOD TARGET PROTOCOL`, the path is its
+    /// middle token. True for a source whose last key is `request`.
+    Path {
+        request_line: bool,
+    },
+    Latency(DurationUnit),
+    /// `None`: strings are text times, numbers epoch seconds.
+    Time(Option<TimeUnit>),
+    Body,
+}
+
+/// Capture slots, one per [`Kind`] variant.
+mod slot {
+    pub const STATUS: usize = 0;
+    pub const NAME: usize = 1;
+    pub const PATH: usize = 2;
+    pub const LATENCY: usize = 3;
+    pub const TIME: usize = 4;
+    pub const BODY: usize = 5;
+    pub const COUNT: usize = 6;
+}
+
+impl Kind {
+    fn slot(self) -> usize {
+        match self {
+            Kind::Status => slot::STATUS,
+            Kind::Name => slot::NAME,
+            Kind::Path { .. } => slot::PATH,
+            Kind::Latency(_) => slot::LATENCY,
+            Kind::Time(_) => slot::TIME,
+            Kind::Body => slot::BODY,
+        }
     }
 
+    /// Whether `raw` (a JSON value's text) can serve as this field, so that a null
+    /// or an unusable value lets the next key in the list have its say.
+    fn accepts(self, raw: &str) -> bool {
+        if raw == "null" {
+            return false;
+        }
+        match self {
+            Kind::Name => string_inner(raw).is_some_and(|s| non_empty_name(s.as_bytes()).is_some()),
+            Kind::Path { .. } => raw.starts_with('"'),
+            Kind::Body => raw.starts_with('"') || raw.starts_with('{'),
+            Kind::Status | Kind::Latency(_) | Kind::Time(_) => true,
+        }
+    }
+}
+
+/// One place a field may be found: a dotted key path and how to read its value.
+#[derive(Debug, Clone)]
+struct Source {
+    path: String,
+    kind: Kind,
+}
+
+impl Source {
+    fn from_override(o: &FieldOverride) -> Result<Source> {
+        let err = |message: &str| Error::Field {
+            spec: override_spec(o),
+            message: message.to_string(),
+        };
+        if o.path.is_empty() || o.path.split('.').any(str::is_empty) {
+            return Err(err("not a dotted key path"));
+        }
+        let kind = match (o.key, o.unit) {
+            (FieldKey::Latency, None) => Kind::Latency(DurationUnit::S),
+            (FieldKey::Latency, Some(FieldUnit::Duration(u))) => Kind::Latency(u),
+            (FieldKey::Time, None) => Kind::Time(None),
+            (FieldKey::Time, Some(FieldUnit::Time(u))) => Kind::Time(Some(u)),
+            (FieldKey::Latency | FieldKey::Time, Some(_)) => {
+                return Err(err("latency takes a duration unit, time a time unit"));
+            }
+            (_, Some(_)) => return Err(err("only latency and time take a unit")),
+            (FieldKey::Status, None) => Kind::Status,
+            (FieldKey::Name, None) => Kind::Name,
+            (FieldKey::Path, None) => Kind::Path {
+                request_line: o.path.rsplit('.').next() == Some("request"),
+            },
+            (FieldKey::Body, None) => Kind::Body,
+        };
+        Ok(Source {
+            path: o.path.clone(),
+            kind,
+        })
+    }
+}
+
+/// The `--field` spec an override was (or could have been) written as, for errors.
+fn override_spec(o: &FieldOverride) -> String {
+    let unit = match o.unit {
+        Some(FieldUnit::Duration(u)) => format!(":{}", u.as_str()),
+        Some(FieldUnit::Time(u)) => format!(":{}", u.as_str()),
+        None => String::new(),
+    };
+    format!("{}={}{}", o.key.as_str(), o.path, unit)
+}
+
+/// The default sources, field by field, in priority order.
+fn default_sources(key: FieldKey) -> Vec<Source> {
+    let simple = |names: &[&str], kind: Kind| -> Vec<Source> {
+        names
+            .iter()
+            .map(|n| Source {
+                path: (*n).to_string(),
+                kind,
+            })
+            .collect()
+    };
+    match key {
+        FieldKey::Status => simple(DEFAULT_STATUS, Kind::Status),
+        FieldKey::Name => simple(DEFAULT_NAME, Kind::Name),
+        FieldKey::Path => DEFAULT_PATH
+            .iter()
+            .map(|n| Source {
+                path: (*n).to_string(),
+                kind: Kind::Path {
+                    request_line: *n == "request",
+                },
+            })
+            .collect(),
+        FieldKey::Latency => DEFAULT_LATENCY
+            .iter()
+            .map(|(n, u)| Source {
+                path: (*n).to_string(),
+                kind: Kind::Latency(*u),
+            })
+            .collect(),
+        FieldKey::Time => simple(DEFAULT_TIME, Kind::Time(None)),
+        FieldKey::Body => simple(DEFAULT_BODY, Kind::Body),
+    }
+}
+
+/// A trie node: one key of a wanted path. A node can both end a path (`leaves`)
+/// and lead further (`children`), e.g. `body=response` with `status=response.status`.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    children: Vec<(Box<str>, Node)>,
+    /// Indices into [`JsonFormat::sources`] of the sources ending here.
+    leaves: Vec<usize>,
+}
+
+impl Node {
+    fn insert<'k>(&mut self, mut keys: impl Iterator<Item = &'k str>, source: usize) {
+        match keys.next() {
+            None => self.leaves.push(source),
+            Some(key) => {
+                let at = match self.children.iter().position(|(k, _)| &**k == key) {
+                    Some(i) => i,
+                    None => {
+                        self.children.push((key.into(), Node::default()));
+                        self.children.len() - 1
+                    }
+                };
+                self.children[at].1.insert(keys, source);
+            }
+        }
+    }
+
+    /// A handful of children at most, so a linear scan beats hashing.
+    #[inline]
+    fn child(&self, key: &str) -> Option<&Node> {
+        self.children
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, n)| n)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JsonFormat {
+    /// All sources, grouped by field in priority order, so that within one field a
+    /// lower index is a better source.
+    sources: Vec<Source>,
+    root: Node,
+}
+
+impl JsonFormat {
+    /// Compile the key paths: a field's `--field` overrides (in the order given)
+    /// replace its default keys.
+    pub fn new(fields: &[FieldOverride]) -> Result<JsonFormat> {
+        let mut sources = Vec::new();
+        for key in FieldKey::ALL {
+            let overrides: Vec<&FieldOverride> = fields.iter().filter(|f| f.key == key).collect();
+            if overrides.is_empty() {
+                sources.extend(default_sources(key));
+            } else {
+                for o in overrides {
+                    sources.push(Source::from_override(o)?);
+                }
+            }
+        }
+        let mut root = Node::default();
+        for (i, s) in sources.iter().enumerate() {
+            root.insert(s.path.split('.'), i);
+        }
+        Ok(JsonFormat { sources, root })
+    }
+
+    /// Where latency comes from, e.g. `request_time (s) | duration_ms (ms)`.
     pub fn latency_source(&self) -> String {
-        todo!()
+        self.sources
+            .iter()
+            .filter_map(|s| match s.kind {
+                Kind::Latency(u) => Some(format!("{} ({})", s.path, u.as_str())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
 
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
-        let _ = line;
-        todo!("json parser")
+        // serde_json skips trailing whitespace (and `\r`) itself; trimming first
+        // only serves to tell an empty line apart.
+        if line.trim_ascii().is_empty() {
+            return Err(EMPTY_LINE);
+        }
+        let mut caps = Captures::default();
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let walk = Walk {
+            sources: &self.sources,
+            node: &self.root,
+            caps: &mut caps,
+        };
+        let is_object = walk.deserialize(&mut de).map_err(|_| INVALID_JSON)?;
+        // Anything but whitespace after the value is garbage.
+        de.end().map_err(|_| INVALID_JSON)?;
+        if !is_object {
+            return Err(NOT_AN_OBJECT);
+        }
+        self.fields(&caps)
+    }
+
+    /// Turn the captured values into fields.
+    fn fields<'a>(&self, caps: &Captures<'a>) -> Result<Fields<'a>, Malformed> {
+        let (_, status) = caps.get(slot::STATUS).ok_or(NO_STATUS)?;
+        let status = parse_status(status)?;
+        let mut fields = Fields {
+            status,
+            ..Fields::default()
+        };
+        // A name with escapes in it is kept as written (see the module doc).
+        fields.name = caps
+            .get(slot::NAME)
+            .and_then(|(_, raw)| string_inner(raw))
+            .and_then(|s| non_empty_name(s.as_bytes()));
+        // Only an error response's body names an error: a success body may well
+        // carry a string `code` ("SUCCESS", "0") that is no error name.
+        if fields.name.is_none() && status >= 400 {
+            fields.name = caps
+                .get(slot::BODY)
+                .and_then(|(_, raw)| name_in_body(body_bytes(raw)));
+        }
+        fields.path = caps.get(slot::PATH).and_then(|(id, raw)| {
+            let text = string_inner(raw)?.as_bytes();
+            let text = match self.sources[id].kind {
+                Kind::Path { request_line: true } => request_target(text),
+                _ => text,
+            };
+            (!matches!(text, b"" | b"-")).then_some(text)
+        });
+        fields.latency_us = caps.get(slot::LATENCY).and_then(|(id, raw)| {
+            let Kind::Latency(unit) = self.sources[id].kind else {
+                return None;
+            };
+            parse_duration(scalar_text(raw).as_bytes(), unit)
+        });
+        if let Some((id, raw)) = caps.get(slot::TIME) {
+            if let Kind::Time(unit) = self.sources[id].kind {
+                fields.time_ms = parse_time_value(raw, unit);
+                fields.bad_time = fields.time_ms.is_none();
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// The best value seen so far for each field: (source index, raw JSON text).
+/// On the stack, so a line costs no allocation.
+#[derive(Default)]
+struct Captures<'de> {
+    slots: [Option<(usize, &'de str)>; slot::COUNT],
+}
+
+impl<'de> Captures<'de> {
+    fn get(&self, slot: usize) -> Option<(usize, &'de str)> {
+        self.slots[slot]
+    }
+
+    /// Whether a value from `source` could still replace what is captured: only
+    /// a better (earlier) source can, so a duplicate key never does.
+    fn wants(&self, sources: &[Source], source: usize) -> bool {
+        self.slots[sources[source].kind.slot()].map_or(true, |(best, _)| source < best)
+    }
+
+    fn offer(&mut self, sources: &[Source], source: usize, raw: &'de str) {
+        let kind = sources[source].kind;
+        if self.wants(sources, source) && kind.accepts(raw) {
+            self.slots[kind.slot()] = Some((source, raw));
+        }
+    }
+}
+
+/// Walks one JSON value positioned at a trie node: an object's keys are matched
+/// against the node's children; any other value is skipped. Yields whether the
+/// value was an object.
+struct Walk<'f, 'c, 'de> {
+    sources: &'f [Source],
+    node: &'f Node,
+    caps: &'c mut Captures<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_, '_, 'de> {
+    type Value = bool;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        // `deserialize_any` so that a value of another type on a wanted path (a
+        // string where an object was expected) is skipped, not an error.
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let Walk {
+            sources,
+            node,
+            caps,
+        } = self;
+        while let Some(child) = map.next_key_seed(KeySeed(node))? {
+            let Some(child) = child else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let capture = child.leaves.iter().any(|&id| caps.wants(sources, id));
+            if capture {
+                let raw: &'de RawValue = map.next_value()?;
+                let raw = raw.get();
+                for &id in &child.leaves {
+                    caps.offer(sources, id, raw);
+                }
+                // The same value is also on a longer path: walk the captured text
+                // again. It is a slice of the line, so what is captured inside still
+                // borrows from the line; it has been validated already, so this
+                // cannot fail, and the trie's depth bounds the recursion.
+                if !child.children.is_empty() && raw.starts_with('{') {
+                    let mut inner = serde_json::Deserializer::from_str(raw);
+                    let walk = Walk {
+                        sources,
+                        node: child,
+                        caps: &mut *caps,
+                    };
+                    walk.deserialize(&mut inner).map_err(de::Error::custom)?;
+                }
+            } else if !child.children.is_empty() {
+                map.next_value_seed(Walk {
+                    sources,
+                    node: child,
+                    caps: &mut *caps,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        // IgnoredAny skips nested values iteratively (serde_json keeps its own
+        // stack on the heap), so even absurd nesting cannot overflow ours.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// Reads one object key and looks it up among a node's children. `visit_str`
+/// sees both borrowed keys and (rare) keys unescaped into serde_json's scratch
+/// buffer, so `"st\u0061tus"` matches `status` without an allocation of ours.
+struct KeySeed<'f>(&'f Node);
+
+impl<'de, 'f> DeserializeSeed<'de> for KeySeed<'f> {
+    type Value = Option<&'f Node>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'f> Visitor<'de> for KeySeed<'f> {
+    type Value = Option<&'f Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.child(key))
+    }
+}
+
+/// The text between the quotes of a raw JSON string, escapes left as they are;
+/// `None` for any other value. `raw` has been validated, so a leading quote
+/// implies a trailing one.
+fn string_inner(raw: &str) -> Option<&str> {
+    raw.strip_prefix('"')?.strip_suffix('"')
+}
+
+/// A number as written, or the contents of a string (`"0.123"`).
+fn scalar_text(raw: &str) -> &str {
+    string_inner(raw).unwrap_or(raw)
+}
+
+/// The bytes to look for an error name in: a string body as written (its quotes
+/// escaped, which `name_in_body` expects), an object body as raw JSON.
+fn body_bytes(raw: &str) -> &[u8] {
+    scalar_text(raw).as_bytes()
+}
+
+/// A status: an integer, or a string of one, in 100..=599.
+fn parse_status(raw: &str) -> Result<u16, Malformed> {
+    let text = scalar_text(raw);
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        // Fractions, exponents, booleans, objects and non-numeric strings.
+        return Err(STATUS_NOT_INTEGER);
+    }
+    if negative {
+        return Err(STATUS_OUT_OF_RANGE);
+    }
+    // Saturate: any integer too long for u32 is out of range all the same.
+    let value = digits.bytes().fold(0u32, |acc, b| {
+        acc.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+    });
+    match u16::try_from(value) {
+        Ok(status @ 100..=599) => Ok(status),
+        _ => Err(STATUS_OUT_OF_RANGE),
+    }
+}
+
+/// A time value: with no unit given, strings are text times (ISO-8601 or nginx
+/// `time_local`) and numbers epoch seconds; with a unit, the unit says (an epoch
+/// unit also reads a string of digits). `None` when it cannot be read.
+fn parse_time_value(raw: &str, unit: Option<TimeUnit>) -> Option<i64> {
+    match (string_inner(raw), unit) {
+        (Some(text), None) => parse_text_time(text.as_bytes()),
+        (Some(text), Some(unit)) => parse_time(text.as_bytes(), unit),
+        (None, Some(TimeUnit::Iso8601)) => None,
+        (None, unit) => parse_time(raw.as_bytes(), unit.unwrap_or(TimeUnit::EpochS)),
+    }
+}
+
+/// The target of a request line `GET /v3/x HTTP/1.1`; a value without a space
+/// is taken to be the target itself.
+fn request_target(line: &[u8]) -> &[u8] {
+    let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
+    match (tokens.next(), tokens.next()) {
+        (Some(_), Some(target)) => target,
+        _ => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> JsonFormat {
+        JsonFormat::new(&[]).unwrap()
+    }
+
+    fn with(specs: &[&str]) -> JsonFormat {
+        let fields: Vec<FieldOverride> = specs
+            .iter()
+            .map(|s| FieldOverride::parse(s).unwrap())
+            .collect();
+        JsonFormat::new(&fields).unwrap()
+    }
+
+    fn ok(line: &[u8]) -> Fields<'_> {
+        match defaults().parse(line) {
+            Ok(f) => f,
+            Err(e) => panic!("{e}: {}", String::from_utf8_lossy(line)),
+        }
+    }
+
+    fn err(line: &[u8]) -> Malformed {
+        defaults().parse(line).unwrap_err()
+    }
+
+    fn name(line: &[u8]) -> Option<&str> {
+        ok(line).name.map(|n| std::str::from_utf8(n).unwrap())
+    }
+
+    #[test]
+    fn apisix_resp_body_holding_escaped_json() {
+        let line = br#"{"host":"api.example.com","client_ip":"10.0.0.7","uri":"/v3/async/txt2img","status":403,"request_time":0.012,"time_iso8601":"2024-05-01T20:00:00+08:00","resp_body":"{\"code\":403,\"reason\":\"INVALID_API_KEY\",\"message\":\"key \\\"abc\\\" is invalid\",\"metadata\":{}}"}"#;
+        let f = ok(line);
+        assert_eq!(f.status, 403);
+        assert_eq!(f.name, Some(&b"INVALID_API_KEY"[..]));
+        assert_eq!(f.path, Some(&b"/v3/async/txt2img"[..]));
+        assert_eq!(f.latency_us, Some(12_000));
+        assert_eq!(f.time_ms, Some(1_714_564_800_000));
+        assert!(!f.bad_time);
+    }
+
+    #[test]
+    fn body_as_object_and_only_for_errors() {
+        let line = br#"{"status":429,"body":{"code":429,"reason":"RATE_LIMIT_EXCEEDED"}}"#;
+        assert_eq!(name(line), Some("RATE_LIMIT_EXCEEDED"));
+        // A success body's string `code` is no error name.
+        assert_eq!(name(br#"{"status":200,"body":{"code":"SUCCESS"}}"#), None);
+        // A header name wins over the body.
+        let line = br#"{"status":403,"error_code":"A","resp_body":"{\"reason\":\"B\"}"}"#;
+        assert_eq!(name(line), Some("A"));
+    }
+
+    #[test]
+    fn kong_nested_fields_via_overrides() {
+        let fmt = with(&[
+            "status=response.status",
+            "path=request.uri",
+            "latency=latencies.request:ms",
+            "time=started_at:epoch_ms",
+            "name=response.headers.x-error-code",
+        ]);
+        let line = br#"{"request":{"method":"POST","uri":"/v3/openai/chat/completions","headers":{"user-agent":"sdk/1.0","x-error-code":"WRONG"}},"response":{"headers":{"content-type":"application/json","x-error-code":"RATE_LIMIT_EXCEEDED"},"status":429,"size":120},"latencies":{"kong":2,"proxy":150,"request":153},"tries":[{"balancer_latency":0,"ip":"10.0.0.1"}],"started_at":1700000000123,"status":200}"#;
+        let f = fmt.parse(line).unwrap();
+        assert_eq!(f.status, 429, "the override replaces top-level `status`");
+        assert_eq!(f.name, Some(&b"RATE_LIMIT_EXCEEDED"[..]));
+        assert_eq!(f.path, Some(&b"/v3/openai/chat/completions"[..]));
+        assert_eq!(f.latency_us, Some(153_000));
+        assert_eq!(f.time_ms, Some(1_700_000_000_123));
+        assert_eq!(fmt.latency_source(), "latencies.request (ms)");
+        // A wanted parent that is not an object is skipped, not an error.
+        let line = br#"{"response":"gone","latencies":[1,2],"started_at":"x"}"#;
+        assert_eq!(fmt.parse(line), Err(NO_STATUS));
+    }
+
+    #[test]
+    fn overlapping_override_paths() {
+        let fmt = with(&["body=response", "status=response.status"]);
+        let line = br#"{"response":{"status":404,"reason":"NOT_FOUND"}}"#;
+        let f = fmt.parse(line).unwrap();
+        assert_eq!(f.status, 404);
+        assert_eq!(f.name, Some(&b"NOT_FOUND"[..]));
+    }
+
+    #[test]
+    fn default_latency_source_and_units() {
+        assert_eq!(
+            defaults().latency_source(),
+            "request_time (s) | duration (s) | duration_ms (ms) | latency_ms (ms)"
+        );
+        assert_eq!(
+            ok(br#"{"status":200,"duration_ms":"12.5"}"#).latency_us,
+            Some(12_500)
+        );
+        assert_eq!(
+            ok(br#"{"status":200,"latency_ms":3}"#).latency_us,
+            Some(3_000)
+        );
+        assert_eq!(ok(br#"{"status":200,"request_time":"-"}"#).latency_us, None);
+        assert_eq!(ok(br#"{"status":200,"request_time":-1}"#).latency_us, None);
+        assert_eq!(ok(br#"{"status":200,"duration":true}"#).latency_us, None);
+        // request_time is listed first, whatever the order in the line.
+        let line = br#"{"status":200,"duration_ms":5,"request_time":0.5}"#;
+        assert_eq!(ok(line).latency_us, Some(500_000));
+        let fmt = with(&["latency=took:ns"]);
+        assert_eq!(fmt.latency_source(), "took (ns)");
+        assert_eq!(
+            fmt.parse(br#"{"status":200,"took":2500}"#)
+                .unwrap()
+                .latency_us,
+            Some(2)
+        );
+        assert_eq!(with(&["latency=t"]).latency_source(), "t (s)");
+    }
+
+    #[test]
+    fn status_as_string() {
+        assert_eq!(ok(br#"{"status":"404"}"#).status, 404);
+        assert_eq!(ok(br#"{"status_code":502}"#).status, 502);
+        assert_eq!(ok(br#"{"status":null,"status_code":"503"}"#).status, 503);
+    }
+
+    #[test]
+    fn status_out_of_range_or_not_an_integer() {
+        for v in [
+            "0",
+            "999",
+            "99999999999999999999",
+            "-1",
+            "\"0\"",
+            "\"1000000\"",
+        ] {
+            let line = format!(r#"{{"status":{v}}}"#);
+            assert_eq!(err(line.as_bytes()), STATUS_OUT_OF_RANGE, "{v}");
+        }
+        for v in [
+            "4.5", "4e2", "true", "{}", "[404]", "\"abc\"", "\"\"", "\" 404\"",
+        ] {
+            let line = format!(r#"{{"status":{v}}}"#);
+            assert_eq!(err(line.as_bytes()), STATUS_NOT_INTEGER, "{v}");
+        }
+    }
+
+    #[test]
+    fn missing_status() {
+        assert_eq!(err(br#"{"uri":"/x","reason":"X"}"#), NO_STATUS);
+        assert_eq!(err(b"{}"), NO_STATUS);
+        assert_eq!(err(br#"{"status":null}"#), NO_STATUS);
+    }
+
+    #[test]
+    fn numeric_code_is_not_a_name() {
+        assert_eq!(name(br#"{"status":500,"code":500}"#), None);
+        // ...and does not stop the body from being read.
+        let line = br#"{"status":403,"code":403,"resp_body":"{\"reason\":\"INVALID_API_KEY\"}"}"#;
+        assert_eq!(name(line), Some("INVALID_API_KEY"));
+        assert_eq!(
+            name(br#"{"status":400,"code":"invalid_api_key"}"#),
+            Some("invalid_api_key")
+        );
+    }
+
+    #[test]
+    fn reason_found_and_error_code_beats_reason() {
+        assert_eq!(
+            name(br#"{"status":429,"reason":"RATE_LIMIT_EXCEEDED"}"#),
+            Some("RATE_LIMIT_EXCEEDED")
+        );
+        assert_eq!(
+            name(br#"{"reason":"B","status":400,"error_code":"A"}"#),
+            Some("A")
+        );
+        assert_eq!(
+            name(br#"{"status":400,"error_code":"A","reason":"B","code":"C"}"#),
+            Some("A")
+        );
+    }
+
+    #[test]
+    fn empty_names_are_none() {
+        for v in ["null", "\"\"", "\"-\"", "\"null\"", "{}", "[]"] {
+            let line = format!(r#"{{"status":500,"error_code":{v}}}"#);
+            assert_eq!(name(line.as_bytes()), None, "{v}");
+        }
+        // An empty error_code lets reason speak.
+        assert_eq!(
+            name(br#"{"status":500,"error_code":null,"reason":"X"}"#),
+            Some("X")
+        );
+    }
+
+    #[test]
+    fn path_from_request_line_or_as_is() {
+        assert_eq!(
+            ok(br#"{"status":200,"request":"GET /x HTTP/1.1"}"#).path,
+            Some(&b"/x"[..])
+        );
+        assert_eq!(
+            ok(br#"{"status":200,"request":"GET /x?a=1"}"#).path,
+            Some(&b"/x?a=1"[..])
+        );
+        assert_eq!(
+            ok(br#"{"status":200,"request":"/y"}"#).path,
+            Some(&b"/y"[..])
+        );
+        // uri is listed before request; its value is used as is.
+        let line = br#"{"status":200,"request":"GET /r HTTP/1.1","uri":"/u v"}"#;
+        assert_eq!(ok(line).path, Some(&b"/u v"[..]));
+        assert_eq!(ok(br#"{"status":200,"path":"-"}"#).path, None);
+        // Kong logs `request` as an object: no path, no error.
+        assert_eq!(ok(br#"{"status":200,"request":{"uri":"/k"}}"#).path, None);
+    }
+
+    #[test]
+    fn crlf_and_whitespace() {
+        assert_eq!(ok(b"{\"status\":200}\r\n").status, 200);
+        assert_eq!(ok(b"  {\"status\" : 201 }  \t\r").status, 201);
+        assert_eq!(err(b""), EMPTY_LINE);
+        assert_eq!(err(b" \r\n"), EMPTY_LINE);
+    }
+
+    #[test]
+    fn invalid_json() {
+        for line in [
+            &b"{"[..],
+            b"{\"status\":200",
+            b"{\"status\":200}}",
+            b"{\"status\":200} x",
+            b"{\"status\":200}{\"status\":200}",
+            b"{status:200}",
+            b"{'status':200}",
+            b"{\"status\":200,}",
+            b"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 2326",
+        ] {
+            assert_eq!(err(line), INVALID_JSON, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn not_an_object() {
+        assert_eq!(err(br#"[{"status":200}]"#), NOT_AN_OBJECT);
+        assert_eq!(err(b"200"), NOT_AN_OBJECT);
+        assert_eq!(err(b"\"x\""), NOT_AN_OBJECT);
+        assert_eq!(err(b"null"), NOT_AN_OBJECT);
+        assert_eq!(err(b"[1,2] x"), INVALID_JSON);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(err(deep.as_bytes()), INVALID_JSON);
+        let line = format!(r#"{{"status":200,"x":{deep}"#);
+        assert_eq!(err(line.as_bytes()), INVALID_JSON);
+        let line = format!(r#"{{"status":200,"x":{}"#, r#"{"a":"#.repeat(100_000));
+        assert_eq!(err(line.as_bytes()), INVALID_JSON);
+        // Deep but complete nesting in a skipped value is fine.
+        let line = format!(r#"{{"x":{deep}{},"status":200}}"#, "]".repeat(100_000));
+        assert_eq!(ok(line.as_bytes()).status, 200);
+        // Nesting along a wanted path is bounded by the path's length.
+        let fmt = with(&["status=a.a.a"]);
+        let line = format!(
+            r#"{{"a":{}1{}}}"#,
+            r#"{"a":"#.repeat(100_000),
+            "}".repeat(100_000)
+        );
+        assert!(fmt.parse(line.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_first_usable_wins() {
+        assert_eq!(ok(br#"{"status":200,"status":500}"#).status, 200);
+        assert_eq!(
+            name(br#"{"status":400,"reason":"A","reason":"B"}"#),
+            Some("A")
+        );
+        assert_eq!(
+            name(br#"{"status":400,"reason":null,"reason":"B"}"#),
+            Some("B")
+        );
+        let fmt = with(&["status=r.s"]);
+        let line = br#"{"r":{"s":401},"r":{"s":402}}"#;
+        assert_eq!(fmt.parse(line).unwrap().status, 401);
+    }
+
+    #[test]
+    fn non_utf8_bytes() {
+        // In a skipped value: serde_json skips strings without decoding them.
+        let line = b"{\"status\":200,\"user_agent\":\"caf\xe9\"}";
+        assert_eq!(ok(line).status, 200);
+        // In a captured value: serde_json will not hand it out; the line is
+        // malformed.
+        assert_eq!(err(b"{\"status\":400,\"reason\":\"X\xff\"}"), INVALID_JSON);
+        assert_eq!(err(b"{\"st\xffatus\":400}"), INVALID_JSON);
+    }
+
+    #[test]
+    fn keys_with_escapes() {
+        let f = ok(br#"{"st\u0061tus":418,"re\u0061son":"TEAPOT","u\ri":"/x"}"#);
+        assert_eq!(f.status, 418);
+        assert_eq!(f.name, Some(&b"TEAPOT"[..]));
+        assert_eq!(f.path, None);
+        // A value with escapes is kept as written.
+        assert_eq!(
+            name(br#"{"status":400,"reason":"A\u005fB"}"#),
+            Some(r"A\u005fB")
+        );
+    }
+
+    #[test]
+    fn unicode_in_user_agent() {
+        let line = r#"{"status":200,"user_agent":"Mozilla/5.0 (中文; 🦀) \u00e9","uri":"/v3/openai/模型"}"#;
+        let f = ok(line.as_bytes());
+        assert_eq!(f.status, 200);
+        assert_eq!(f.path, Some("/v3/openai/模型".as_bytes()));
+    }
+
+    #[test]
+    fn times() {
+        let t = 1_700_000_000_000;
+        assert_eq!(ok(br#"{"status":200,"time":1700000000}"#).time_ms, Some(t));
+        assert_eq!(
+            ok(br#"{"status":200,"timestamp":1700000000.25}"#).time_ms,
+            Some(t + 250)
+        );
+        assert_eq!(
+            ok(br#"{"status":200,"@timestamp":"2023-11-14T22:13:20Z"}"#).time_ms,
+            Some(t)
+        );
+        let line = br#"{"status":200,"time_local":"10/Oct/2000:13:55:36 -0700"}"#;
+        assert_eq!(ok(line).time_ms, Some(971_211_336_000));
+        let fmt = with(&["time=ts:epoch_ms"]);
+        assert_eq!(
+            fmt.parse(br#"{"status":200,"ts":"1700000000000"}"#)
+                .unwrap()
+                .time_ms,
+            Some(t)
+        );
+        let fmt = with(&["time=ts:iso8601"]);
+        assert!(
+            fmt.parse(br#"{"status":200,"ts":1700000000}"#)
+                .unwrap()
+                .bad_time
+        );
+        let f = ok(br#"{"status":200}"#);
+        assert_eq!((f.time_ms, f.bad_time), (None, false));
+        assert!(!ok(br#"{"status":200,"time":null}"#).bad_time);
+    }
+
+    #[test]
+    fn bad_time_still_classified() {
+        for v in [
+            "\"yesterday\"",
+            "\"2024-13-01T00:00:00Z\"",
+            "-5",
+            "true",
+            "{}",
+        ] {
+            let line = format!(r#"{{"status":503,"time":{v}}}"#);
+            let f = ok(line.as_bytes());
+            assert_eq!((f.status, f.time_ms, f.bad_time), (503, None, true), "{v}");
+        }
+    }
+
+    #[test]
+    fn override_errors() {
+        let bad = |key, path: &str, unit| {
+            let o = FieldOverride {
+                key,
+                path: path.to_string(),
+                unit,
+            };
+            JsonFormat::new(&[o]).unwrap_err().to_string()
+        };
+        let e = bad(
+            FieldKey::Latency,
+            "t",
+            Some(FieldUnit::Time(TimeUnit::EpochMs)),
+        );
+        assert!(e.contains("latency=t:epoch_ms"), "{e}");
+        let e = bad(FieldKey::Name, "a..b", None);
+        assert!(e.contains("name=a..b"), "{e}");
+        let e = bad(
+            FieldKey::Status,
+            "s",
+            Some(FieldUnit::Duration(DurationUnit::Ms)),
+        );
+        assert!(e.contains("unit"), "{e}");
     }
 }
