@@ -1,1 +1,388 @@
-//! TODO
+//! The analyze pipeline: open each source, pick its format, cut it into chunks,
+//! classify the chunks' lines in parallel (rayon) and merge the per-chunk tallies.
+
+use std::io::Read;
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::classify::classify;
+use crate::error::{Error, Result};
+use crate::format::{self, FieldOverride, FormatChoice, LogFormat};
+use crate::input::{self, Opened, Source, StreamChunker};
+use crate::routes::Routes;
+use crate::tally::{Location, Tally};
+
+/// Bytes from the start of an input that `--format auto` looks at.
+const DETECT_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// How to read and count.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub format: FormatChoice,
+    pub fields: Vec<FieldOverride>,
+    /// Target chunk size in bytes (chunks end at a newline after it).
+    pub chunk_size: usize,
+    /// Longer lines are malformed ("line too long"); bounds streaming memory.
+    pub max_line_bytes: usize,
+    /// Distinct undocumented names kept before the rest are counted as "other".
+    pub max_names: usize,
+    /// Malformed lines listed with their location.
+    pub max_examples: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: FormatChoice::Auto,
+            fields: Vec::new(),
+            chunk_size: 4 << 20,
+            max_line_bytes: 1 << 20,
+            max_names: 1000,
+            max_examples: 10,
+        }
+    }
+}
+
+/// What was learned of one input.
+#[derive(Debug, Clone, Default)]
+pub struct InputSummary {
+    pub name: String,
+    /// The format used (`json`, `nginx:gateway`, …); `None` if the input was not read.
+    pub format: Option<String>,
+    pub latency_source: Option<String>,
+    /// Bytes of log text read (after decompression).
+    pub bytes: u64,
+    pub lines: u64,
+    /// Why the input could not be read, or stopped being read part-way.
+    pub error: Option<String>,
+}
+
+/// The merged result of a run.
+pub struct Analysis {
+    pub tally: Tally,
+    pub inputs: Vec<InputSummary>,
+    /// `chunk_first_line[input][chunk]`: 0-based line number of the chunk's first line.
+    chunk_first_line: Vec<Vec<u64>>,
+    /// Errors met on the way (unreadable inputs, read failures); the run went on.
+    pub errors: Vec<Error>,
+}
+
+impl Analysis {
+    /// `path:line` (1-based) of a location.
+    pub fn locate(&self, loc: Location) -> String {
+        let input = &self.inputs[loc.input as usize];
+        let first = self.chunk_first_line[loc.input as usize]
+            .get(loc.chunk as usize)
+            .copied()
+            .unwrap_or(0);
+        format!("{}:{}", input.name, first + u64::from(loc.line) + 1)
+    }
+}
+
+/// Everything a worker needs to classify lines of one input.
+struct LineContext<'a> {
+    catalog: &'a Catalog,
+    routes: &'a Routes,
+    format: LogFormat,
+    max_line_bytes: usize,
+}
+
+/// One chunk's result: whose it is and how many lines it held.
+struct ChunkCount {
+    input: u32,
+    chunk: u32,
+    lines: u64,
+}
+
+/// Merged tallies plus the line count of every chunk they came from.
+struct Partial {
+    tally: Tally,
+    chunks: Vec<ChunkCount>,
+}
+
+impl Partial {
+    fn merge(mut self, other: Partial) -> Partial {
+        self.tally.merge(other.tally);
+        self.chunks.extend(other.chunks);
+        self
+    }
+}
+
+/// Analyze `sources`. Inputs that cannot be opened are reported in
+/// [`Analysis::errors`] and the rest are still read.
+pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
+    let empty = || Tally::new(opts.max_names, opts.max_examples);
+    let mut inputs: Vec<InputSummary> = sources
+        .iter()
+        .map(|s| InputSummary {
+            name: s.display_name(),
+            ..InputSummary::default()
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut maps = Vec::new();
+    let mut streams = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        match input::open(source) {
+            Ok(Opened::Mapped(map)) => maps.push((i, Some(map))),
+            Ok(Opened::Empty) => maps.push((i, None)),
+            Ok(Opened::Stream(reader)) => streams.push((i, reader)),
+            Err(e) => {
+                inputs[i].error = Some(e.to_string());
+                errors.push(e);
+            }
+        }
+    }
+
+    // Mapped inputs: every chunk of every file in one parallel pass.
+    let mut contexts: Vec<Option<LineContext>> = (0..sources.len()).map(|_| None).collect();
+    let mut jobs: Vec<(u32, u32, &[u8])> = Vec::new();
+    for (i, map) in &maps {
+        let data: &[u8] = map.as_deref().unwrap_or_default();
+        match context(
+            catalog,
+            routes,
+            opts,
+            &data[..data.len().min(DETECT_SAMPLE_BYTES)],
+        ) {
+            Ok(ctx) => {
+                describe(&mut inputs[*i], &ctx.format);
+                inputs[*i].bytes = data.len() as u64;
+                contexts[*i] = Some(ctx);
+                for (c, range) in input::chunk_ranges(data, opts.chunk_size)
+                    .into_iter()
+                    .enumerate()
+                {
+                    jobs.push((*i as u32, c as u32, &data[range]));
+                }
+            }
+            Err(e) => {
+                inputs[*i].error = Some(e.to_string());
+                errors.push(e);
+            }
+        }
+    }
+    let mut total = jobs
+        .par_iter()
+        .map(|&(i, c, data)| {
+            let ctx = contexts[i as usize]
+                .as_ref()
+                .expect("context built for every job");
+            let mut tally = empty();
+            process_chunk(data, i, c, ctx, &mut tally);
+            Partial {
+                chunks: vec![ChunkCount {
+                    input: i,
+                    chunk: c,
+                    lines: tally.lines,
+                }],
+                tally,
+            }
+        })
+        .reduce(
+            || Partial {
+                tally: empty(),
+                chunks: Vec::new(),
+            },
+            Partial::merge,
+        );
+
+    // Streamed inputs, one after another, each decoded on its own thread while the
+    // rayon pool classifies its chunks.
+    for (i, reader) in streams {
+        match analyze_stream(reader, i as u32, catalog, routes, opts) {
+            Ok((partial, format, bytes, read_error)) => {
+                describe(&mut inputs[i], &format);
+                inputs[i].bytes = bytes;
+                if let Some(e) = read_error {
+                    let e = Error::Input {
+                        path: sources[i].display_name().into(),
+                        source: e,
+                    };
+                    inputs[i].error = Some(e.to_string());
+                    errors.push(e);
+                }
+                total = total.merge(partial);
+            }
+            Err(e) => {
+                inputs[i].error = Some(e.to_string());
+                errors.push(e);
+            }
+        }
+    }
+
+    let mut chunk_first_line = vec![Vec::new(); sources.len()];
+    total.chunks.sort_unstable_by_key(|c| (c.input, c.chunk));
+    for c in &total.chunks {
+        let input = &mut inputs[c.input as usize];
+        let starts = &mut chunk_first_line[c.input as usize];
+        debug_assert_eq!(
+            starts.len(),
+            c.chunk as usize,
+            "chunks are numbered densely"
+        );
+        starts.push(input.lines);
+        input.lines += c.lines;
+    }
+    Analysis {
+        tally: total.tally,
+        inputs,
+        chunk_first_line,
+        errors,
+    }
+}
+
+fn describe(summary: &mut InputSummary, format: &LogFormat) {
+    summary.format = Some(format.name());
+    summary.latency_source = format.latency_source();
+}
+
+fn context<'a>(
+    catalog: &'a Catalog,
+    routes: &'a Routes,
+    opts: &Options,
+    sample: &[u8],
+) -> Result<LineContext<'a>> {
+    Ok(LineContext {
+        catalog,
+        routes,
+        format: format::build(&opts.format, &opts.fields, sample)?,
+        max_line_bytes: opts.max_line_bytes,
+    })
+}
+
+/// Stream one reader: the first chunk decides the format, then a reader thread
+/// feeds chunks through a bounded channel to the rayon pool. Returns what was
+/// counted, the format, the bytes read, and the read error that ended the stream
+/// early, if any (what came before it is counted).
+fn analyze_stream(
+    reader: Box<dyn Read + Send>,
+    input: u32,
+    catalog: &Catalog,
+    routes: &Routes,
+    opts: &Options,
+) -> Result<(Partial, LogFormat, u64, Option<std::io::Error>)> {
+    let empty = || Tally::new(opts.max_names, opts.max_examples);
+    let chunk_size = opts.chunk_size.min(1 << 20);
+    let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
+    let (first, first_error) = match chunker.next_chunk() {
+        Ok(c) => (c, None),
+        Err(e) => (None, Some(e)),
+    };
+    let sample = first.as_deref().unwrap_or_default();
+    let ctx = context(
+        catalog,
+        routes,
+        opts,
+        &sample[..sample.len().min(DETECT_SAMPLE_BYTES)],
+    )?;
+    let format = ctx.format.clone();
+    let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(2 * rayon::current_num_threads());
+    let (partial, (bytes, read_error)) = std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let mut index = 0u32;
+            let mut next = first.map(Ok).or(first_error.map(Err));
+            loop {
+                match next {
+                    Some(Ok(chunk)) => {
+                        if tx.send((index, chunk)).is_err() {
+                            break (chunker.bytes_read(), None);
+                        }
+                        index += 1;
+                    }
+                    Some(Err(e)) => break (chunker.bytes_read(), Some(e)),
+                    None => break (chunker.bytes_read(), None),
+                }
+                next = chunker.next_chunk().transpose();
+            }
+        });
+        let partial = rx
+            .into_iter()
+            .par_bridge()
+            .map(|(c, data)| {
+                let mut tally = empty();
+                process_chunk(&data, input, c, &ctx, &mut tally);
+                Partial {
+                    chunks: vec![ChunkCount {
+                        input,
+                        chunk: c,
+                        lines: tally.lines,
+                    }],
+                    tally,
+                }
+            })
+            .reduce(
+                || Partial {
+                    tally: empty(),
+                    chunks: Vec::new(),
+                },
+                Partial::merge,
+            );
+        (
+            partial,
+            producer.join().expect("the reader thread does not panic"),
+        )
+    });
+    Ok((partial, format, bytes, read_error))
+}
+
+/// Classify every line of a chunk. The last line may lack its newline; `\r\n` ends
+/// a line like `\n`.
+fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: &mut Tally) {
+    let mut start = 0;
+    let mut line_no = 0u32;
+    for end in memchr::memchr_iter(b'\n', data) {
+        process_line(
+            &data[start..end],
+            Location {
+                input,
+                chunk,
+                line: line_no,
+            },
+            ctx,
+            tally,
+        );
+        line_no += 1;
+        start = end + 1;
+    }
+    if start < data.len() {
+        process_line(
+            &data[start..],
+            Location {
+                input,
+                chunk,
+                line: line_no,
+            },
+            ctx,
+            tally,
+        );
+    }
+}
+
+#[inline]
+fn process_line(line: &[u8], loc: Location, ctx: &LineContext, tally: &mut Tally) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() {
+        tally.record_malformed(loc, "empty line");
+        return;
+    }
+    if line.len() > ctx.max_line_bytes {
+        tally.record_malformed(loc, "line longer than --max-line-bytes");
+        return;
+    }
+    match ctx.format.parse(line) {
+        Err(reason) => tally.record_malformed(loc, reason),
+        // Parsers promise 100..=599; the check keeps the tally's status table safe
+        // whatever a format does.
+        Ok(fields) if !(100..=599).contains(&fields.status) => {
+            tally.record_malformed(loc, "status out of range 100-599")
+        }
+        Ok(fields) => {
+            let section = fields.path.and_then(|p| ctx.routes.section_for(p));
+            let verdict = classify(ctx.catalog, section, fields.status, fields.name);
+            tally.record(verdict, &fields, section.is_some(), loc);
+        }
+    }
+}

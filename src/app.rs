@@ -1,1 +1,179 @@
-//! TODO
+//! Commands: turn parsed command-line arguments into a run, write its output, and
+//! decide the exit status. `main.rs` only calls [`main`].
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::analyze::{self, Options};
+use crate::catalog::Catalog;
+use crate::classify::Class;
+use crate::cli::{
+    AnalyzeArgs, CatalogArgs, CatalogSource, Cli, Command, FailOn, FormatArg, OutputArg,
+};
+use crate::error::{Error, Result};
+use crate::format::{FieldOverride, FormatChoice};
+use crate::input;
+use crate::report::{self, Report};
+use crate::routes::Routes;
+
+/// Exit status of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Finished; nothing named by `--fail-on` occurred.
+    Clean = 0,
+    /// A class named by `--fail-on` occurred.
+    Findings = 1,
+    /// Usage, catalog or input error.
+    Error = 2,
+}
+
+/// Parse the command line, run, report errors on stderr, and give the exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    // Line-buffered on a terminal, block-buffered into pipes and files.
+    let result = if stdout.is_terminal() {
+        run(cli, &mut stdout.lock())
+    } else {
+        let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+        run(cli, &mut out).and_then(|o| out.flush().map(|_| o).map_err(Error::Output))
+    };
+    match result {
+        Ok(outcome) => ExitCode::from(outcome as u8),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("errscope: {e}");
+            ExitCode::from(Outcome::Error as u8)
+        }
+    }
+}
+
+/// Run one command, writing its output to `out`. Per-input errors are printed on
+/// stderr as they are found and make the outcome [`Outcome::Error`]; an `Err` is an
+/// error that stopped the run.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
+    match cli.command {
+        Command::Analyze(args) => run_analyze(&args, out),
+        Command::Catalog(args) => run_catalog(&args, out),
+        Command::Generate(args) => crate::generate::run(&args, out),
+    }
+}
+
+fn load_catalog(source: &CatalogSource) -> Result<Catalog> {
+    match &source.catalog {
+        Some(path) => Catalog::load(path),
+        None => Ok(Catalog::embedded()),
+    }
+}
+
+fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let catalog = load_catalog(&args.catalog)?;
+    match args.output {
+        OutputArg::Text => report::catalog::render(&catalog, out),
+        OutputArg::Json => serde_json::to_writer_pretty(&mut *out, &catalog.to_document())
+            .map_err(io::Error::from)
+            .and_then(|_| out.write_all(b"\n")),
+    }
+    .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
+}
+
+/// The analyze options the arguments ask for.
+pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
+    let format = match (args.format, &args.preset, &args.log_format) {
+        (FormatArg::Json, Some(_), _) | (FormatArg::Json, _, Some(_)) => return Err(Error::Usage(
+            "--preset and --log-format describe nginx text logs; they do not go with --format json"
+                .into(),
+        )),
+        (_, _, Some(fmt)) => FormatChoice::NginxCustom(fmt.clone()),
+        (_, Some(name), None) => FormatChoice::NginxPreset(name.clone()),
+        (FormatArg::Nginx, None, None) => FormatChoice::NginxPreset("gateway".into()),
+        (FormatArg::Json, None, None) => FormatChoice::Json,
+        (FormatArg::Auto, None, None) => FormatChoice::Auto,
+    };
+    let fields = args
+        .fields
+        .iter()
+        .map(|f| FieldOverride::parse(f))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Options {
+        format,
+        fields,
+        chunk_size: args.chunk_size,
+        max_line_bytes: args.max_line_bytes,
+        max_names: args.max_names,
+        max_examples: args.examples,
+    })
+}
+
+fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let catalog = load_catalog(&args.catalog)?;
+    let routes = Routes::new(&catalog, &args.routes)?;
+    let opts = analyze_options(args)?;
+    let (sources, unlisted) = input::expand(&args.paths);
+    if sources
+        .iter()
+        .filter(|s| **s == input::Source::Stdin)
+        .count()
+        > 1
+    {
+        return Err(Error::Usage(
+            "`-` (standard input) can be given only once".into(),
+        ));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.map_or(0, |n| n.get()))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
+    for e in unlisted.iter().chain(&analysis.errors) {
+        eprintln!("errscope: {e}");
+    }
+    let mut report = report::build(&analysis, &catalog);
+    // Paths that could not be listed are inputs too: the report names them.
+    report
+        .inputs
+        .extend(unlisted.iter().map(report::Input::unread));
+    let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
+    match args.output {
+        OutputArg::Text => report::text::render(&report, out),
+        OutputArg::Json => report::json::render(&report, out),
+    }
+    .map_err(Error::Output)?;
+    Ok(if had_errors {
+        Outcome::Error
+    } else if failed(&report, &args.fail_on) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Whether any class named by `--fail-on` occurred.
+pub fn failed(report: &Report, fail_on: &[FailOn]) -> bool {
+    fail_on.iter().any(|f| {
+        let class = match f {
+            FailOn::Undocumented => Class::Undocumented,
+            FailOn::StatusMismatch => Class::StatusMismatch,
+            FailOn::WrongSection => Class::WrongSection,
+            FailOn::Malformed => Class::Malformed,
+            FailOn::UnnamedError => Class::UnnamedError,
+        };
+        report.totals.classes.get(class) > 0
+    })
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        source = err.source();
+    }
+    false
+}

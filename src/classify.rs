@@ -81,7 +81,12 @@ impl Verdict {
 /// Classify one response. `section` is `None` when no route matches the path: the
 /// name is then checked against all sections together.
 #[inline]
-pub fn classify(catalog: &Catalog, section: Option<SectionId>, status: u16, name: Option<&[u8]>) -> Verdict {
+pub fn classify(
+    catalog: &Catalog,
+    section: Option<SectionId>,
+    status: u16,
+    name: Option<&[u8]>,
+) -> Verdict {
     let Some(name) = name else {
         return if status < 400 {
             Verdict::Ok

@@ -1,1 +1,260 @@
-//! TODO
+//! The command line (clap derive): commands, flags, help texts and exit codes.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  the run finished (and no class named by --fail-on occurred)
+  1  a class named by --fail-on occurred (e.g. an undocumented error name)
+  2  usage, catalog or input error (bad flag, missing or unreadable file, broken catalog);
+     the report is still written for the inputs that could be read";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "errscope",
+    version,
+    about = "Audit API-gateway access logs against the published error-code catalog",
+    long_about = "errscope reads API-gateway access logs (nginx text or JSON lines), classifies \
+every response against the API's published error-code catalog, and reports per-code counts, \
+rates and latency, status/name pairs that break the documentation, error names the \
+documentation does not list, errors without a name and malformed lines.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify every response in the logs against the catalog and report.
+    #[command(after_help = EXIT_CODES)]
+    Analyze(AnalyzeArgs),
+    /// Print the catalog errscope checks against (text, or JSON that --catalog reads back).
+    Catalog(CatalogArgs),
+    /// Write a deterministic synthetic gateway log with known ground truth.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CatalogSource {
+    /// Catalog to check against: a markdown page like the published one, or a JSON
+    /// catalog from `errscope catalog -o json`. Default: the embedded page.
+    #[arg(long, value_name = "PATH", env = "ERRSCOPE_CATALOG")]
+    pub catalog: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Log files to read; a directory means the files in it; `-` reads standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub catalog: CatalogSource,
+
+    /// Map requests under PREFIX to a catalog section (repeatable; adds to or replaces
+    /// the defaults: /v3/async/ /v3/ /v2/ -> media, /v3/openai/ /openai/ -> llm,
+    /// /openapi/v1/billing/ -> billing). Longest prefix wins; a path matching no rule
+    /// is checked against all sections.
+    #[arg(
+        long = "route",
+        value_name = "PREFIX=SECTION",
+        help_heading = "Catalog"
+    )]
+    pub routes: Vec<String>,
+
+    /// Log format: `auto` picks JSON or an nginx preset from each input's first lines.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Log format")]
+    pub format: FormatArg,
+
+    /// nginx preset: `gateway` (combined + $request_time "$upstream_http_x_error_code")
+    /// or `combined`. Implies --format nginx.
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Log format",
+        conflicts_with = "log_format"
+    )]
+    pub preset: Option<String>,
+
+    /// An nginx `log_format` string, e.g. '$remote_addr [$time_local] "$request" $status
+    /// $request_time "$upstream_http_x_error_code"'. Implies --format nginx.
+    #[arg(long, value_name = "LOG_FORMAT", help_heading = "Log format")]
+    pub log_format: Option<String>,
+
+    /// Where a field is (repeatable). KEY: status, name, path, latency, time, body.
+    /// PATH: a dotted path into JSON lines (response.headers.x-error-code), or an
+    /// nginx variable. UNIT: s|ms|us|ns for latency (default s), iso8601|epoch_s|epoch_ms
+    /// for time. E.g. --field latency=latencies.request:ms
+    #[arg(
+        long = "field",
+        value_name = "KEY=PATH[:UNIT]",
+        help_heading = "Log format"
+    )]
+    pub fields: Vec<String>,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
+    pub output: OutputArg,
+
+    /// Exit with status 1 when any of these classes occurred (comma-separated):
+    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error.
+    #[arg(
+        long,
+        value_name = "CLASSES",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub fail_on: Vec<FailOn>,
+
+    /// Malformed lines listed with their location.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub examples: usize,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
+    pub threads: Option<NonZeroUsize>,
+
+    /// Bytes per parallel work unit; chunks end at a newline after this size.
+    #[arg(long, value_name = "BYTES", default_value = "4MiB", value_parser = parse_size, help_heading = "Tuning")]
+    pub chunk_size: usize,
+
+    /// Lines longer than this are counted as malformed (bounds memory on streams).
+    #[arg(long, value_name = "BYTES", default_value = "1MiB", value_parser = parse_size, help_heading = "Tuning")]
+    pub max_line_bytes: usize,
+
+    /// Distinct undocumented names listed; lines with further names are counted
+    /// together as "other", so memory stays bounded.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        help_heading = "Tuning"
+    )]
+    pub max_names: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Json,
+    Nginx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+}
+
+/// The classes `--fail-on` accepts: everything but `ok` and `documented`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum FailOn {
+    Undocumented,
+    StatusMismatch,
+    WrongSection,
+    Malformed,
+    UnnamedError,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(flatten)]
+    pub catalog: CatalogSource,
+
+    /// Output format; `json` can be edited and passed back with --catalog.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Log format to write.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Gateway)]
+    pub format: GenerateFormat,
+
+    /// Lines to write.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        conflicts_with = "bytes"
+    )]
+    pub lines: u64,
+
+    /// Write lines until at least this many bytes (e.g. 1GiB) instead of --lines.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub bytes: Option<usize>,
+
+    /// Seed of the deterministic generator: the same seed gives the same log.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Write the log here instead of standard output.
+    #[arg(short = 'O', long = "output-file", value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+
+    /// Also write the ground truth (expected per-class and per-code counts) as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub truth: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// nginx text in the `gateway` preset.
+    Gateway,
+    /// JSON lines.
+    Json,
+}
+
+/// `4096`, `64KiB`, `4MiB`, `1GiB` (also K/M/G, KB/MB/GB as powers of 1024).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 4096 or 4MiB"))?;
+    let mult: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?}; use KiB, MiB or GiB")),
+    };
+    let v = n
+        .checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))?;
+    if v == 0 {
+        return Err("a size must be at least 1 byte".into());
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("4MiB"), Ok(4 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64kb"), Ok(64 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("4TB").is_err());
+        assert!(parse_size("x").is_err());
+    }
+}

@@ -37,3 +37,13 @@ pub enum Error {
     #[error("writing output: {0}")]
     Output(#[source] io::Error),
 }
+
+impl Error {
+    /// The input path the error is about, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Input { path, .. } | Error::EmptyDirectory { path } => Some(path),
+            _ => None,
+        }
+    }
+}

@@ -1,1 +1,484 @@
-//! TODO
+//! A deterministic generator of realistic gateway logs with known ground truth: every
+//! line is made as one class on purpose (documented codes in their sections,
+//! injected status mismatches, wrong-section names, undocumented names, unnamed
+//! errors, malformed lines), and the expected counts are written beside the log.
+//! Tests and benchmarks use it; big inputs are generated, never committed.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::Outcome;
+use crate::catalog::{Catalog, Entry};
+use crate::classify::Class;
+use crate::cli::{GenerateArgs, GenerateFormat};
+use crate::error::{Error, Result};
+use crate::report::ClassCounts;
+use crate::timestamp::{format_iso8601_local, format_time_local};
+
+/// The expected analysis of a generated log, keyed as the report keys its rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Truth {
+    pub lines: u64,
+    pub classes: ClassCounts,
+    /// `section/NAME` -> documented lines.
+    pub documented: BTreeMap<String, u64>,
+    /// `section/NAME/observed status` -> lines.
+    pub status_mismatches: BTreeMap<String, u64>,
+    /// `section/NAME/status` -> lines.
+    pub wrong_section: BTreeMap<String, u64>,
+    /// name -> lines.
+    pub undocumented: BTreeMap<String, u64>,
+    /// status -> lines.
+    pub unnamed_errors: BTreeMap<String, u64>,
+    /// Lines with a path no default route matches.
+    pub unrouted: u64,
+}
+
+/// Names the catalog does not list, with the status a gateway sends them with.
+/// Two differ from catalog names only by case.
+pub const UNDOCUMENTED: &[(&str, u16)] = &[
+    ("ANONYMOUS_ACCESS_QUOTA_EXCEEDS", 429),
+    ("invalid_api_key", 401),
+    ("MODEL_OVERLOADED", 503),
+    ("CONTEXT_LENGTH_EXCEEDED", 400),
+    ("Rate_Limit_Exceeded", 429),
+];
+
+/// Request paths per section id, as the platform's clients call them.
+const PATHS: &[(&str, &[&str])] = &[
+    (
+        "media",
+        &[
+            "/v3/async/txt2img",
+            "/v3/async/img2img",
+            "/v3/async/task-result?task_id=",
+            "/v3/remove-background",
+            "/v2/txt2img",
+        ],
+    ),
+    (
+        "llm",
+        &[
+            "/v3/openai/chat/completions",
+            "/openai/v1/chat/completions",
+            "/v3/openai/models",
+        ],
+    ),
+    (
+        "billing",
+        &[
+            "/openapi/v1/billing/bill/list?cycle=2026-11",
+            "/openapi/v1/billing/balance",
+        ],
+    ),
+];
+const UNROUTED_PATHS: &[&str] = &["/healthz", "/favicon.ico", "/robots.txt"];
+
+const USER_AGENTS: &[&str] = &[
+    "python-requests/2.31.0",
+    "OpenAI/Python 1.52.0",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "curl/8.5.0",
+    "Go-http-client/2.0",
+];
+const CLIENTS: &[&str] = &[
+    "203.0.113.7",
+    "198.51.100.23",
+    "192.0.2.146",
+    "2001:db8::1f",
+    "203.0.113.250",
+];
+
+/// 2026-11-26T00:00:00+08:00, where every generated day starts.
+const START_MS: i64 = 1_795_622_400_000;
+const OFFSET_MIN: i32 = 480;
+
+/// Per-mille weights of the classes drawn for each line.
+const WEIGHTS: &[(Class, u32)] = &[
+    (Class::Ok, 800),
+    (Class::Documented, 100),
+    (Class::StatusMismatch, 20),
+    (Class::WrongSection, 15),
+    (Class::Undocumented, 15),
+    (Class::UnnamedError, 30),
+    (Class::Malformed, 20),
+];
+
+/// SplitMix64: small, fast, and the same sequence on every platform and version.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+/// One request as the generator decided it.
+struct Request {
+    time_ms: i64,
+    client: &'static str,
+    method: &'static str,
+    path: String,
+    status: u16,
+    latency_us: u64,
+    name: Option<String>,
+    body: Option<String>,
+}
+
+pub struct Generator {
+    catalog: Catalog,
+    format: GenerateFormat,
+    rng: Rng,
+    time_ms: i64,
+    step_ms: u64,
+    pub truth: Truth,
+}
+
+impl Generator {
+    /// A generator for about `expected_lines` lines spread over one day.
+    pub fn new(format: GenerateFormat, seed: u64, expected_lines: u64) -> Generator {
+        Generator {
+            catalog: Catalog::embedded(),
+            format,
+            rng: Rng(seed),
+            time_ms: START_MS,
+            step_ms: (2 * 86_400_000 / expected_lines.max(1)).max(1),
+            truth: Truth::default(),
+        }
+    }
+
+    /// Write the next line (with its newline) to `out`.
+    pub fn write_line(&mut self, out: &mut impl Write) -> io::Result<()> {
+        // The first lines show one of each class, so even a tiny sample has them all.
+        let class = match WEIGHTS.get(self.truth.lines as usize) {
+            Some(&(class, _)) => class,
+            None => {
+                let mut roll = self.rng.below(1000) as u32;
+                WEIGHTS
+                    .iter()
+                    .find(|(_, w)| {
+                        let hit = roll < *w;
+                        roll = roll.saturating_sub(*w);
+                        hit
+                    })
+                    .map_or(Class::Ok, |(c, _)| *c)
+            }
+        };
+        self.time_ms += self.rng.below(self.step_ms) as i64;
+        self.truth.lines += 1;
+        if class == Class::Malformed {
+            self.truth.classes.malformed += 1;
+            return self.write_malformed(out);
+        }
+        let request = self.request(class);
+        match self.format {
+            GenerateFormat::Gateway => write_gateway(&mut self.rng, &request, out),
+            GenerateFormat::Json => write_json(&mut self.rng, &request, out),
+        }
+    }
+
+    fn section_paths(&self, section: usize) -> &'static [&'static str] {
+        let id = &self.catalog.sections()[section].id;
+        PATHS
+            .iter()
+            .find(|(s, _)| s == id)
+            .map_or(UNROUTED_PATHS, |(_, p)| p)
+    }
+
+    fn path(&mut self, section: usize) -> String {
+        let p = self.rng.pick(self.section_paths(section));
+        if p.ends_with('=') {
+            format!("{p}{:016x}", self.rng.next())
+        } else {
+            p.to_string()
+        }
+    }
+
+    fn section(&mut self) -> usize {
+        // media 60 %, llm 30 %, billing 10 %.
+        match self.rng.below(10) {
+            0..=5 => 0,
+            6..=8 => 1,
+            _ => 2,
+        }
+    }
+
+    fn entry(&mut self, section: usize) -> Entry {
+        let entries = &self.catalog.sections()[section].entries;
+        entries[self.rng.below(entries.len() as u64) as usize].clone()
+    }
+
+    fn request(&mut self, class: Class) -> Request {
+        let section = self.section();
+        let sid = self.catalog.sections()[section].id.clone();
+        let (path, status, name) = match class {
+            Class::Ok => {
+                let status = self
+                    .rng
+                    .pick(&[200, 200, 200, 200, 200, 200, 201, 204, 301, 304]);
+                let path = if self.rng.chance(50) {
+                    self.truth.unrouted += 1;
+                    self.rng.pick(UNROUTED_PATHS).to_string()
+                } else {
+                    self.path(section)
+                };
+                self.truth.classes.ok += 1;
+                (path, status, None)
+            }
+            Class::Documented => {
+                let e = self.entry(section);
+                let t = &mut self.truth;
+                t.classes.documented += 1;
+                *t.documented.entry(format!("{sid}/{}", e.name)).or_default() += 1;
+                (self.path(section), e.status, Some(e.name))
+            }
+            Class::StatusMismatch => {
+                let e = self.entry(section);
+                let others: Vec<u16> = [400, 401, 403, 404, 429, 500, 502, 503]
+                    .into_iter()
+                    .filter(|s| *s != e.status)
+                    .collect();
+                let status = self.rng.pick(&others);
+                let t = &mut self.truth;
+                t.classes.status_mismatch += 1;
+                *t.status_mismatches
+                    .entry(format!("{sid}/{}/{status}", e.name))
+                    .or_default() += 1;
+                (self.path(section), status, Some(e.name))
+            }
+            Class::WrongSection => {
+                // A name from another section that this one does not list.
+                let (name, status) = loop {
+                    let other = self.section();
+                    if other == section {
+                        continue;
+                    }
+                    let e = self.entry(other);
+                    let id = self
+                        .catalog
+                        .name_id(e.name.as_bytes())
+                        .expect("catalog name");
+                    if self.catalog.status_in(section as u8, id).is_none() {
+                        break (e.name, e.status);
+                    }
+                };
+                let t = &mut self.truth;
+                t.classes.wrong_section += 1;
+                *t.wrong_section
+                    .entry(format!("{sid}/{name}/{status}"))
+                    .or_default() += 1;
+                (self.path(section), status, Some(name))
+            }
+            Class::Undocumented => {
+                let (name, status) = self.rng.pick(UNDOCUMENTED);
+                let t = &mut self.truth;
+                t.classes.undocumented += 1;
+                *t.undocumented.entry(name.to_string()).or_default() += 1;
+                (self.path(section), status, Some(name.to_string()))
+            }
+            Class::UnnamedError => {
+                let status = self.rng.pick(&[404, 404, 499, 500, 502, 504]);
+                let path = if status == 404 {
+                    self.truth.unrouted += 1;
+                    "/v1/unknown-route".to_string()
+                } else {
+                    self.path(section)
+                };
+                let t = &mut self.truth;
+                t.classes.unnamed_error += 1;
+                *t.unnamed_errors.entry(status.to_string()).or_default() += 1;
+                (path, status, None)
+            }
+            Class::Malformed => unreachable!("malformed lines are written raw"),
+        };
+        let latency_us = match status {
+            504 => 60_000_000 + self.rng.below(5_000),
+            s if s >= 400 => 1_000 + self.rng.below(80_000),
+            _ => 20_000 + self.rng.below(2_000_000),
+        };
+        let body = match (&name, status) {
+            (Some(n), _) => Some(format!(
+                r#"{{"code":{status},"reason":"{n}","message":"request failed","metadata":{{}}}}"#
+            )),
+            (None, 404) => Some("404 page not found".to_string()),
+            _ => None,
+        };
+        Request {
+            time_ms: self.time_ms,
+            client: self.rng.pick(CLIENTS),
+            method: if self.rng.chance(700) { "POST" } else { "GET" },
+            path,
+            status,
+            latency_us,
+            name,
+            body,
+        }
+    }
+
+    fn write_malformed(&mut self, out: &mut impl Write) -> io::Result<()> {
+        match self.rng.below(4) {
+            // A TLS handshake sent to the plain-HTTP port: binary, not UTF-8.
+            0 => out.write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x9a\xee\xc0\xff\n"),
+            // A line cut before its status (a crash mid-write).
+            1 => {
+                let ts = format_time_local(self.time_ms, OFFSET_MIN);
+                match self.format {
+                    GenerateFormat::Gateway => {
+                        writeln!(out, r#"198.51.100.23 - - [{ts}] "POST /v3/async/txt2im"#)
+                    }
+                    GenerateFormat::Json => {
+                        writeln!(out, r#"{{"time":"{ts}","uri":"/v3/async/txt2im"#)
+                    }
+                }
+            }
+            // A status out of range.
+            2 => {
+                let request = Request {
+                    time_ms: self.time_ms,
+                    client: "192.0.2.146",
+                    method: "GET",
+                    path: "/v3/async/task-result".into(),
+                    status: 999,
+                    latency_us: 1000,
+                    name: None,
+                    body: None,
+                };
+                match self.format {
+                    GenerateFormat::Gateway => write_gateway(&mut self.rng, &request, out),
+                    GenerateFormat::Json => write_json(&mut self.rng, &request, out),
+                }
+            }
+            // Text that is no log line at all.
+            _ => out.write_all(
+                b"upstream prematurely closed connection while reading response header\n",
+            ),
+        }
+    }
+}
+
+fn write_gateway(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        r#"{} - - [{}] "{} {} HTTP/1.1" {} {} "-" "{}" {}.{:03} "{}""#,
+        r.client,
+        format_time_local(r.time_ms, OFFSET_MIN),
+        r.method,
+        r.path,
+        r.status,
+        r.body
+            .as_ref()
+            .map_or(200 + rng.below(4000) as usize, String::len),
+        rng.pick(USER_AGENTS),
+        r.latency_us / 1_000_000,
+        r.latency_us / 1000 % 1000,
+        r.name.as_deref().unwrap_or("-"),
+    )
+}
+
+fn write_json(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()> {
+    let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    write!(
+        out,
+        r#"{{"time":"{}","remote_addr":"{}","method":"{}","uri":{},"status":{},"request_time":{}.{:03},"upstream_addr":"10.0.3.{}:8080","user_agent":{}"#,
+        format_iso8601_local(r.time_ms, OFFSET_MIN),
+        r.client,
+        r.method,
+        q(&r.path),
+        r.status,
+        r.latency_us / 1_000_000,
+        r.latency_us / 1000 % 1000,
+        rng.below(16),
+        q(rng.pick(USER_AGENTS)),
+    )?;
+    // Most gateways log the X-Error-Code header; some lines carry the name only in
+    // the logged body.
+    if let Some(name) = r.name.as_deref().filter(|_| rng.chance(700)) {
+        write!(out, r#","error_code":{}"#, q(name))?;
+    }
+    if let Some(body) = &r.body {
+        write!(out, r#","resp_body":{}"#, q(body))?;
+    }
+    out.write_all(b"}\n")
+}
+
+/// `errscope generate`.
+pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
+    let expected_lines = args.bytes.map_or(args.lines, |b| b as u64 / 200);
+    let mut generator = Generator::new(args.format, args.seed, expected_lines);
+    let write_all = |out: &mut dyn Write, g: &mut Generator| -> io::Result<()> {
+        let mut out = BufWriter::with_capacity(1 << 16, out);
+        match args.bytes {
+            Some(target) => {
+                let mut counter = CountingWriter {
+                    inner: &mut out,
+                    count: 0,
+                };
+                while counter.count < target as u64 {
+                    g.write_line(&mut counter)?;
+                }
+            }
+            None => {
+                for _ in 0..args.lines {
+                    g.write_line(&mut out)?;
+                }
+            }
+        }
+        out.flush()
+    };
+    match &args.output_file {
+        Some(path) => {
+            let mut file = File::create(path).map_err(|source| Error::Input {
+                path: path.clone(),
+                source,
+            })?;
+            write_all(&mut file, &mut generator)
+        }
+        None => write_all(stdout, &mut generator),
+    }
+    .map_err(Error::Output)?;
+    if let Some(path) = &args.truth {
+        let json = serde_json::to_string_pretty(&generator.truth).expect("truth serializes");
+        std::fs::write(path, json + "\n").map_err(|source| Error::Input {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(Outcome::Clean)
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

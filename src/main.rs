@@ -1,1 +1,5 @@
-fn main() {}
+//! The errscope binary: a thin shell over the library.
+
+fn main() -> std::process::ExitCode {
+    errscope::app::main()
+}

@@ -40,7 +40,10 @@ impl Routes {
             }
             let id = catalog.section_id(section).ok_or_else(|| {
                 let ids: Vec<&str> = catalog.sections().iter().map(|s| s.id.as_str()).collect();
-                err(format!("no section {section:?} in the catalog (sections: {})", ids.join(", ")))
+                err(format!(
+                    "no section {section:?} in the catalog (sections: {})",
+                    ids.join(", ")
+                ))
             })?;
             rules.retain(|(p, _)| p != prefix.as_bytes());
             rules.push((prefix.as_bytes().to_vec(), id));
@@ -94,7 +97,9 @@ mod tests {
     use super::*;
 
     fn section(routes: &Routes, catalog: &Catalog, path: &str) -> Option<String> {
-        routes.section_for(path.as_bytes()).map(|s| catalog.section(s).id.clone())
+        routes
+            .section_for(path.as_bytes())
+            .map(|s| catalog.section(s).id.clone())
     }
 
     #[test]

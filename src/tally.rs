@@ -1,1 +1,343 @@
-//! TODO
+//! Accumulators for one chunk of lines, and their exact merge. The same merge serves
+//! chunks, threads and files: counts add, histograms add, example locations keep the
+//! earliest, time ranges widen.
+
+use std::collections::{BTreeMap, HashMap};
+
+use hdrhistogram::Histogram;
+
+use crate::catalog::{NameId, SectionId};
+use crate::classify::{Class, Verdict};
+use crate::format::{Fields, Malformed};
+
+/// Where a line is, as the parallel pipeline knows it: the input, the chunk of that
+/// input, and the 0-based line within the chunk. Ordered like the input, so the
+/// minimum over any split of the work is the same line. Turned into `path:line` once
+/// all chunks' line counts are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub input: u32,
+    pub chunk: u32,
+    pub line: u32,
+}
+
+/// HTTP statuses a tally indexes directly (valid statuses are 100..=599).
+const STATUS_SLOTS: usize = 600;
+
+/// Latency histogram in microseconds: 2 significant digits (1 % error) keeps each
+/// one a few KiB while percentiles stay exact enough to read; it resizes itself.
+#[derive(Debug, Clone)]
+pub struct Latency(Histogram<u64>);
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency(Histogram::new(2).expect("2 significant digits is a valid precision"))
+    }
+}
+
+impl Latency {
+    #[inline]
+    pub fn record(&mut self, micros: u64) {
+        // An auto-resizing histogram accepts any u64, so this cannot fail.
+        let _ = self.0.record(micros);
+    }
+
+    pub fn merge(&mut self, other: &Latency) {
+        self.0
+            .add(&other.0)
+            .expect("auto-resizing histograms always add");
+    }
+
+    pub fn histogram(&self) -> &Histogram<u64> {
+        &self.0
+    }
+}
+
+/// Count, latency and earliest example of one key.
+#[derive(Debug, Clone)]
+pub struct Stat {
+    pub count: u64,
+    pub latency: Latency,
+    pub example: Location,
+}
+
+impl Stat {
+    fn new(example: Location) -> Stat {
+        Stat {
+            count: 0,
+            latency: Latency::default(),
+            example,
+        }
+    }
+
+    #[inline]
+    fn record(&mut self, latency_us: Option<u64>, loc: Location) {
+        self.count += 1;
+        if let Some(us) = latency_us {
+            self.latency.record(us);
+        }
+        self.example = self.example.min(loc);
+    }
+
+    fn merge(&mut self, other: &Stat) {
+        self.count += other.count;
+        self.latency.merge(&other.latency);
+        self.example = self.example.min(other.example);
+    }
+}
+
+/// A catalog name seen in a section with a status: the key of documented,
+/// status-mismatch and wrong-section counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeKey {
+    pub class: Class,
+    pub section: SectionId,
+    pub name: NameId,
+    pub status: u16,
+}
+
+/// What is known of one undocumented name.
+#[derive(Debug, Clone)]
+pub struct Undocumented {
+    pub count: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    pub example: Location,
+}
+
+impl Undocumented {
+    fn new(example: Location) -> Undocumented {
+        Undocumented {
+            count: 0,
+            statuses: BTreeMap::new(),
+            first_ms: None,
+            last_ms: None,
+            example,
+        }
+    }
+
+    fn record(&mut self, status: u16, time_ms: Option<i64>, loc: Location) {
+        self.count += 1;
+        *self.statuses.entry(status).or_default() += 1;
+        self.first_ms = min_opt(self.first_ms, time_ms);
+        self.last_ms = max_opt(self.last_ms, time_ms);
+        self.example = self.example.min(loc);
+    }
+
+    fn merge(&mut self, other: &Undocumented) {
+        self.count += other.count;
+        for (s, n) in &other.statuses {
+            *self.statuses.entry(*s).or_default() += n;
+        }
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+        self.last_ms = max_opt(self.last_ms, other.last_ms);
+        self.example = self.example.min(other.example);
+    }
+}
+
+/// Everything counted over some lines.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    /// Distinct undocumented names kept before the rest go to `undocumented_other`.
+    max_names: usize,
+    /// Malformed examples kept (the earliest).
+    max_examples: usize,
+    pub lines: u64,
+    pub classes: [u64; Class::ALL.len()],
+    /// Lines per HTTP status (parsed lines only).
+    pub statuses: Vec<u64>,
+    /// Parsed lines whose path matched no route (checked against all sections).
+    pub unrouted: u64,
+    /// Lines with a time field that could not be parsed.
+    pub bad_time: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    /// Latency of every parsed line that has one.
+    pub latency: Latency,
+    pub codes: HashMap<CodeKey, Stat>,
+    pub unnamed: HashMap<u16, Stat>,
+    pub undocumented: HashMap<Box<[u8]>, Undocumented>,
+    /// Lines whose name came after `max_names` distinct names were kept, counted
+    /// together so memory stays bounded whatever the input holds.
+    pub undocumented_other: Option<Undocumented>,
+    pub malformed_reasons: HashMap<Malformed, u64>,
+    /// The earliest malformed lines, sorted by location.
+    pub malformed_examples: Vec<(Location, Malformed)>,
+}
+
+impl Tally {
+    pub fn new(max_names: usize, max_examples: usize) -> Tally {
+        Tally {
+            max_names,
+            max_examples,
+            lines: 0,
+            classes: [0; Class::ALL.len()],
+            statuses: vec![0; STATUS_SLOTS],
+            unrouted: 0,
+            bad_time: 0,
+            first_ms: None,
+            last_ms: None,
+            latency: Latency::default(),
+            codes: HashMap::new(),
+            unnamed: HashMap::new(),
+            undocumented: HashMap::new(),
+            undocumented_other: None,
+            malformed_reasons: HashMap::new(),
+            malformed_examples: Vec::new(),
+        }
+    }
+
+    /// An empty tally with the same limits.
+    pub fn empty_like(&self) -> Tally {
+        Tally::new(self.max_names, self.max_examples)
+    }
+
+    /// The distinct-name cap this tally was made with.
+    pub fn max_names(&self) -> usize {
+        self.max_names
+    }
+
+    pub fn count(&self, class: Class) -> u64 {
+        self.classes[class as usize]
+    }
+
+    /// Count a line that could not be parsed.
+    pub fn record_malformed(&mut self, loc: Location, reason: Malformed) {
+        self.lines += 1;
+        self.classes[Class::Malformed as usize] += 1;
+        *self.malformed_reasons.entry(reason).or_default() += 1;
+        if self.malformed_examples.len() < self.max_examples {
+            // Lines arrive in order within a chunk, so pushing keeps the list sorted.
+            self.malformed_examples.push((loc, reason));
+        }
+    }
+
+    /// Count a parsed line and its verdict.
+    #[inline]
+    pub fn record(&mut self, verdict: Verdict, fields: &Fields<'_>, routed: bool, loc: Location) {
+        self.lines += 1;
+        self.classes[verdict.class() as usize] += 1;
+        self.statuses[usize::from(fields.status)] += 1;
+        self.unrouted += u64::from(!routed);
+        self.bad_time += u64::from(fields.bad_time);
+        if let Some(t) = fields.time_ms {
+            self.first_ms = min_opt(self.first_ms, Some(t));
+            self.last_ms = max_opt(self.last_ms, Some(t));
+        }
+        if let Some(us) = fields.latency_us {
+            self.latency.record(us);
+        }
+        let (section, name) = match verdict {
+            Verdict::Ok => return,
+            Verdict::UnnamedError => {
+                self.unnamed
+                    .entry(fields.status)
+                    .or_insert_with(|| Stat::new(loc))
+                    .record(fields.latency_us, loc);
+                return;
+            }
+            Verdict::Undocumented => {
+                let name = fields.name.expect("an undocumented verdict has a name");
+                self.record_undocumented(name, fields, loc);
+                return;
+            }
+            Verdict::Documented { section, name }
+            | Verdict::StatusMismatch { section, name }
+            | Verdict::WrongSection { section, name } => (section, name),
+        };
+        let key = CodeKey {
+            class: verdict.class(),
+            section,
+            name,
+            status: fields.status,
+        };
+        self.codes
+            .entry(key)
+            .or_insert_with(|| Stat::new(loc))
+            .record(fields.latency_us, loc);
+    }
+
+    fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
+        let entry = if self.undocumented.contains_key(name) {
+            self.undocumented.get_mut(name).expect("checked above")
+        } else if self.undocumented.len() < self.max_names {
+            self.undocumented
+                .entry(name.into())
+                .or_insert_with(|| Undocumented::new(loc))
+        } else {
+            self.undocumented_other
+                .get_or_insert_with(|| Undocumented::new(loc))
+        };
+        entry.record(fields.status, fields.time_ms, loc);
+    }
+
+    /// Add `other` into `self`. Exact for every count; when the name cap is reached,
+    /// which names keep their own row depends on the merge order, never the totals.
+    pub fn merge(&mut self, other: Tally) {
+        self.lines += other.lines;
+        for (a, b) in self.classes.iter_mut().zip(other.classes) {
+            *a += b;
+        }
+        for (a, b) in self.statuses.iter_mut().zip(&other.statuses) {
+            *a += b;
+        }
+        self.unrouted += other.unrouted;
+        self.bad_time += other.bad_time;
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+        self.last_ms = max_opt(self.last_ms, other.last_ms);
+        self.latency.merge(&other.latency);
+        merge_stats(&mut self.codes, other.codes);
+        merge_stats(&mut self.unnamed, other.unnamed);
+        for (name, u) in other.undocumented {
+            if let Some(mine) = self.undocumented.get_mut(&name) {
+                mine.merge(&u);
+            } else if self.undocumented.len() < self.max_names {
+                self.undocumented.insert(name, u);
+            } else {
+                merge_undocumented_other(&mut self.undocumented_other, &u);
+            }
+        }
+        if let Some(o) = other.undocumented_other {
+            merge_undocumented_other(&mut self.undocumented_other, &o);
+        }
+        for (reason, n) in other.malformed_reasons {
+            *self.malformed_reasons.entry(reason).or_default() += n;
+        }
+        self.malformed_examples.extend(other.malformed_examples);
+        self.malformed_examples.sort_unstable();
+        self.malformed_examples.truncate(self.max_examples);
+    }
+}
+
+fn merge_stats<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Stat>, from: HashMap<K, Stat>) {
+    for (k, s) in from {
+        match into.get_mut(&k) {
+            Some(mine) => mine.merge(&s),
+            None => {
+                into.insert(k, s);
+            }
+        }
+    }
+}
+
+fn merge_undocumented_other(into: &mut Option<Undocumented>, from: &Undocumented) {
+    match into {
+        Some(mine) => mine.merge(from),
+        None => *into = Some(from.clone()),
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

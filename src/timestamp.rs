@@ -130,7 +130,11 @@ pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
             return None;
         }
         for i in 0..3 {
-            millis = millis * 10 + frac.get(i).filter(|_| i < n).map_or(0, |c| u32::from(c - b'0'));
+            millis = millis * 10
+                + frac
+                    .get(i)
+                    .filter(|_| i < n)
+                    .map_or(0, |c| u32::from(c - b'0'));
         }
         rest = &frac[n..];
     }
@@ -144,19 +148,89 @@ pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
 /// Format epoch milliseconds as RFC 3339 UTC (`2024-05-01T12:00:00.250Z`; the
 /// fraction only when not zero).
 pub fn format_rfc3339(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s, frac) = (
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000,
-    );
+    let Civil {
+        year: y,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: s,
+        millis: frac,
+    } = Civil::at(ms, 0);
     if frac == 0 {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     } else {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    }
+}
+
+/// Format epoch milliseconds as nginx `$time_local` in a zone `offset_min` minutes
+/// east of UTC: `26/Nov/2026:08:00:00 +0800`.
+pub fn format_time_local(ms: i64, offset_min: i32) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = Civil::at(ms, offset_min);
+    format!(
+        "{:02}/{}/{:04}:{:02}:{:02}:{:02} {}",
+        c.day,
+        MONTHS[c.month as usize - 1],
+        c.year,
+        c.hour,
+        c.minute,
+        c.second,
+        offset_text(offset_min, "")
+    )
+}
+
+/// Format epoch milliseconds as ISO-8601 with milliseconds in a zone `offset_min`
+/// minutes east of UTC: `2026-11-26T08:00:00.250+08:00`.
+pub fn format_iso8601_local(ms: i64, offset_min: i32) -> String {
+    let c = Civil::at(ms, offset_min);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}",
+        c.year,
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
+        c.millis,
+        offset_text(offset_min, ":")
+    )
+}
+
+fn offset_text(offset_min: i32, sep: &str) -> String {
+    let sign = if offset_min < 0 { '-' } else { '+' };
+    let m = offset_min.unsigned_abs();
+    format!("{sign}{:02}{sep}{:02}", m / 60, m % 60)
+}
+
+/// A broken-down local time.
+struct Civil {
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    millis: i64,
+}
+
+impl Civil {
+    fn at(ms: i64, offset_min: i32) -> Civil {
+        let local = ms + i64::from(offset_min) * 60_000;
+        let (year, month, day) = civil_from_days(local.div_euclid(86_400_000));
+        let in_day = local.rem_euclid(86_400_000);
+        Civil {
+            year,
+            month,
+            day,
+            hour: in_day / 3_600_000,
+            minute: in_day / 60_000 % 60,
+            second: in_day / 1000 % 60,
+            millis: in_day % 1000,
+        }
     }
 }
 
@@ -168,7 +242,9 @@ pub fn parse_scaled(b: &[u8], exp: i32) -> Option<i64> {
     let mut i = 0;
     let mut seen_digit = false;
     while i < b.len() && b[i].is_ascii_digit() {
-        mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(b[i] - b'0'))?;
+        mantissa = mantissa
+            .checked_mul(10)?
+            .checked_add(i64::from(b[i] - b'0'))?;
         seen_digit = true;
         i += 1;
     }
@@ -262,7 +338,10 @@ fn month_from_abbrev(b: &[u8]) -> Option<u32> {
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
         b"Dec",
     ];
-    MONTHS.iter().position(|m| &m[..] == b).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| &m[..] == b)
+        .map(|i| i as u32 + 1)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -332,9 +411,18 @@ mod tests {
     #[test]
     fn time_local_with_offsets() {
         // 2000-10-10T20:55:36Z
-        assert_eq!(parse_time_local(b"10/Oct/2000:13:55:36 -0700"), Some(971_211_336_000));
-        assert_eq!(parse_time_local(b"11/Oct/2000:04:55:36 +0800"), Some(971_211_336_000));
-        assert_eq!(parse_time_local(b"29/Feb/2024:00:00:00 +0000"), Some(1_709_164_800_000));
+        assert_eq!(
+            parse_time_local(b"10/Oct/2000:13:55:36 -0700"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_time_local(b"11/Oct/2000:04:55:36 +0800"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_time_local(b"29/Feb/2024:00:00:00 +0000"),
+            Some(1_709_164_800_000)
+        );
     }
 
     #[test]
@@ -347,7 +435,12 @@ mod tests {
             b"[10/Oct/2000:13:55:36 -0700]",
             b"1x/Oct/2000:13:55:36 -0700",
         ] {
-            assert_eq!(parse_time_local(bad), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                parse_time_local(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -361,7 +454,10 @@ mod tests {
         assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+0800"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+08"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.25Z"), Some(t + 250));
-        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.123456789Z"), Some(t + 123));
+        assert_eq!(
+            parse_iso8601(b"2000-10-10T20:55:36.123456789Z"),
+            Some(t + 123)
+        );
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.Z"), None);
         assert_eq!(parse_iso8601(b"2000-13-10T20:55:36Z"), None);
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36 junk"), None);
@@ -371,11 +467,31 @@ mod tests {
     #[test]
     fn before_1970_and_formatting_round_trip() {
         assert_eq!(parse_iso8601(b"1969-12-31T23:59:59Z"), Some(-1000));
-        for ms in [0, -1000, 971_211_336_250, 1_709_164_800_000, 4_102_444_800_000] {
+        for ms in [
+            0,
+            -1000,
+            971_211_336_250,
+            1_709_164_800_000,
+            4_102_444_800_000,
+        ] {
             let s = format_rfc3339(ms);
             assert_eq!(parse_iso8601(s.as_bytes()), Some(ms), "{s}");
         }
         assert_eq!(format_rfc3339(971_211_336_000), "2000-10-10T20:55:36Z");
+        let t = 971_211_336_250;
+        assert_eq!(format_time_local(t, 480), "11/Oct/2000:04:55:36 +0800");
+        assert_eq!(
+            format_iso8601_local(t, -420),
+            "2000-10-10T13:55:36.250-07:00"
+        );
+        assert_eq!(
+            parse_time_local(format_time_local(t, -90).as_bytes()),
+            Some(t - 250)
+        );
+        assert_eq!(
+            parse_iso8601(format_iso8601_local(t, 330).as_bytes()),
+            Some(t)
+        );
     }
 
     #[test]
@@ -391,8 +507,17 @@ mod tests {
         assert_eq!(parse_duration(b"-1", DurationUnit::S), None);
         assert_eq!(parse_duration(b"1e", DurationUnit::S), None);
         assert_eq!(parse_duration(b"0.1, 0.2", DurationUnit::S), None);
-        assert_eq!(parse_duration(b"99999999999999999999", DurationUnit::S), None);
-        assert_eq!(parse_time(b"1700000000.5", TimeUnit::EpochS), Some(1_700_000_000_500));
-        assert_eq!(parse_time(b"1700000000500", TimeUnit::EpochMs), Some(1_700_000_000_500));
+        assert_eq!(
+            parse_duration(b"99999999999999999999", DurationUnit::S),
+            None
+        );
+        assert_eq!(
+            parse_time(b"1700000000.5", TimeUnit::EpochS),
+            Some(1_700_000_000_500)
+        );
+        assert_eq!(
+            parse_time(b"1700000000500", TimeUnit::EpochMs),
+            Some(1_700_000_000_500)
+        );
     }
 }

@@ -103,7 +103,10 @@ impl Catalog {
         if doc.version != 1 {
             return Err(err(
                 None,
-                format!("version {} is not supported (this errscope reads 1)", doc.version),
+                format!(
+                    "version {} is not supported (this errscope reads 1)",
+                    doc.version
+                ),
             ));
         }
         Catalog::from_sections(doc.sections, source_name)
@@ -119,7 +122,10 @@ impl Catalog {
         let text = String::from_utf8(bytes).map_err(|e| Error::Catalog {
             source_name: name.clone(),
             line: None,
-            message: format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            message: format!(
+                "not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         })?;
         if text.trim_start().starts_with('{') {
             Catalog::from_json(&text, &name)
@@ -140,7 +146,10 @@ impl Catalog {
             return Err(err("no sections with error tables found".into()));
         }
         if sections.len() > usize::from(SectionId::MAX) {
-            return Err(err(format!("{} sections; at most 254 are supported", sections.len())));
+            return Err(err(format!(
+                "{} sections; at most 254 are supported",
+                sections.len()
+            )));
         }
         for (i, s) in sections.iter().enumerate() {
             if sections[..i].iter().any(|o| o.id == s.id) {
@@ -193,7 +202,10 @@ impl Catalog {
     }
 
     pub fn section_id(&self, id: &str) -> Option<SectionId> {
-        self.sections.iter().position(|s| s.id == id).map(|i| i as SectionId)
+        self.sections
+            .iter()
+            .position(|s| s.id == id)
+            .map(|i| i as SectionId)
     }
 
     /// Number of distinct names over all sections.

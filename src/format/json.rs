@@ -318,12 +318,10 @@ impl JsonFormat {
             .get(slot::NAME)
             .and_then(|(_, raw)| string_inner(raw))
             .and_then(|s| non_empty_name(s.as_bytes()));
-        // Only an error response's body names an error: a success body may well
-        // carry a string `code` ("SUCCESS", "0") that is no error name.
-        if fields.name.is_none() && status >= 400 {
+        if fields.name.is_none() {
             fields.name = caps
                 .get(slot::BODY)
-                .and_then(|(_, raw)| name_in_body(body_bytes(raw)));
+                .and_then(|(_, raw)| name_in_body(status, body_bytes(raw)));
         }
         fields.path = caps.get(slot::PATH).and_then(|(id, raw)| {
             let text = string_inner(raw)?.as_bytes();

@@ -110,9 +110,11 @@ impl FieldOverride {
                 DurationUnit::parse(u)
                     .ok_or_else(|| err(format!("latency unit {u:?}: use s, ms, us or ns")))?,
             )),
-            (FieldKey::Time, Some(u)) => Some(FieldUnit::Time(TimeUnit::parse(u).ok_or_else(
-                || err(format!("time unit {u:?}: use iso8601, epoch_s or epoch_ms")),
-            )?)),
+            (FieldKey::Time, Some(u)) => {
+                Some(FieldUnit::Time(TimeUnit::parse(u).ok_or_else(|| {
+                    err(format!("time unit {u:?}: use iso8601, epoch_s or epoch_ms"))
+                })?))
+            }
             (k, Some(u)) => {
                 return Err(err(format!("{} takes no unit (got {u:?})", k.as_str())));
             }
@@ -184,16 +186,20 @@ pub fn build(choice: &FormatChoice, fields: &[FieldOverride], sample: &[u8]) -> 
             let preset = nginx::preset(name).ok_or_else(|| {
                 Error::Usage(format!(
                     "unknown nginx preset {name:?}; presets: {}",
-                    nginx::PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                    nginx::PRESETS
+                        .iter()
+                        .map(|p| p.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
             Ok(LogFormat::Nginx(nginx::NginxFormat::compile_named(
                 name, preset, fields,
             )?))
         }
-        FormatChoice::NginxCustom(fmt) => Ok(LogFormat::Nginx(
-            nginx::NginxFormat::compile_named("custom", fmt, fields)?,
-        )),
+        FormatChoice::NginxCustom(fmt) => Ok(LogFormat::Nginx(nginx::NginxFormat::compile_named(
+            "custom", fmt, fields,
+        )?)),
         FormatChoice::Auto => {
             let candidates = auto_candidates(fields)?;
             let lines: Vec<&[u8]> = sample
@@ -241,11 +247,15 @@ pub fn non_empty_name(v: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// Find the error name in a logged response body (raw or with its quotes escaped, as
-/// JSON logs and nginx write it): the string value of `reason`, else a string
-/// `code` (OpenAI-style `{"error":{"code":"invalid_api_key"}}`). Numeric codes are
-/// statuses, not names.
-pub fn name_in_body(body: &[u8]) -> Option<&[u8]> {
+/// Find the error name in the logged body of a response with `status` (raw or with
+/// its quotes escaped, as JSON logs and nginx write it): the string value of
+/// `reason`, else a string `code` (OpenAI-style `{"error":{"code":"invalid_api_key"}}`).
+/// Numeric codes are statuses, not names. Only an error response (status >= 400)
+/// names an error: a success body may well carry a string `code` ("SUCCESS", "0").
+pub fn name_in_body(status: u16, body: &[u8]) -> Option<&[u8]> {
+    if status < 400 {
+        return None;
+    }
     value_after_key(body, b"reason").or_else(|| value_after_key(body, b"code"))
 }
 
@@ -312,8 +322,19 @@ mod tests {
         let f = FieldOverride::parse("time=started_at:epoch_ms").unwrap();
         assert_eq!(f.unit, Some(FieldUnit::Time(TimeUnit::EpochMs)));
         let f = FieldOverride::parse("name=response.headers.x-error-code").unwrap();
-        assert_eq!((f.key, f.path.as_str(), f.unit), (FieldKey::Name, "response.headers.x-error-code", None));
-        for bad in ["latency", "foo=bar", "latency=x:hours", "name=x:ms", "path=", "path=a..b", "time=t:ms"] {
+        assert_eq!(
+            (f.key, f.path.as_str(), f.unit),
+            (FieldKey::Name, "response.headers.x-error-code", None)
+        );
+        for bad in [
+            "latency",
+            "foo=bar",
+            "latency=x:hours",
+            "name=x:ms",
+            "path=",
+            "path=a..b",
+            "time=t:ms",
+        ] {
             let e = FieldOverride::parse(bad).unwrap_err().to_string();
             assert!(e.contains(bad), "{e}");
         }
@@ -322,16 +343,20 @@ mod tests {
     #[test]
     fn body_names_raw_and_escaped() {
         let raw = br#"{"code": 403, "reason": "INVALID_API_KEY", "message": "x"}"#;
-        assert_eq!(name_in_body(raw), Some(&b"INVALID_API_KEY"[..]));
+        assert_eq!(name_in_body(403, raw), Some(&b"INVALID_API_KEY"[..]));
         let escaped = br#"{\"code\":403,\"reason\":\"TASK_FAILED\",\"metadata\":{}}"#;
-        assert_eq!(name_in_body(escaped), Some(&b"TASK_FAILED"[..]));
+        assert_eq!(name_in_body(403, escaped), Some(&b"TASK_FAILED"[..]));
         let nginx = br#"{\x22code\x22:429,\x22reason\x22:\x22RATE_LIMIT_EXCEEDED\x22}"#;
-        assert_eq!(name_in_body(nginx), Some(&b"RATE_LIMIT_EXCEEDED"[..]));
+        assert_eq!(name_in_body(403, nginx), Some(&b"RATE_LIMIT_EXCEEDED"[..]));
         let openai = br#"{"error":{"message":"bad","code":"invalid_api_key"}}"#;
-        assert_eq!(name_in_body(openai), Some(&b"invalid_api_key"[..]));
-        assert_eq!(name_in_body(br#"{"code":500,"message":"reason unknown"}"#), None);
-        assert_eq!(name_in_body(br#"{"reason":null}"#), None);
-        assert_eq!(name_in_body(b"404 page not found"), None);
-        assert_eq!(name_in_body(b""), None);
+        assert_eq!(name_in_body(403, openai), Some(&b"invalid_api_key"[..]));
+        assert_eq!(
+            name_in_body(403, br#"{"code":500,"message":"reason unknown"}"#),
+            None
+        );
+        assert_eq!(name_in_body(403, br#"{"reason":null}"#), None);
+        assert_eq!(name_in_body(403, b"404 page not found"), None);
+        assert_eq!(name_in_body(403, b""), None);
+        assert_eq!(name_in_body(200, br#"{"code":"SUCCESS"}"#), None);
     }
 }

@@ -223,7 +223,7 @@ impl NginxFormat {
             // Only look into the body when the format logs one: most formats do not.
             r.body
                 .and_then(|_| present(raw.body))
-                .and_then(super::name_in_body)
+                .and_then(|body| super::name_in_body(status, body))
         });
         let path = r.path.and_then(|p| {
             let v = present(raw.path)?;

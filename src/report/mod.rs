@@ -1,1 +1,252 @@
-//! TODO
+//! The report: a serde model with a versioned schema, built from a merged tally, and
+//! one renderer per output format.
+
+mod build;
+pub mod catalog;
+pub mod json;
+pub mod table;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use build::build;
+
+/// `schema` of every JSON report.
+pub const SCHEMA: &str = "errscope-report";
+/// Bumped on any change a consumer could notice (renamed or removed fields).
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub schema: String,
+    pub version: u32,
+    pub errscope_version: String,
+    pub catalog: CatalogInfo,
+    pub inputs: Vec<Input>,
+    pub totals: Totals,
+    /// First and last request time seen; `null` when no line had a time.
+    pub time: Option<TimeSpan>,
+    /// Parsed lines per status class: `1xx` … `5xx`.
+    pub status_classes: BTreeMap<String, u64>,
+    /// Parsed lines per HTTP status.
+    pub statuses: BTreeMap<String, u64>,
+    /// Latency over every parsed line that has one.
+    pub latency: Option<Latency>,
+    /// Every catalog code, in catalog order, seen or not.
+    pub codes: Vec<Code>,
+    pub status_mismatches: Vec<Mismatch>,
+    pub wrong_section: Vec<WrongSection>,
+    pub undocumented: Vec<Undocumented>,
+    /// Lines with names beyond the distinct-name cap, counted together.
+    pub undocumented_other: Option<UndocumentedOther>,
+    pub unnamed_errors: Vec<Unnamed>,
+    pub malformed: Malformed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogInfo {
+    /// `embedded` or the path given to `--catalog`.
+    pub source: String,
+    pub sections: Vec<String>,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub path: String,
+    pub format: Option<String>,
+    pub latency_source: Option<String>,
+    pub bytes: u64,
+    pub lines: u64,
+    pub error: Option<String>,
+}
+
+impl Input {
+    /// An input that could not be read at all.
+    pub fn unread(error: &crate::Error) -> Input {
+        Input {
+            path: error
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            format: None,
+            latency_source: None,
+            bytes: 0,
+            lines: 0,
+            error: Some(error.to_string()),
+        }
+    }
+}
+
+/// Line counts. `lines` = sum of `classes`; `requests` = `lines` - malformed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    pub lines: u64,
+    pub requests: u64,
+    /// Requests with status >= 400.
+    pub errors: u64,
+    /// Requests whose path matched no route (checked against all sections).
+    pub unrouted: u64,
+    /// Requests whose time field could not be parsed.
+    pub bad_time: u64,
+    pub classes: ClassCounts,
+}
+
+/// One count per class of DESIGN.md's table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassCounts {
+    pub ok: u64,
+    pub documented: u64,
+    pub status_mismatch: u64,
+    pub wrong_section: u64,
+    pub undocumented: u64,
+    pub unnamed_error: u64,
+    pub malformed: u64,
+}
+
+impl ClassCounts {
+    pub fn get(&self, class: crate::classify::Class) -> u64 {
+        use crate::classify::Class;
+        match class {
+            Class::Ok => self.ok,
+            Class::Documented => self.documented,
+            Class::StatusMismatch => self.status_mismatch,
+            Class::WrongSection => self.wrong_section,
+            Class::Undocumented => self.undocumented,
+            Class::UnnamedError => self.unnamed_error,
+            Class::Malformed => self.malformed,
+        }
+    }
+
+    pub fn sum(&self) -> u64 {
+        crate::classify::Class::ALL
+            .iter()
+            .map(|c| self.get(*c))
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSpan {
+    /// RFC 3339, UTC.
+    pub first: String,
+    pub last: String,
+    pub seconds: f64,
+}
+
+/// Latency percentiles in milliseconds (HDR histogram, 2 significant digits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    pub samples: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// A catalog code (section, name, documented status) and how it was used there:
+/// documented and status-mismatch lines together, split by status in `statuses`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub section: String,
+    pub name: String,
+    pub status: u16,
+    pub count: u64,
+    /// count / all requests.
+    pub share_of_requests: f64,
+    /// count / requests with status >= 400.
+    pub share_of_errors: f64,
+    /// count / seconds in the log's time span; `null` without a span.
+    pub per_second: Option<f64>,
+    pub latency: Option<Latency>,
+    /// Observed status -> lines.
+    pub statuses: BTreeMap<String, u64>,
+}
+
+/// A documented name sent with another status than its section documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mismatch {
+    pub section: String,
+    pub name: String,
+    pub documented_status: u16,
+    pub observed_status: u16,
+    pub count: u64,
+    /// `path:line` of the first such line.
+    pub example: String,
+}
+
+/// A name used in a section that does not list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrongSection {
+    pub section: String,
+    pub name: String,
+    pub status: u16,
+    /// Where the catalog lists the name: section -> documented status.
+    pub listed_in: BTreeMap<String, u16>,
+    pub count: u64,
+    pub example: String,
+}
+
+/// A name the catalog does not list at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Undocumented {
+    pub name: String,
+    pub count: u64,
+    pub statuses: BTreeMap<String, u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub example: String,
+    /// The catalog name it equals when case is ignored.
+    pub resembles: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndocumentedOther {
+    /// The cap (`--max-names`) that was reached.
+    pub max_names: usize,
+    pub count: u64,
+    pub statuses: BTreeMap<String, u64>,
+    pub example: String,
+}
+
+/// Errors that carried no name, by status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unnamed {
+    pub status: u16,
+    pub count: u64,
+    pub share_of_errors: f64,
+    pub latency: Option<Latency>,
+    pub example: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Malformed {
+    pub count: u64,
+    /// Reason -> lines.
+    pub reasons: BTreeMap<String, u64>,
+    /// The first malformed lines.
+    pub examples: Vec<MalformedExample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MalformedExample {
+    pub location: String,
+    pub reason: String,
+}

@@ -1,0 +1,252 @@
+//! Merged tally + catalog -> report rows, with names, shares, rates and locations.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::analyze::Analysis;
+use crate::catalog::Catalog;
+use crate::classify::Class;
+use crate::tally::{self, CodeKey};
+use crate::timestamp::format_rfc3339;
+
+/// Documented and mismatched uses of one (section, name), summed over statuses.
+#[derive(Default)]
+struct CodeUse {
+    count: u64,
+    latency: tally::Latency,
+    statuses: BTreeMap<String, u64>,
+}
+
+pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
+    let t = &analysis.tally;
+    let classes = ClassCounts {
+        ok: t.count(Class::Ok),
+        documented: t.count(Class::Documented),
+        status_mismatch: t.count(Class::StatusMismatch),
+        wrong_section: t.count(Class::WrongSection),
+        undocumented: t.count(Class::Undocumented),
+        unnamed_error: t.count(Class::UnnamedError),
+        malformed: t.count(Class::Malformed),
+    };
+    let requests = t.lines - classes.malformed;
+    let errors: u64 = t.statuses.iter().skip(400).sum();
+    let time = match (t.first_ms, t.last_ms) {
+        (Some(first), Some(last)) => Some(TimeSpan {
+            first: format_rfc3339(first),
+            last: format_rfc3339(last),
+            seconds: (last - first) as f64 / 1000.0,
+        }),
+        _ => None,
+    };
+    let span_seconds = time.as_ref().map(|s| s.seconds).filter(|s| *s > 0.0);
+    let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+    let section_name = |s: u8| catalog.section(s).id.clone();
+    let locate = |loc| analysis.locate(loc);
+
+    let mut status_classes = BTreeMap::new();
+    let mut statuses = BTreeMap::new();
+    for (status, &n) in t.statuses.iter().enumerate().filter(|(_, n)| **n > 0) {
+        *status_classes
+            .entry(format!("{}xx", status / 100))
+            .or_default() += n;
+        statuses.insert(status.to_string(), n);
+    }
+
+    // Codes: documented + mismatched lines of each (section, name), in catalog order.
+    let mut per_code: BTreeMap<(u8, u32), CodeUse> = BTreeMap::new();
+    let mut mismatches = Vec::new();
+    let mut wrong_section = Vec::new();
+    let mut keys: Vec<&CodeKey> = t.codes.keys().collect();
+    keys.sort();
+    for key in keys {
+        let stat = &t.codes[key];
+        let name = catalog.name(key.name).to_string();
+        match key.class {
+            Class::Documented | Class::StatusMismatch => {
+                let row = per_code.entry((key.section, key.name)).or_default();
+                row.count += stat.count;
+                row.latency.merge(&stat.latency);
+                *row.statuses.entry(key.status.to_string()).or_default() += stat.count;
+                if key.class == Class::StatusMismatch {
+                    mismatches.push(Mismatch {
+                        section: section_name(key.section),
+                        name,
+                        documented_status: catalog
+                            .status_in(key.section, key.name)
+                            .expect("a mismatch is listed in its section"),
+                        observed_status: key.status,
+                        count: stat.count,
+                        example: locate(stat.example),
+                    });
+                }
+            }
+            Class::WrongSection => wrong_section.push(WrongSection {
+                section: section_name(key.section),
+                name,
+                status: key.status,
+                listed_in: catalog
+                    .listings(key.name)
+                    .map(|(s, st)| (section_name(s), st))
+                    .collect(),
+                count: stat.count,
+                example: locate(stat.example),
+            }),
+            _ => unreachable!("code keys hold catalog-name classes only"),
+        }
+    }
+    let mut codes = Vec::new();
+    for (si, section) in catalog.sections().iter().enumerate() {
+        let si = si as u8;
+        for entry in &section.entries {
+            let id = catalog
+                .name_id(entry.name.as_bytes())
+                .expect("catalog names are interned");
+            // A name listed twice in a section is counted once, on its first row.
+            if catalog.status_in(si, id) != Some(entry.status)
+                || codes
+                    .iter()
+                    .any(|c: &Code| c.section == section.id && c.name == entry.name)
+            {
+                continue;
+            }
+            let CodeUse {
+                count,
+                latency: lat,
+                statuses,
+            } = per_code.remove(&(si, id)).unwrap_or_default();
+            codes.push(Code {
+                section: section.id.clone(),
+                name: entry.name.clone(),
+                status: entry.status,
+                count,
+                share_of_requests: share(count, requests),
+                share_of_errors: share(count, errors),
+                per_second: span_seconds.map(|s| count as f64 / s),
+                latency: latency(&lat),
+                statuses,
+            });
+        }
+    }
+    by_count_desc(&mut mismatches, |m| m.count);
+    by_count_desc(&mut wrong_section, |w| w.count);
+
+    let mut undocumented: Vec<Undocumented> = t
+        .undocumented
+        .iter()
+        .map(|(name, u)| {
+            let name = String::from_utf8_lossy(name).into_owned();
+            Undocumented {
+                resembles: catalog.resembles(&name).map(str::to_string),
+                name,
+                count: u.count,
+                statuses: status_map(&u.statuses),
+                first_seen: u.first_ms.map(format_rfc3339),
+                last_seen: u.last_ms.map(format_rfc3339),
+                example: locate(u.example),
+            }
+        })
+        .collect();
+    undocumented.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    let undocumented_other = t.undocumented_other.as_ref().map(|u| UndocumentedOther {
+        max_names: t.max_names(),
+        count: u.count,
+        statuses: status_map(&u.statuses),
+        example: locate(u.example),
+    });
+
+    let mut unnamed: Vec<Unnamed> = t
+        .unnamed
+        .iter()
+        .map(|(status, s)| Unnamed {
+            status: *status,
+            count: s.count,
+            share_of_errors: share(s.count, errors),
+            latency: latency(&s.latency),
+            example: locate(s.example),
+        })
+        .collect();
+    unnamed.sort_by_key(|u| u.status);
+
+    let malformed = super::Malformed {
+        count: classes.malformed,
+        reasons: t
+            .malformed_reasons
+            .iter()
+            .map(|(r, n)| (r.to_string(), *n))
+            .collect(),
+        examples: t
+            .malformed_examples
+            .iter()
+            .map(|(loc, reason)| MalformedExample {
+                location: locate(*loc),
+                reason: reason.to_string(),
+            })
+            .collect(),
+    };
+
+    Report {
+        schema: SCHEMA.to_string(),
+        version: VERSION,
+        errscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        catalog: CatalogInfo {
+            source: catalog.source().to_string(),
+            sections: catalog.sections().iter().map(|s| s.id.clone()).collect(),
+            entries: catalog.sections().iter().map(|s| s.entries.len()).sum(),
+        },
+        inputs: analysis
+            .inputs
+            .iter()
+            .map(|i| Input {
+                path: i.name.clone(),
+                format: i.format.clone(),
+                latency_source: i.latency_source.clone(),
+                bytes: i.bytes,
+                lines: i.lines,
+                error: i.error.clone(),
+            })
+            .collect(),
+        totals: Totals {
+            lines: t.lines,
+            requests,
+            errors,
+            unrouted: t.unrouted,
+            bad_time: t.bad_time,
+            classes,
+        },
+        time,
+        status_classes,
+        statuses,
+        latency: latency(&t.latency),
+        codes,
+        status_mismatches: mismatches,
+        wrong_section,
+        undocumented,
+        undocumented_other,
+        unnamed_errors: unnamed,
+        malformed,
+    }
+}
+
+fn by_count_desc<T>(rows: &mut [T], count: impl Fn(&T) -> u64) {
+    // Stable: rows with equal counts keep their (sorted key) order.
+    rows.sort_by_key(|r| std::cmp::Reverse(count(r)));
+}
+
+fn status_map(m: &BTreeMap<u16, u64>) -> BTreeMap<String, u64> {
+    m.iter().map(|(s, n)| (s.to_string(), *n)).collect()
+}
+
+fn latency(l: &tally::Latency) -> Option<Latency> {
+    let h = l.histogram();
+    if h.is_empty() {
+        return None;
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    Some(Latency {
+        samples: h.len(),
+        p50_ms: ms(h.value_at_quantile(0.50)),
+        p90_ms: ms(h.value_at_quantile(0.90)),
+        p99_ms: ms(h.value_at_quantile(0.99)),
+        max_ms: ms(h.max()),
+    })
+}

@@ -1,0 +1,151 @@
+//! Aligned plain-text tables for terminal output. Widths count display columns, so
+//! Chinese descriptions line up; control characters from log content are escaped so
+//! a log line can never drive the terminal.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use unicode_width::UnicodeWidthStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+pub struct Table {
+    headers: Vec<&'static str>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+        Table {
+            headers: columns.iter().map(|c| c.0).collect(),
+            align: columns.iter().map(|c| c.1).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Add a row; cells are escaped here.
+    pub fn row(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.headers.len());
+        self.rows
+            .push(cells.iter().map(|c| escape_control(c)).collect());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Write the table, each line indented by `indent` spaces, no trailing spaces.
+    pub fn render(&self, out: &mut dyn Write, indent: usize) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.width());
+            }
+        }
+        let headers: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
+        for row in std::iter::once(&headers).chain(&self.rows) {
+            let mut line = " ".repeat(indent);
+            for (i, cell) in row.iter().enumerate() {
+                let pad = widths[i] - cell.width();
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                match self.align[i] {
+                    Align::Left => {
+                        line.push_str(cell);
+                        line.push_str(&" ".repeat(pad));
+                    }
+                    Align::Right => {
+                        line.push_str(&" ".repeat(pad));
+                        line.push_str(cell);
+                    }
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+/// Replace control characters (C0, DEL, C1) with visible escapes (`\x1b`), so log
+/// content printed in a terminal stays text.
+pub fn escape_control(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share as a percentage with enough digits to tell rare codes apart.
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p == 0.0 {
+        "0%".to_string()
+    } else if p < 0.01 {
+        "<0.01%".to_string()
+    } else if p < 10.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_by_display_width_and_escapes() {
+        let mut t = Table::new(&[
+            ("name", Align::Left),
+            ("n", Align::Right),
+            ("说明", Align::Left),
+        ]);
+        t.row(vec!["A".into(), "1".into(), "余额不足".into()]);
+        t.row(vec!["BB\x1b[31m".into(), "100".into(), "x".into()]);
+        let mut out = Vec::new();
+        t.render(&mut out, 2).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "  name          n  说明\n  A             1  余额不足\n  BB\\x1b[31m  100  x\n"
+        );
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.00001), "<0.01%");
+        assert_eq!(percent(0.0123), "1.23%");
+        assert_eq!(percent(0.5), "50.0%");
+    }
+}

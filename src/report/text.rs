@@ -1,0 +1,430 @@
+//! `-o text`: the report as aligned tables for a terminal, findings first.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::table::{escape_control, percent, thousands, Align, Table};
+use super::{Latency, Report};
+use crate::classify::Class;
+
+pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let t = &r.totals;
+    writeln!(
+        out,
+        "errscope {}: {} lines in {} input{}, catalog {} ({} sections, {} entries)",
+        r.errscope_version,
+        thousands(t.lines),
+        r.inputs.len(),
+        if r.inputs.len() == 1 { "" } else { "s" },
+        escape_control(&r.catalog.source),
+        r.catalog.sections.len(),
+        r.catalog.entries,
+    )?;
+    match &r.time {
+        Some(span) => writeln!(
+            out,
+            "time: {} .. {} ({} s)",
+            span.first,
+            span.last,
+            thousands(span.seconds as u64)
+        )?,
+        None => writeln!(out, "time: no line carried a readable time")?,
+    }
+
+    findings(r, out)?;
+    classes(r, out)?;
+    codes(r, out)?;
+    mismatches(r, out)?;
+    wrong_section(r, out)?;
+    undocumented(r, out)?;
+    unnamed(r, out)?;
+    malformed(r, out)?;
+    inputs(r, out)
+}
+
+fn heading(out: &mut dyn Write, title: &str) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{title}")
+}
+
+fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, "Findings")?;
+    let c = &r.totals.classes;
+    let mut lines = Vec::new();
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    if c.undocumented > 0 {
+        let names = r.undocumented.len();
+        lines.push(format!(
+            "{} lines carry names the catalog does not list ({}{})",
+            thousands(c.undocumented),
+            plural(names, "1 name", "names"),
+            if r.undocumented_other.is_some() {
+                ", and more beyond --max-names"
+            } else {
+                ""
+            },
+        ));
+    }
+    if c.status_mismatch > 0 {
+        lines.push(format!(
+            "{} lines send a documented name with another status ({})",
+            thousands(c.status_mismatch),
+            plural(r.status_mismatches.len(), "1 pair", "pairs"),
+        ));
+    }
+    if c.wrong_section > 0 {
+        lines.push(format!(
+            "{} lines use a name in a section that does not list it ({})",
+            thousands(c.wrong_section),
+            plural(r.wrong_section.len(), "1 pair", "pairs"),
+        ));
+    }
+    if c.malformed > 0 {
+        lines.push(format!(
+            "{} lines could not be parsed",
+            thousands(c.malformed)
+        ));
+    }
+    if lines.is_empty() {
+        writeln!(out, "  none: every named error matches the catalog")?;
+    }
+    for l in lines {
+        writeln!(out, "  ! {l}")?;
+    }
+    for input in r.inputs.iter().filter(|i| i.error.is_some()) {
+        writeln!(
+            out,
+            "  ! input error: {}",
+            escape_control(input.error.as_deref().unwrap_or_default())
+        )?;
+    }
+    Ok(())
+}
+
+fn classes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, "Classes")?;
+    let t = &r.totals;
+    let mut table = Table::new(&[
+        ("class", Align::Left),
+        ("lines", Align::Right),
+        ("share", Align::Right),
+    ]);
+    for class in Class::ALL {
+        let n = t.classes.get(class);
+        table.row(vec![
+            class.as_str().into(),
+            thousands(n),
+            percent(ratio(n, t.lines)),
+        ]);
+    }
+    table.row(vec![
+        "total".into(),
+        thousands(t.lines),
+        percent(ratio(t.lines, t.lines)),
+    ]);
+    table.render(out, 2)?;
+    let statuses: Vec<String> = r
+        .status_classes
+        .iter()
+        .map(|(k, n)| format!("{k} {} ({})", thousands(*n), percent(ratio(*n, t.requests))))
+        .collect();
+    if !statuses.is_empty() {
+        writeln!(out, "  statuses: {}", statuses.join(", "))?;
+    }
+    if t.unrouted > 0 {
+        writeln!(
+            out,
+            "  {} requests matched no route and were checked against all sections",
+            thousands(t.unrouted)
+        )?;
+    }
+    if t.bad_time > 0 {
+        writeln!(
+            out,
+            "  {} requests had a time that could not be read",
+            thousands(t.bad_time)
+        )?;
+    }
+    if let Some(l) = &r.latency {
+        writeln!(
+            out,
+            "  latency over {} requests: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+            thousands(l.samples),
+            ms(l.p50_ms),
+            ms(l.p90_ms),
+            ms(l.p99_ms),
+            ms(l.max_ms)
+        )?;
+    }
+    Ok(())
+}
+
+fn codes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut seen: Vec<_> = r.codes.iter().filter(|c| c.count > 0).collect();
+    seen.sort_by_key(|c| std::cmp::Reverse(c.count));
+    heading(
+        out,
+        &format!(
+            "Catalog codes seen ({} of {}; the others never occurred)",
+            seen.len(),
+            r.codes.len()
+        ),
+    )?;
+    if seen.is_empty() {
+        return writeln!(out, "  none");
+    }
+    let mut table = Table::new(&[
+        ("section", Align::Left),
+        ("name", Align::Left),
+        ("status", Align::Right),
+        ("count", Align::Right),
+        ("%req", Align::Right),
+        ("%err", Align::Right),
+        ("/s", Align::Right),
+        ("p50 ms", Align::Right),
+        ("p90 ms", Align::Right),
+        ("p99 ms", Align::Right),
+        ("max ms", Align::Right),
+        ("statuses seen", Align::Left),
+    ]);
+    for c in seen {
+        let (p50, p90, p99, max) = percentiles(&c.latency);
+        table.row(vec![
+            c.section.clone(),
+            c.name.clone(),
+            c.status.to_string(),
+            thousands(c.count),
+            percent(c.share_of_requests),
+            percent(c.share_of_errors),
+            c.per_second.map_or("-".into(), rate),
+            p50,
+            p90,
+            p99,
+            max,
+            status_list(&c.statuses),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn mismatches(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.status_mismatches.is_empty() {
+        return Ok(());
+    }
+    heading(
+        out,
+        "Status mismatches: a documented name with another status",
+    )?;
+    let mut table = Table::new(&[
+        ("section", Align::Left),
+        ("name", Align::Left),
+        ("documented", Align::Right),
+        ("sent", Align::Right),
+        ("count", Align::Right),
+        ("first at", Align::Left),
+    ]);
+    for m in &r.status_mismatches {
+        table.row(vec![
+            m.section.clone(),
+            m.name.clone(),
+            m.documented_status.to_string(),
+            m.observed_status.to_string(),
+            thousands(m.count),
+            m.example.clone(),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn wrong_section(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.wrong_section.is_empty() {
+        return Ok(());
+    }
+    heading(
+        out,
+        "Wrong section: a name the request's section does not list",
+    )?;
+    let mut table = Table::new(&[
+        ("section", Align::Left),
+        ("name", Align::Left),
+        ("status", Align::Right),
+        ("listed in", Align::Left),
+        ("count", Align::Right),
+        ("first at", Align::Left),
+    ]);
+    for w in &r.wrong_section {
+        let listed: Vec<String> = w
+            .listed_in
+            .iter()
+            .map(|(s, st)| format!("{s} {st}"))
+            .collect();
+        table.row(vec![
+            w.section.clone(),
+            w.name.clone(),
+            w.status.to_string(),
+            listed.join(", "),
+            thousands(w.count),
+            w.example.clone(),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn undocumented(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.undocumented.is_empty() {
+        return Ok(());
+    }
+    heading(out, "Undocumented names: listed in no section")?;
+    let mut table = Table::new(&[
+        ("name", Align::Left),
+        ("count", Align::Right),
+        ("statuses", Align::Left),
+        ("first seen", Align::Left),
+        ("last seen", Align::Left),
+        ("first at", Align::Left),
+        ("resembles", Align::Left),
+    ]);
+    for u in &r.undocumented {
+        table.row(vec![
+            u.name.clone(),
+            thousands(u.count),
+            status_list(&u.statuses),
+            u.first_seen.clone().unwrap_or_else(|| "-".into()),
+            u.last_seen.clone().unwrap_or_else(|| "-".into()),
+            u.example.clone(),
+            u.resembles.clone().unwrap_or_default(),
+        ]);
+    }
+    if let Some(o) = &r.undocumented_other {
+        table.row(vec![
+            format!("(other names beyond --max-names {})", o.max_names),
+            thousands(o.count),
+            status_list(&o.statuses),
+            String::new(),
+            String::new(),
+            o.example.clone(),
+            String::new(),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn unnamed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.unnamed_errors.is_empty() {
+        return Ok(());
+    }
+    heading(out, "Errors without a name, by status")?;
+    let mut table = Table::new(&[
+        ("status", Align::Right),
+        ("count", Align::Right),
+        ("%err", Align::Right),
+        ("p50 ms", Align::Right),
+        ("p99 ms", Align::Right),
+        ("first at", Align::Left),
+    ]);
+    for u in &r.unnamed_errors {
+        let (p50, _, p99, _) = percentiles(&u.latency);
+        table.row(vec![
+            u.status.to_string(),
+            thousands(u.count),
+            percent(u.share_of_errors),
+            p50,
+            p99,
+            u.example.clone(),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn malformed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let m = &r.malformed;
+    if m.count == 0 {
+        return Ok(());
+    }
+    heading(out, &format!("Malformed lines: {}", thousands(m.count)))?;
+    let mut reasons = Table::new(&[("reason", Align::Left), ("count", Align::Right)]);
+    let mut sorted: Vec<_> = m.reasons.iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    for (reason, n) in sorted {
+        reasons.row(vec![reason.clone(), thousands(*n)]);
+    }
+    reasons.render(out, 2)?;
+    let mut first = Table::new(&[("first at", Align::Left), ("reason", Align::Left)]);
+    for e in &m.examples {
+        first.row(vec![e.location.clone(), e.reason.clone()]);
+    }
+    writeln!(out)?;
+    first.render(out, 2)
+}
+
+fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, "Inputs")?;
+    let mut table = Table::new(&[
+        ("path", Align::Left),
+        ("format", Align::Left),
+        ("latency from", Align::Left),
+        ("bytes", Align::Right),
+        ("lines", Align::Right),
+        ("error", Align::Left),
+    ]);
+    for i in &r.inputs {
+        table.row(vec![
+            i.path.clone(),
+            i.format.clone().unwrap_or_else(|| "-".into()),
+            i.latency_source.clone().unwrap_or_else(|| "-".into()),
+            thousands(i.bytes),
+            thousands(i.lines),
+            i.error.clone().unwrap_or_default(),
+        ]);
+    }
+    table.render(out, 2)
+}
+
+fn ratio(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        n as f64 / of as f64
+    }
+}
+
+/// Requests per second, readable for busy and for rare codes alike.
+fn rate(per_second: f64) -> String {
+    if per_second == 0.0 {
+        "0".into()
+    } else if per_second >= 0.01 {
+        format!("{per_second:.2}")
+    } else {
+        format!("{per_second:.1e}")
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn percentiles(l: &Option<Latency>) -> (String, String, String, String) {
+    match l {
+        Some(l) => (ms(l.p50_ms), ms(l.p90_ms), ms(l.p99_ms), ms(l.max_ms)),
+        None => ("-".into(), "-".into(), "-".into(), "-".into()),
+    }
+}
+
+fn status_list(m: &BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(s, n)| format!("{s}×{}", thousands(*n)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
