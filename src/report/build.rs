@@ -241,12 +241,14 @@ fn latency(l: &tally::Latency) -> Option<Latency> {
     if h.is_empty() {
         return None;
     }
-    let ms = |us: u64| us as f64 / 1000.0;
+    // A percentile is reported as its bucket's median, the closest value to the
+    // truth; the maximum as its bucket's upper edge, so it is never understated.
+    let ms = |us: u64| h.median_equivalent(us) as f64 / 1000.0;
     Some(Latency {
         samples: h.len(),
         p50_ms: ms(h.value_at_quantile(0.50)),
         p90_ms: ms(h.value_at_quantile(0.90)),
         p99_ms: ms(h.value_at_quantile(0.99)),
-        max_ms: ms(h.max()),
+        max_ms: h.max() as f64 / 1000.0,
     })
 }
