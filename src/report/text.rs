@@ -51,19 +51,15 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     heading(out, "Findings")?;
     let c = &r.totals.classes;
     let mut lines = Vec::new();
-    let plural = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            one.to_string()
-        } else {
-            format!("{n} {many}")
-        }
+    // "1 line" / "12 lines"; thousands separators for big counts.
+    let n_of = |n: u64, one: &str, many: &str| {
+        format!("{} {}", thousands(n), if n == 1 { one } else { many })
     };
     if c.undocumented > 0 {
-        let names = r.undocumented.len();
         lines.push(format!(
-            "{} lines carry names the catalog does not list ({}{})",
-            thousands(c.undocumented),
-            plural(names, "1 name", "names"),
+            "{} with names the catalog does not list ({}{})",
+            n_of(c.undocumented, "line", "lines"),
+            n_of(r.undocumented.len() as u64, "name", "names"),
             if r.undocumented_other.is_some() {
                 ", and more beyond --max-names"
             } else {
@@ -73,22 +69,22 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if c.status_mismatch > 0 {
         lines.push(format!(
-            "{} lines send a documented name with another status ({})",
-            thousands(c.status_mismatch),
-            plural(r.status_mismatches.len(), "1 pair", "pairs"),
+            "{} with a documented name sent with another status ({})",
+            n_of(c.status_mismatch, "line", "lines"),
+            n_of(r.status_mismatches.len() as u64, "pair", "pairs"),
         ));
     }
     if c.wrong_section > 0 {
         lines.push(format!(
-            "{} lines use a name in a section that does not list it ({})",
-            thousands(c.wrong_section),
-            plural(r.wrong_section.len(), "1 pair", "pairs"),
+            "{} with a name from another section ({})",
+            n_of(c.wrong_section, "line", "lines"),
+            n_of(r.wrong_section.len() as u64, "pair", "pairs"),
         ));
     }
     if c.malformed > 0 {
         lines.push(format!(
-            "{} lines could not be parsed",
-            thousands(c.malformed)
+            "{} that could not be parsed",
+            n_of(c.malformed, "line", "lines")
         ));
     }
     if lines.is_empty() {
