@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::format::{self, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Opened, Source, StreamChunker};
 use crate::routes::Routes;
-use crate::tally::{Location, Tally};
+use crate::tally::{Location, Tally, TallyConfig};
 
 /// Bytes from the start of an input that `--format auto` looks at.
 const DETECT_SAMPLE_BYTES: usize = 64 * 1024;
@@ -30,6 +30,30 @@ pub struct Options {
     pub max_names: usize,
     /// Malformed lines listed with their location.
     pub max_examples: usize,
+    /// Distinct endpoints kept before the rest are counted as "other".
+    pub max_endpoints: usize,
+    /// Count only lines with a time in `[since, until)` (epoch ms); lines without a
+    /// readable time are kept.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Width of the time-series buckets, if a series is wanted.
+    pub bucket_ms: Option<i64>,
+}
+
+impl Options {
+    fn tally_config(&self) -> TallyConfig {
+        TallyConfig {
+            max_names: self.max_names,
+            max_examples: self.max_examples,
+            max_endpoints: self.max_endpoints,
+            bucket_ms: self.bucket_ms,
+        }
+    }
+
+    #[inline]
+    fn in_window(&self, time_ms: i64) -> bool {
+        self.since.map_or(true, |s| time_ms >= s) && self.until.map_or(true, |u| time_ms < u)
+    }
 }
 
 impl Default for Options {
@@ -41,6 +65,10 @@ impl Default for Options {
             max_line_bytes: 1 << 20,
             max_names: 1000,
             max_examples: 10,
+            max_endpoints: 1000,
+            since: None,
+            until: None,
+            bucket_ms: None,
         }
     }
 }
@@ -52,6 +80,8 @@ pub struct InputSummary {
     /// The format used (`json`, `nginx:gateway`, …); `None` if the input was not read.
     pub format: Option<String>,
     pub latency_source: Option<String>,
+    /// `gzip` or `zstd` for a compressed file.
+    pub compression: Option<&'static str>,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
     pub lines: u64,
@@ -67,9 +97,15 @@ pub struct Analysis {
     chunk_first_line: Vec<Vec<u64>>,
     /// Errors met on the way (unreadable inputs, read failures); the run went on.
     pub errors: Vec<Error>,
+    window: (Option<i64>, Option<i64>),
 }
 
 impl Analysis {
+    /// The `--since` / `--until` window the run counted in.
+    pub fn window(&self) -> (Option<i64>, Option<i64>) {
+        self.window
+    }
+
     /// `path:line` (1-based) of a location.
     pub fn locate(&self, loc: Location) -> String {
         let input = &self.inputs[loc.input as usize];
@@ -86,7 +122,7 @@ struct LineContext<'a> {
     catalog: &'a Catalog,
     routes: &'a Routes,
     format: LogFormat,
-    max_line_bytes: usize,
+    opts: &'a Options,
 }
 
 /// One chunk's result: whose it is and how many lines it held.
@@ -113,7 +149,7 @@ impl Partial {
 /// Analyze `sources`. Inputs that cannot be opened are reported in
 /// [`Analysis::errors`] and the rest are still read.
 pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
-    let empty = || Tally::new(opts.max_names, opts.max_examples);
+    let empty = || Tally::new(opts.tally_config());
     let mut inputs: Vec<InputSummary> = sources
         .iter()
         .map(|s| InputSummary {
@@ -128,7 +164,10 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
         match input::open(source) {
             Ok(Opened::Mapped(map)) => maps.push((i, Some(map))),
             Ok(Opened::Empty) => maps.push((i, None)),
-            Ok(Opened::Stream(reader)) => streams.push((i, reader)),
+            Ok(Opened::Stream(reader, compression)) => {
+                inputs[i].compression = compression.map(|c| c.name());
+                streams.push((i, reader));
+            }
             Err(e) => {
                 inputs[i].error = Some(e.to_string());
                 errors.push(e);
@@ -191,19 +230,13 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
 
     // Streamed inputs, one after another, each decoded on its own thread while the
     // rayon pool classifies its chunks.
+    let mut cut_short = Vec::new();
     for (i, reader) in streams {
         match analyze_stream(reader, i as u32, catalog, routes, opts) {
             Ok((partial, format, bytes, read_error)) => {
                 describe(&mut inputs[i], &format);
                 inputs[i].bytes = bytes;
-                if let Some(e) = read_error {
-                    let e = Error::Input {
-                        path: sources[i].display_name().into(),
-                        source: e,
-                    };
-                    inputs[i].error = Some(e.to_string());
-                    errors.push(e);
-                }
+                cut_short.extend(read_error.map(|e| (i, e)));
                 total = total.merge(partial);
             }
             Err(e) => {
@@ -226,11 +259,22 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
         starts.push(input.lines);
         input.lines += c.lines;
     }
+    // Said once the lines read before the failure are known.
+    for (i, source) in cut_short {
+        let e = Error::InputCut {
+            path: sources[i].display_name().into(),
+            lines: inputs[i].lines,
+            source,
+        };
+        inputs[i].error = Some(e.to_string());
+        errors.push(e);
+    }
     Analysis {
         tally: total.tally,
         inputs,
         chunk_first_line,
         errors,
+        window: (opts.since, opts.until),
     }
 }
 
@@ -242,14 +286,14 @@ fn describe(summary: &mut InputSummary, format: &LogFormat) {
 fn context<'a>(
     catalog: &'a Catalog,
     routes: &'a Routes,
-    opts: &Options,
+    opts: &'a Options,
     sample: &[u8],
 ) -> Result<LineContext<'a>> {
     Ok(LineContext {
         catalog,
         routes,
         format: format::build(&opts.format, &opts.fields, sample)?,
-        max_line_bytes: opts.max_line_bytes,
+        opts,
     })
 }
 
@@ -264,7 +308,7 @@ fn analyze_stream(
     routes: &Routes,
     opts: &Options,
 ) -> Result<(Partial, LogFormat, u64, Option<std::io::Error>)> {
-    let empty = || Tally::new(opts.max_names, opts.max_examples);
+    let empty = || Tally::new(opts.tally_config());
     let chunk_size = opts.chunk_size.min(1 << 20);
     let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
     let (first, first_error) = match chunker.next_chunk() {
@@ -331,44 +375,36 @@ fn analyze_stream(
 /// Classify every line of a chunk. The last line may lack its newline; `\r\n` ends
 /// a line like `\n`.
 fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: &mut Tally) {
+    // Reused for every line's endpoint, so the loop does not allocate.
+    let mut endpoint = Vec::with_capacity(256);
     let mut start = 0;
-    let mut line_no = 0u32;
+    let mut line = 0u32;
     for end in memchr::memchr_iter(b'\n', data) {
-        process_line(
-            &data[start..end],
-            Location {
-                input,
-                chunk,
-                line: line_no,
-            },
-            ctx,
-            tally,
-        );
-        line_no += 1;
+        let loc = Location { input, chunk, line };
+        process_line(&data[start..end], loc, ctx, tally, &mut endpoint);
+        line += 1;
         start = end + 1;
     }
     if start < data.len() {
-        process_line(
-            &data[start..],
-            Location {
-                input,
-                chunk,
-                line: line_no,
-            },
-            ctx,
-            tally,
-        );
+        let loc = Location { input, chunk, line };
+        process_line(&data[start..], loc, ctx, tally, &mut endpoint);
     }
 }
 
 #[inline]
-fn process_line(line: &[u8], loc: Location, ctx: &LineContext, tally: &mut Tally) {
+fn process_line(
+    line: &[u8],
+    loc: Location,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    endpoint: &mut Vec<u8>,
+) {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         tally.record_malformed(loc, "empty line");
         return;
     }
-    if line.len() > ctx.max_line_bytes {
+    if line.len() > ctx.opts.max_line_bytes {
         tally.record_malformed(loc, "line longer than --max-line-bytes");
         return;
     }
@@ -379,10 +415,17 @@ fn process_line(line: &[u8], loc: Location, ctx: &LineContext, tally: &mut Tally
         Ok(fields) if !(100..=599).contains(&fields.status) => {
             tally.record_malformed(loc, "status out of range 100-599")
         }
+        Ok(fields) if fields.time_ms.is_some_and(|t| !ctx.opts.in_window(t)) => {
+            tally.record_outside_window()
+        }
         Ok(fields) => {
             let section = fields.path.and_then(|p| ctx.routes.section_for(p));
             let verdict = classify(ctx.catalog, section, fields.status, fields.name);
-            tally.record(verdict, &fields, section.is_some(), loc);
+            let endpoint = fields.path.map(|p| {
+                crate::path::endpoint_into(p, endpoint);
+                endpoint.as_slice()
+            });
+            tally.record(verdict, &fields, section.is_some(), endpoint, loc);
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::format::{FieldOverride, FormatChoice};
 use crate::input;
 use crate::report::{self, Report};
 use crate::routes::Routes;
+use crate::timestamp;
 
 /// Exit status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +99,27 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         .iter()
         .map(|f| FieldOverride::parse(f))
         .collect::<Result<Vec<_>>>()?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let bound = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|v| timestamp::parse_time_bound(v, now_ms))
+            .transpose()
+            .map_err(|e| Error::Usage(format!("invalid {flag}: {e}")))
+    };
+    let since = bound("--since", &args.since)?;
+    let until = bound("--until", &args.until)?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(Error::Usage(format!(
+                "--since ({}) is not before --until ({})",
+                timestamp::format_rfc3339(s),
+                timestamp::format_rfc3339(u)
+            )));
+        }
+    }
     Ok(Options {
         format,
         fields,
@@ -105,6 +127,10 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         max_line_bytes: args.max_line_bytes,
         max_names: args.max_names,
         max_examples: args.examples,
+        max_endpoints: args.max_endpoints,
+        since,
+        until,
+        bucket_ms: args.bucket,
     })
 }
 
@@ -112,7 +138,7 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     let catalog = load_catalog(&args.catalog)?;
     let routes = Routes::new(&catalog, &args.routes)?;
     let opts = analyze_options(args)?;
-    let (sources, unlisted) = input::expand(&args.paths);
+    let (sources, unlisted) = input::expand(&args.paths, args.recursive);
     if sources
         .iter()
         .filter(|s| **s == input::Source::Stdin)
@@ -138,7 +164,7 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .extend(unlisted.iter().map(report::Input::unread));
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
     match args.output {
-        OutputArg::Text => report::text::render(&report, out),
+        OutputArg::Text => report::text::render(&report, args.top, out),
         OutputArg::Json => report::json::render(&report, out),
     }
     .map_err(Error::Output)?;

@@ -33,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Classify every response in the logs against the catalog and report.
     #[command(after_help = EXIT_CODES)]
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Print the catalog errscope checks against (text, or JSON that --catalog reads back).
     Catalog(CatalogArgs),
     /// Write a deterministic synthetic gateway log with known ground truth.
@@ -53,6 +53,11 @@ pub struct AnalyzeArgs {
     /// Log files to read; a directory means the files in it; `-` reads standard input.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
+
+    /// Read directories recursively (subdirectories too; each directory once, so
+    /// symlink loops end).
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
 
     #[command(flatten)]
     pub catalog: CatalogSource,
@@ -98,6 +103,21 @@ pub struct AnalyzeArgs {
     )]
     pub fields: Vec<String>,
 
+    /// Count only requests at or after this time: 2026-11-26T08:00:00+08:00 (no
+    /// offset means UTC), 2026-11-26 (midnight UTC), or a span ago: 24h, 30m, 7d.
+    /// Lines without a readable time are kept.
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
+    pub since: Option<String>,
+
+    /// Count only requests before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
+    pub until: Option<String>,
+
+    /// Add a time series of requests, errors and each class in buckets of this span:
+    /// 1m, 5m, 1h, 1d (any N followed by s, m, h or d).
+    #[arg(long, value_name = "SPAN", value_parser = parse_bucket, help_heading = "Time")]
+    pub bucket: Option<i64>,
+
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
     pub output: OutputArg,
@@ -115,6 +135,10 @@ pub struct AnalyzeArgs {
     /// Malformed lines listed with their location.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub examples: usize,
+
+    /// Endpoints shown in the text report (the JSON report lists all kept).
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
 
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
@@ -137,6 +161,16 @@ pub struct AnalyzeArgs {
         help_heading = "Tuning"
     )]
     pub max_names: usize,
+
+    /// Distinct endpoints kept (paths without query, IDs collapsed to {id}); requests
+    /// to further endpoints are counted together as "other".
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        help_heading = "Tuning"
+    )]
+    pub max_endpoints: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -211,6 +245,13 @@ pub enum GenerateFormat {
     Gateway,
     /// JSON lines.
     Json,
+}
+
+/// `--bucket`: a span like `5m`, in milliseconds.
+fn parse_bucket(s: &str) -> Result<i64, String> {
+    crate::timestamp::parse_span(s).ok_or_else(|| {
+        format!("{s:?} is not a span: use 1m, 5m, 1h, 1d (N followed by s, m, h or d)")
+    })
 }
 
 /// `4096`, `64KiB`, `4MiB`, `1GiB` (also K/M/G, KB/MB/GB as powers of 1024).

@@ -30,6 +30,14 @@ pub enum Error {
     /// An input path that cannot be opened or read.
     #[error("{}: {source}", path.display())]
     Input { path: PathBuf, source: io::Error },
+    /// An input that stopped being readable part-way (a truncated or corrupt archive,
+    /// an I/O error): what came before is counted.
+    #[error("{}: reading stopped early: {source}; the {lines} lines before it are counted", path.display())]
+    InputCut {
+        path: PathBuf,
+        lines: u64,
+        source: io::Error,
+    },
     /// A directory given as input that holds no log files.
     #[error("{}: directory holds no log files", path.display())]
     EmptyDirectory { path: PathBuf },
@@ -42,7 +50,9 @@ impl Error {
     /// The input path the error is about, if any.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Error::Input { path, .. } | Error::EmptyDirectory { path } => Some(path),
+            Error::Input { path, .. }
+            | Error::InputCut { path, .. }
+            | Error::EmptyDirectory { path } => Some(path),
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 //! input), memory-mapped when possible and streamed otherwise (stdin, gzip, files that
 //! cannot be mapped), and cut into newline-aligned chunks.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
@@ -28,11 +29,17 @@ impl Source {
     }
 }
 
-/// Turn the paths given on the command line into sources. A directory stands for the
-/// regular files directly in it (sorted by name, hidden files skipped). A path that
-/// cannot be listed, or a directory with no files, is an error for that path only:
-/// the other paths are still returned.
-pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<Error>) {
+/// Turn the paths given on the command line into sources, in order:
+/// - `-` is standard input;
+/// - a directory stands for the regular files in it, sorted by name, hidden files
+///   skipped; with `recursive`, for those in its subdirectories too (each directory
+///   visited once, so a symlink loop ends);
+/// - a path that does not exist but holds `*`, `?` or `[` is a glob pattern, expanded
+///   in sorted order (for patterns quoted past the shell, as in cron lines).
+///
+/// A path that cannot be listed, a directory with no files or a pattern that matches
+/// nothing is an error for that path only: the other paths are still returned.
+pub fn expand(paths: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<Error>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -40,40 +47,130 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<Error>) {
             sources.push(Source::Stdin);
             continue;
         }
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => match list_dir(path) {
-                Ok(files) if files.is_empty() => {
-                    errors.push(Error::EmptyDirectory { path: path.clone() })
+        let listed = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => list_dir(path, recursive).and_then(|files| {
+                if files.is_empty() {
+                    Err(Error::EmptyDirectory { path: path.clone() })
+                } else {
+                    Ok(files)
                 }
-                Ok(files) => sources.extend(files.into_iter().map(Source::File)),
-                Err(source) => errors.push(Error::Input {
-                    path: path.clone(),
-                    source,
-                }),
-            },
-            Ok(_) => sources.push(Source::File(path.clone())),
-            Err(source) => errors.push(Error::Input {
+            }),
+            Ok(_) => Ok(vec![path.clone()]),
+            Err(source) if source.kind() == io::ErrorKind::NotFound && is_pattern(path) => {
+                expand_glob(path)
+            }
+            Err(source) => Err(Error::Input {
                 path: path.clone(),
                 source,
             }),
+        };
+        match listed {
+            Ok(files) => sources.extend(files.into_iter().map(Source::File)),
+            Err(e) => errors.push(e),
         }
     }
     (sources, errors)
 }
 
-fn list_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
+fn is_pattern(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?', '['])
+}
+
+fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
+    let not_found = |why: String| Error::Input {
+        path: pattern.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::NotFound, why),
+    };
+    let matches = glob::glob(&pattern.to_string_lossy())
+        .map_err(|e| not_found(format!("bad pattern: {e}")))?;
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        // `metadata` follows symlinks, so a link to a log file counts as a file.
-        let is_file = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file());
-        if is_file && !hidden {
-            files.push(entry.path());
+    for entry in matches {
+        match entry {
+            Ok(p) if p.is_file() => files.push(p),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::Input {
+                    path: e.path().to_path_buf(),
+                    source: e.into(),
+                })
+            }
         }
+    }
+    if files.is_empty() {
+        return Err(not_found("no file matches this pattern".into()));
     }
     files.sort();
     Ok(files)
+}
+
+fn list_dir(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    walk(dir, recursive, &mut HashSet::new(), &mut files)?;
+    Ok(files)
+}
+
+fn walk(
+    dir: &Path,
+    recursive: bool,
+    visited: &mut HashSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let err = |source: io::Error| Error::Input {
+        path: dir.to_path_buf(),
+        source,
+    };
+    // A directory reached twice (through a symlink loop) is read once.
+    if !visited.insert(std::fs::canonicalize(dir).map_err(err)?) {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<io::Result<_>>()
+        .map_err(err)?;
+    entries.sort();
+    for path in entries {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        // `metadata` follows symlinks, so a link to a log file counts as a file.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => files.push(path),
+            Ok(m) if m.is_dir() && recursive => walk(&path, recursive, visited, files)?,
+            // Dangling links, sockets, subdirectories without -r: not logs.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// How a file's bytes are compressed, told by their magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    fn detect(magic: &[u8]) -> Option<Compression> {
+        if magic.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
 }
 
 /// An opened source: its bytes mapped in memory, or a stream to read in chunks.
@@ -81,14 +178,15 @@ pub enum Opened {
     Mapped(Mmap),
     /// A file of length zero (which cannot be mapped).
     Empty,
-    Stream(Box<dyn Read + Send>),
+    Stream(Box<dyn Read + Send>, Option<Compression>),
 }
 
-/// Open a source. gzip files (by their magic bytes) and standard input are streamed;
-/// other files are mapped, falling back to streaming when mapping fails.
+/// Open a source. Compressed files (gzip, zstd: told by their magic bytes, whatever
+/// their name) and standard input are streamed; other files are mapped, falling back
+/// to streaming when mapping fails.
 pub fn open(source: &Source) -> Result<Opened> {
     let path = match source {
-        Source::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()))),
+        Source::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()), None)),
         Source::File(p) => p,
     };
     let err = |source: io::Error| Error::Input {
@@ -97,9 +195,16 @@ pub fn open(source: &Source) -> Result<Opened> {
     };
     let mut file = File::open(path).map_err(err)?;
     let len = file.metadata().map_err(err)?.len();
-    if is_gzip(&mut file).map_err(err)? {
-        let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
-        return Ok(Opened::Stream(Box::new(decoder)));
+    match Compression::detect(&read_magic(&mut file).map_err(err)?) {
+        Some(Compression::Gzip) => {
+            let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
+            return Ok(Opened::Stream(Box::new(decoder), Some(Compression::Gzip)));
+        }
+        Some(Compression::Zstd) => {
+            let decoder = zstd::stream::read::Decoder::new(file).map_err(err)?;
+            return Ok(Opened::Stream(Box::new(decoder), Some(Compression::Zstd)));
+        }
+        None => {}
     }
     if len == 0 {
         return Ok(Opened::Empty);
@@ -113,23 +218,17 @@ pub fn open(source: &Source) -> Result<Opened> {
             let _ = map.advise(memmap2::Advice::Sequential);
             Ok(Opened::Mapped(map))
         }
-        Err(_) => Ok(Opened::Stream(Box::new(file))),
+        Err(_) => Ok(Opened::Stream(Box::new(file), None)),
     }
 }
 
-/// Reads the first two bytes and rewinds.
-fn is_gzip(file: &mut File) -> io::Result<bool> {
+/// Reads up to the first four bytes and rewinds.
+fn read_magic(file: &mut File) -> io::Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
-    let mut magic = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        match file.read(&mut magic[got..])? {
-            0 => break,
-            n => got += n,
-        }
-    }
+    let mut magic = Vec::with_capacity(4);
+    file.by_ref().take(4).read_to_end(&mut magic)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(got == 2 && magic == [0x1f, 0x8b])
+    Ok(magic)
 }
 
 /// Split `data` into chunks of about `target` bytes that end just after a newline
@@ -169,6 +268,8 @@ pub struct StreamChunker<R> {
     /// Dropping the rest of an over-long line until its newline.
     skipping: bool,
     done: bool,
+    /// A read error, reported after the bytes read before it are handed out.
+    error: Option<io::Error>,
     bytes_read: u64,
 }
 
@@ -182,14 +283,18 @@ impl<R: Read> StreamChunker<R> {
             partial_start: 0,
             skipping: false,
             done: false,
+            error: None,
             bytes_read: 0,
         }
     }
 
     /// The next chunk: whole lines, except that the input's last line may lack its
-    /// newline. `None` at the end. A read error ends the stream; bytes before it
-    /// have been handed out already.
+    /// newline. `None` at the end. A read error ends the stream: the bytes read
+    /// before it come out first (the last line may be cut), then the error.
     pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
         let read_size = self.target.clamp(1, 1 << 20);
         let mut block = vec![0u8; read_size];
         while !self.done && self.partial_start < self.target {
@@ -205,14 +310,15 @@ impl<R: Read> StreamChunker<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
-                    return Err(e);
+                    self.error = Some(e);
+                    break;
                 }
             };
             self.push(&block[..n]);
         }
         if self.done {
             if self.buf.is_empty() {
-                return Ok(None);
+                return self.error.take().map_or(Ok(None), Err);
             }
             self.partial_start = 0;
             return Ok(Some(std::mem::take(&mut self.buf)));
@@ -303,6 +409,39 @@ mod tests {
             }
         }
         assert!(stream_all(b"", 4, 100).is_empty());
+    }
+
+    /// Reads its data, then fails.
+    struct FailingReader<'a>(&'a [u8]);
+
+    impl Read for FailingReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn stream_hands_out_what_came_before_a_read_error() {
+        for target in [1, 4, 1000] {
+            let mut c = StreamChunker::new(FailingReader(b"a\nbb\ncu"), target, 100);
+            let mut got = Vec::new();
+            let err = loop {
+                match c.next_chunk() {
+                    Ok(Some(chunk)) => got.extend(chunk),
+                    Ok(None) => panic!("the error must be reported"),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(got, b"a\nbb\ncu", "target {target}");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(matches!(c.next_chunk(), Ok(None)));
+        }
     }
 
     #[test]

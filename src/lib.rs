@@ -22,6 +22,7 @@ pub mod error;
 pub mod format;
 pub mod generate;
 pub mod input;
+pub mod path;
 pub mod report;
 pub mod routes;
 pub mod tally;

@@ -57,7 +57,7 @@ impl Routes {
     /// matches the path without it (`/v3/openai` for `/v3/openai/`).
     #[inline]
     pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
-        let path = strip_origin(path);
+        let path = crate::path::strip_origin(path);
         self.rules
             .iter()
             .find(|(prefix, _)| {
@@ -74,21 +74,6 @@ impl Routes {
     /// The rules, longest prefix first, for display.
     pub fn rules(&self) -> impl Iterator<Item = (&[u8], SectionId)> {
         self.rules.iter().map(|(p, s)| (p.as_slice(), *s))
-    }
-}
-
-/// `https://host:port/path` -> `/path`; anything else unchanged.
-fn strip_origin(path: &[u8]) -> &[u8] {
-    if path.first() == Some(&b'/') {
-        return path;
-    }
-    let Some(scheme_end) = memchr::memmem::find(path, b"://") else {
-        return path;
-    };
-    let rest = &path[scheme_end + 3..];
-    match memchr::memchr(b'/', rest) {
-        Some(i) => &rest[i..],
-        None => b"/",
     }
 }
 

@@ -136,14 +136,58 @@ impl Undocumented {
     }
 }
 
+/// Lines per class, and how many had an error status: one time bucket's or one
+/// endpoint's counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassTally {
+    pub classes: [u64; Class::ALL.len()],
+    /// Lines with status >= 400.
+    pub errors: u64,
+}
+
+impl ClassTally {
+    #[inline]
+    fn record(&mut self, class: Class, status: u16) {
+        self.classes[class as usize] += 1;
+        self.errors += u64::from(status >= 400);
+    }
+
+    fn merge(&mut self, other: &ClassTally) {
+        for (a, b) in self.classes.iter_mut().zip(other.classes) {
+            *a += b;
+        }
+        self.errors += other.errors;
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.classes.iter().sum()
+    }
+}
+
+/// Time buckets kept at most; a span that needs more (1s buckets over a year) counts
+/// its remaining lines in `bucket_overflow` instead of growing without bound.
+pub const MAX_BUCKETS: usize = 100_000;
+
+/// What a tally keeps and how much of it.
+#[derive(Debug, Clone, Copy)]
+pub struct TallyConfig {
+    /// Distinct undocumented names kept before the rest go to `undocumented_other`.
+    pub max_names: usize,
+    /// Malformed and bad-time examples kept (the earliest).
+    pub max_examples: usize,
+    /// Distinct endpoints kept before the rest go to `endpoints_other`.
+    pub max_endpoints: usize,
+    /// Width of the time-series buckets, if a series is wanted.
+    pub bucket_ms: Option<i64>,
+}
+
 /// Everything counted over some lines.
 #[derive(Debug, Clone)]
 pub struct Tally {
-    /// Distinct undocumented names kept before the rest go to `undocumented_other`.
-    max_names: usize,
-    /// Malformed examples kept (the earliest).
-    max_examples: usize,
+    config: TallyConfig,
     pub lines: u64,
+    /// Lines outside `--since`/`--until`: read, not classified.
+    pub outside_window: u64,
     pub classes: [u64; Class::ALL.len()],
     /// Lines per HTTP status (parsed lines only).
     pub statuses: Vec<u64>,
@@ -151,6 +195,8 @@ pub struct Tally {
     pub unrouted: u64,
     /// Lines with a time field that could not be parsed.
     pub bad_time: u64,
+    /// The earliest of them.
+    pub bad_time_examples: Vec<Location>,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
     /// Latency of every parsed line that has one.
@@ -164,18 +210,27 @@ pub struct Tally {
     pub malformed_reasons: HashMap<Malformed, u64>,
     /// The earliest malformed lines, sorted by location.
     pub malformed_examples: Vec<(Location, Malformed)>,
+    /// Bucket start (epoch ms) -> counts, when a time series is wanted.
+    pub buckets: HashMap<i64, ClassTally>,
+    /// Lines whose bucket came after `MAX_BUCKETS` buckets were kept.
+    pub bucket_overflow: u64,
+    /// Endpoint -> counts.
+    pub endpoints: HashMap<Box<[u8]>, ClassTally>,
+    /// Requests to endpoints beyond `max_endpoints`, counted together.
+    pub endpoints_other: ClassTally,
 }
 
 impl Tally {
-    pub fn new(max_names: usize, max_examples: usize) -> Tally {
+    pub fn new(config: TallyConfig) -> Tally {
         Tally {
-            max_names,
-            max_examples,
+            config,
             lines: 0,
+            outside_window: 0,
             classes: [0; Class::ALL.len()],
             statuses: vec![0; STATUS_SLOTS],
             unrouted: 0,
             bad_time: 0,
+            bad_time_examples: Vec::new(),
             first_ms: None,
             last_ms: None,
             latency: Latency::default(),
@@ -185,17 +240,21 @@ impl Tally {
             undocumented_other: None,
             malformed_reasons: HashMap::new(),
             malformed_examples: Vec::new(),
+            buckets: HashMap::new(),
+            bucket_overflow: 0,
+            endpoints: HashMap::new(),
+            endpoints_other: ClassTally::default(),
         }
     }
 
-    /// An empty tally with the same limits.
-    pub fn empty_like(&self) -> Tally {
-        Tally::new(self.max_names, self.max_examples)
+    pub fn config(&self) -> &TallyConfig {
+        &self.config
     }
 
-    /// The distinct-name cap this tally was made with.
-    pub fn max_names(&self) -> usize {
-        self.max_names
+    /// Count a line outside the time window.
+    pub fn record_outside_window(&mut self) {
+        self.lines += 1;
+        self.outside_window += 1;
     }
 
     pub fn count(&self, class: Class) -> u64 {
@@ -207,23 +266,53 @@ impl Tally {
         self.lines += 1;
         self.classes[Class::Malformed as usize] += 1;
         *self.malformed_reasons.entry(reason).or_default() += 1;
-        if self.malformed_examples.len() < self.max_examples {
+        if self.malformed_examples.len() < self.config.max_examples {
             // Lines arrive in order within a chunk, so pushing keeps the list sorted.
             self.malformed_examples.push((loc, reason));
         }
     }
 
-    /// Count a parsed line and its verdict.
+    /// Count a parsed line and its verdict. `endpoint` is the line's path grouped
+    /// into an endpoint (see [`crate::path::endpoint_into`]).
     #[inline]
-    pub fn record(&mut self, verdict: Verdict, fields: &Fields<'_>, routed: bool, loc: Location) {
+    pub fn record(
+        &mut self,
+        verdict: Verdict,
+        fields: &Fields<'_>,
+        routed: bool,
+        endpoint: Option<&[u8]>,
+        loc: Location,
+    ) {
+        let class = verdict.class();
         self.lines += 1;
-        self.classes[verdict.class() as usize] += 1;
+        self.classes[class as usize] += 1;
         self.statuses[usize::from(fields.status)] += 1;
         self.unrouted += u64::from(!routed);
-        self.bad_time += u64::from(fields.bad_time);
+        if fields.bad_time {
+            self.bad_time += 1;
+            if self.bad_time_examples.len() < self.config.max_examples {
+                self.bad_time_examples.push(loc);
+            }
+        }
         if let Some(t) = fields.time_ms {
             self.first_ms = min_opt(self.first_ms, Some(t));
             self.last_ms = max_opt(self.last_ms, Some(t));
+            if let Some(width) = self.config.bucket_ms {
+                let start = t.div_euclid(width) * width;
+                let len = self.buckets.len();
+                match self.buckets.get_mut(&start) {
+                    Some(b) => b.record(class, fields.status),
+                    None if len < MAX_BUCKETS => self
+                        .buckets
+                        .entry(start)
+                        .or_default()
+                        .record(class, fields.status),
+                    None => self.bucket_overflow += 1,
+                }
+            }
+        }
+        if let Some(endpoint) = endpoint {
+            self.record_endpoint(endpoint, class, fields.status);
         }
         if let Some(us) = fields.latency_us {
             self.latency.record(us);
@@ -258,10 +347,23 @@ impl Tally {
             .record(fields.latency_us, loc);
     }
 
+    fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
+        if let Some(e) = self.endpoints.get_mut(endpoint) {
+            e.record(class, status);
+        } else if self.endpoints.len() < self.config.max_endpoints {
+            self.endpoints
+                .entry(endpoint.into())
+                .or_default()
+                .record(class, status);
+        } else {
+            self.endpoints_other.record(class, status);
+        }
+    }
+
     fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
         let entry = if self.undocumented.contains_key(name) {
             self.undocumented.get_mut(name).expect("checked above")
-        } else if self.undocumented.len() < self.max_names {
+        } else if self.undocumented.len() < self.config.max_names {
             self.undocumented
                 .entry(name.into())
                 .or_insert_with(|| Undocumented::new(loc))
@@ -276,6 +378,7 @@ impl Tally {
     /// which names keep their own row depends on the merge order, never the totals.
     pub fn merge(&mut self, other: Tally) {
         self.lines += other.lines;
+        self.outside_window += other.outside_window;
         for (a, b) in self.classes.iter_mut().zip(other.classes) {
             *a += b;
         }
@@ -284,6 +387,9 @@ impl Tally {
         }
         self.unrouted += other.unrouted;
         self.bad_time += other.bad_time;
+        self.bad_time_examples.extend(other.bad_time_examples);
+        self.bad_time_examples.sort_unstable();
+        self.bad_time_examples.truncate(self.config.max_examples);
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
         self.latency.merge(&other.latency);
@@ -292,7 +398,7 @@ impl Tally {
         for (name, u) in other.undocumented {
             if let Some(mine) = self.undocumented.get_mut(&name) {
                 mine.merge(&u);
-            } else if self.undocumented.len() < self.max_names {
+            } else if self.undocumented.len() < self.config.max_names {
                 self.undocumented.insert(name, u);
             } else {
                 merge_undocumented_other(&mut self.undocumented_other, &u);
@@ -306,7 +412,28 @@ impl Tally {
         }
         self.malformed_examples.extend(other.malformed_examples);
         self.malformed_examples.sort_unstable();
-        self.malformed_examples.truncate(self.max_examples);
+        self.malformed_examples.truncate(self.config.max_examples);
+        for (start, b) in other.buckets {
+            let len = self.buckets.len();
+            match self.buckets.get_mut(&start) {
+                Some(mine) => mine.merge(&b),
+                None if len < MAX_BUCKETS => {
+                    self.buckets.insert(start, b);
+                }
+                None => self.bucket_overflow += b.requests(),
+            }
+        }
+        self.bucket_overflow += other.bucket_overflow;
+        for (endpoint, e) in other.endpoints {
+            if let Some(mine) = self.endpoints.get_mut(&endpoint) {
+                mine.merge(&e);
+            } else if self.endpoints.len() < self.config.max_endpoints {
+                self.endpoints.insert(endpoint, e);
+            } else {
+                self.endpoints_other.merge(&e);
+            }
+        }
+        self.endpoints_other.merge(&other.endpoints_other);
     }
 }
 

@@ -234,6 +234,42 @@ impl Civil {
     }
 }
 
+/// A span of time written `90s`, `30m`, `24h` or `7d`, in milliseconds.
+pub fn parse_span(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit_at = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(unit_at);
+    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
+    let unit_ms = match unit {
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)
+}
+
+/// A `--since` / `--until` value: an ISO-8601 time (`2026-11-26T08:00:00+08:00`; no
+/// offset means UTC), a date (`2026-11-26`, midnight UTC), or a span before `now_ms`
+/// (`24h`, `30m`, `7d`).
+pub fn parse_time_bound(s: &str, now_ms: i64) -> Result<i64, String> {
+    let t = s.trim();
+    if let Some(span) = parse_span(t) {
+        return Ok(now_ms - span);
+    }
+    if t.len() == 10 {
+        if let Some(ms) = parse_iso8601(format!("{t}T00:00:00Z").as_bytes()) {
+            return Ok(ms);
+        }
+    }
+    parse_text_time(t.as_bytes()).ok_or_else(|| {
+        format!(
+            "{s:?} is not a time: use 2026-11-26T08:00:00+08:00, 2026-11-26, or a span ago like 24h, 30m, 7d"
+        )
+    })
+}
+
 /// A non-negative decimal (`12`, `0.123`, `1.5e-3`) times 10^`exp`, truncated to an
 /// integer. `-`, empty and anything else that is not a plain number give `None`.
 pub fn parse_scaled(b: &[u8], exp: i32) -> Option<i64> {
@@ -492,6 +528,28 @@ mod tests {
             parse_iso8601(format_iso8601_local(t, 330).as_bytes()),
             Some(t)
         );
+    }
+
+    #[test]
+    fn spans_and_bounds() {
+        assert_eq!(parse_span("90s"), Some(90_000));
+        assert_eq!(parse_span("5m"), Some(300_000));
+        assert_eq!(parse_span("24h"), Some(86_400_000));
+        assert_eq!(parse_span("7d"), Some(604_800_000));
+        for bad in ["", "h", "0h", "5", "5w", "-5m", "1.5h"] {
+            assert_eq!(parse_span(bad), None, "{bad}");
+        }
+        let now = 1_795_622_400_000;
+        assert_eq!(parse_time_bound("24h", now), Ok(now - 86_400_000));
+        assert_eq!(parse_time_bound("2026-11-25", now), Ok(now - 57_600_000));
+        assert_eq!(parse_time_bound("2026-11-26T00:00:00+08:00", now), Ok(now));
+        assert_eq!(
+            parse_time_bound("2026-11-25T08:00:00Z", now),
+            Ok(now - 28_800_000)
+        );
+        assert!(parse_time_bound("yesterday", now)
+            .unwrap_err()
+            .contains("yesterday"));
     }
 
     #[test]

@@ -19,16 +19,8 @@ struct CodeUse {
 
 pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let t = &analysis.tally;
-    let classes = ClassCounts {
-        ok: t.count(Class::Ok),
-        documented: t.count(Class::Documented),
-        status_mismatch: t.count(Class::StatusMismatch),
-        wrong_section: t.count(Class::WrongSection),
-        undocumented: t.count(Class::Undocumented),
-        unnamed_error: t.count(Class::UnnamedError),
-        malformed: t.count(Class::Malformed),
-    };
-    let requests = t.lines - classes.malformed;
+    let classes = ClassCounts::from_array(&t.classes);
+    let requests = t.lines - t.outside_window - classes.malformed;
     let errors: u64 = t.statuses.iter().skip(400).sum();
     let time = match (t.first_ms, t.last_ms) {
         (Some(first), Some(last)) => Some(TimeSpan {
@@ -148,7 +140,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         .collect();
     undocumented.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
     let undocumented_other = t.undocumented_other.as_ref().map(|u| UndocumentedOther {
-        max_names: t.max_names(),
+        max_names: t.config().max_names,
         count: u.count,
         statuses: status_map(&u.statuses),
         example: locate(u.example),
@@ -184,6 +176,17 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             .collect(),
     };
 
+    let mut endpoints: Vec<Endpoint> = t
+        .endpoints
+        .iter()
+        .map(|(e, c)| endpoint_row(String::from_utf8_lossy(e).into_owned(), c))
+        .collect();
+    endpoints.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+    });
+
     Report {
         schema: SCHEMA.to_string(),
         version: VERSION,
@@ -200,6 +203,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 path: i.name.clone(),
                 format: i.format.clone(),
                 latency_source: i.latency_source.clone(),
+                compression: i.compression.map(str::to_string),
                 bytes: i.bytes,
                 lines: i.lines,
                 error: i.error.clone(),
@@ -207,6 +211,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             .collect(),
         totals: Totals {
             lines: t.lines,
+            outside_window: t.outside_window,
             requests,
             errors,
             unrouted: t.unrouted,
@@ -214,6 +219,9 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             classes,
         },
         time,
+        window: window(analysis),
+        bad_time_examples: t.bad_time_examples.iter().map(|l| locate(*l)).collect(),
+        time_series: time_series(t),
         status_classes,
         statuses,
         latency: latency(&t.latency),
@@ -224,6 +232,57 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         undocumented_other,
         unnamed_errors: unnamed,
         malformed,
+        endpoints,
+        endpoints_other: (t.endpoints_other.requests() > 0)
+            .then(|| endpoint_row("(other)".into(), &t.endpoints_other)),
+    }
+}
+
+fn window(analysis: &Analysis) -> Option<Window> {
+    let (since, until) = analysis.window();
+    (since.is_some() || until.is_some()).then(|| Window {
+        since: since.map(format_rfc3339),
+        until: until.map(format_rfc3339),
+    })
+}
+
+fn time_series(t: &tally::Tally) -> Option<TimeSeries> {
+    let width = t.config().bucket_ms?;
+    let mut starts: Vec<i64> = t.buckets.keys().copied().collect();
+    starts.sort_unstable();
+    // Fill the gaps, so a chart shows quiet periods as zero, when that stays bounded.
+    if let (Some(&first), Some(&last)) = (starts.first(), starts.last()) {
+        if (last - first) / width < tally::MAX_BUCKETS as i64 {
+            starts = (0..=(last - first) / width)
+                .map(|i| first + i * width)
+                .collect();
+        }
+    }
+    let empty = tally::ClassTally::default();
+    Some(TimeSeries {
+        bucket_seconds: (width / 1000) as u64,
+        buckets: starts
+            .into_iter()
+            .map(|start| {
+                let b = t.buckets.get(&start).unwrap_or(&empty);
+                Bucket {
+                    start: format_rfc3339(start),
+                    requests: b.requests(),
+                    errors: b.errors,
+                    classes: ClassCounts::from_array(&b.classes),
+                }
+            })
+            .collect(),
+        overflow: t.bucket_overflow,
+    })
+}
+
+fn endpoint_row(endpoint: String, e: &tally::ClassTally) -> Endpoint {
+    Endpoint {
+        endpoint,
+        requests: e.requests(),
+        errors: e.errors,
+        classes: ClassCounts::from_array(&e.classes),
     }
 }
 

@@ -29,6 +29,12 @@ pub struct Report {
     pub totals: Totals,
     /// First and last request time seen; `null` when no line had a time.
     pub time: Option<TimeSpan>,
+    /// The `--since` / `--until` window, when one was given.
+    pub window: Option<Window>,
+    /// `path:line` of the first lines whose time could not be read.
+    pub bad_time_examples: Vec<String>,
+    /// Requests, errors and classes per time bucket (`--bucket`).
+    pub time_series: Option<TimeSeries>,
     /// Parsed lines per status class: `1xx` … `5xx`.
     pub status_classes: BTreeMap<String, u64>,
     /// Parsed lines per HTTP status.
@@ -44,6 +50,11 @@ pub struct Report {
     pub undocumented_other: Option<UndocumentedOther>,
     pub unnamed_errors: Vec<Unnamed>,
     pub malformed: Malformed,
+    /// Requests per endpoint (path without query, IDs collapsed to `{id}`), most
+    /// requested first.
+    pub endpoints: Vec<Endpoint>,
+    /// Requests to endpoints beyond `--max-endpoints`, counted together.
+    pub endpoints_other: Option<Endpoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +72,8 @@ pub struct Input {
     pub path: String,
     pub format: Option<String>,
     pub latency_source: Option<String>,
+    /// `gzip` or `zstd` when the file was compressed; `bytes` counts decompressed text.
+    pub compression: Option<String>,
     pub bytes: u64,
     pub lines: u64,
     pub error: Option<String>,
@@ -76,6 +89,7 @@ impl Input {
                 .unwrap_or_default(),
             format: None,
             latency_source: None,
+            compression: None,
             bytes: 0,
             lines: 0,
             error: Some(error.to_string()),
@@ -83,11 +97,14 @@ impl Input {
     }
 }
 
-/// Line counts. `lines` = sum of `classes`; `requests` = `lines` - malformed.
+/// Line counts. `lines` = sum of `classes` + `outside_window`; `requests` = sum of
+/// `classes` - malformed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
     pub lines: u64,
+    /// Lines outside `--since`/`--until`: read, not classified.
+    pub outside_window: u64,
     pub requests: u64,
     /// Requests with status >= 400.
     pub errors: u64,
@@ -112,6 +129,19 @@ pub struct ClassCounts {
 }
 
 impl ClassCounts {
+    /// From counts indexed like [`crate::classify::Class::ALL`].
+    pub fn from_array(counts: &[u64; 7]) -> ClassCounts {
+        ClassCounts {
+            ok: counts[0],
+            documented: counts[1],
+            status_mismatch: counts[2],
+            wrong_section: counts[3],
+            undocumented: counts[4],
+            unnamed_error: counts[5],
+            malformed: counts[6],
+        }
+    }
+
     pub fn get(&self, class: crate::classify::Class) -> u64 {
         use crate::classify::Class;
         match class {
@@ -140,6 +170,47 @@ pub struct TimeSpan {
     pub first: String,
     pub last: String,
     pub seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// RFC 3339, UTC; inclusive.
+    pub since: Option<String>,
+    /// RFC 3339, UTC; exclusive.
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSeries {
+    pub bucket_seconds: u64,
+    /// Every bucket from the first to the last line's, empty ones included (unless
+    /// there would be more than 100,000: then only those with lines).
+    pub buckets: Vec<Bucket>,
+    /// Lines whose bucket came after 100,000 buckets were kept.
+    pub overflow: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// RFC 3339 start of the bucket, UTC.
+    pub start: String,
+    pub requests: u64,
+    /// Requests with status >= 400.
+    pub errors: u64,
+    pub classes: ClassCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub endpoint: String,
+    pub requests: u64,
+    /// Requests with status >= 400.
+    pub errors: u64,
+    pub classes: ClassCounts,
 }
 
 /// Latency percentiles in milliseconds (HDR histogram, 2 significant digits).

@@ -7,7 +7,8 @@ use super::table::{escape_control, percent, thousands, Align, Table};
 use super::{Latency, Report};
 use crate::classify::Class;
 
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Write the report; `top` endpoints are listed.
+pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.totals;
     writeln!(
         out,
@@ -30,6 +31,15 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?,
         None => writeln!(out, "time: no line carried a readable time")?,
     }
+    if let Some(w) = &r.window {
+        writeln!(
+            out,
+            "window: {} .. {} ({} lines outside it were not counted)",
+            w.since.as_deref().unwrap_or("-"),
+            w.until.as_deref().unwrap_or("-"),
+            thousands(t.outside_window)
+        )?;
+    }
 
     findings(r, out)?;
     classes(r, out)?;
@@ -39,7 +49,104 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     undocumented(r, out)?;
     unnamed(r, out)?;
     malformed(r, out)?;
+    time_series(r, out)?;
+    endpoints(r, out, top)?;
     inputs(r, out)
+}
+
+/// Rows at most in the text time series; longer series are shown merged.
+const MAX_SERIES_ROWS: usize = 48;
+
+fn time_series(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(series) = &r.time_series else {
+        return Ok(());
+    };
+    let per_row = series.buckets.len().div_ceil(MAX_SERIES_ROWS).max(1);
+    let span = series.bucket_seconds * per_row as u64;
+    heading(
+        out,
+        &format!("Time series ({} per row, UTC)", span_text(span)),
+    )?;
+    let mut table = Table::new(&[
+        ("start", Align::Left),
+        ("requests", Align::Right),
+        ("errors", Align::Right),
+        ("documented", Align::Right),
+        ("mismatch", Align::Right),
+        ("wrong sect", Align::Right),
+        ("undoc", Align::Right),
+        ("unnamed", Align::Right),
+    ]);
+    for rows in series.buckets.chunks(per_row) {
+        let sum = |f: &dyn Fn(&super::Bucket) -> u64| rows.iter().map(f).sum::<u64>();
+        table.row(vec![
+            rows[0].start.clone(),
+            thousands(sum(&|b| b.requests)),
+            thousands(sum(&|b| b.errors)),
+            thousands(sum(&|b| b.classes.documented)),
+            thousands(sum(&|b| b.classes.status_mismatch)),
+            thousands(sum(&|b| b.classes.wrong_section)),
+            thousands(sum(&|b| b.classes.undocumented)),
+            thousands(sum(&|b| b.classes.unnamed_error)),
+        ]);
+    }
+    table.render(out, 2)?;
+    if series.overflow > 0 {
+        writeln!(
+            out,
+            "  {} lines fell beyond the bucket limit; use a wider --bucket",
+            thousands(series.overflow)
+        )?;
+    }
+    Ok(())
+}
+
+fn span_text(seconds: u64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+fn endpoints(r: &Report, out: &mut dyn Write, top: usize) -> io::Result<()> {
+    if r.endpoints.is_empty() || top == 0 {
+        return Ok(());
+    }
+    heading(
+        out,
+        &format!(
+            "Endpoints (top {} of {} by requests)",
+            top.min(r.endpoints.len()),
+            r.endpoints.len()
+        ),
+    )?;
+    let mut table = Table::new(&[
+        ("endpoint", Align::Left),
+        ("requests", Align::Right),
+        ("errors", Align::Right),
+        ("%err", Align::Right),
+        ("documented", Align::Right),
+        ("mismatch", Align::Right),
+        ("wrong sect", Align::Right),
+        ("undoc", Align::Right),
+        ("unnamed", Align::Right),
+    ]);
+    for e in r.endpoints.iter().take(top).chain(&r.endpoints_other) {
+        table.row(vec![
+            e.endpoint.clone(),
+            thousands(e.requests),
+            thousands(e.errors),
+            percent(ratio(e.errors, e.requests)),
+            thousands(e.classes.documented),
+            thousands(e.classes.status_mismatch),
+            thousands(e.classes.wrong_section),
+            thousands(e.classes.undocumented),
+            thousands(e.classes.unnamed_error),
+        ]);
+    }
+    table.render(out, 2)
 }
 
 fn heading(out: &mut dyn Write, title: &str) -> io::Result<()> {
@@ -143,8 +250,9 @@ fn classes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if t.bad_time > 0 {
         writeln!(
             out,
-            "  {} requests had a time that could not be read",
-            thousands(t.bad_time)
+            "  {} requests had a time that could not be read (first at {})",
+            thousands(t.bad_time),
+            r.bad_time_examples.join(", ")
         )?;
     }
     if let Some(l) = &r.latency {
@@ -364,6 +472,7 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut table = Table::new(&[
         ("path", Align::Left),
         ("format", Align::Left),
+        ("compressed", Align::Left),
         ("latency from", Align::Left),
         ("bytes", Align::Right),
         ("lines", Align::Right),
@@ -373,6 +482,7 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         table.row(vec![
             i.path.clone(),
             i.format.clone().unwrap_or_else(|| "-".into()),
+            i.compression.clone().unwrap_or_else(|| "-".into()),
             i.latency_source.clone().unwrap_or_else(|| "-".into()),
             thousands(i.bytes),
             thousands(i.lines),

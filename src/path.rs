@@ -1,0 +1,124 @@
+//! Request paths as logs carry them: strip the origin of a full URL, strip the query,
+//! and collapse IDs so that `/v3/async/task-result?task_id=…` or `/v1/jobs/8f3a…/logs`
+//! group into one endpoint.
+
+/// `https://host:port/path` -> `/path`; anything else unchanged.
+pub fn strip_origin(path: &[u8]) -> &[u8] {
+    if path.first() == Some(&b'/') {
+        return path;
+    }
+    let Some(scheme_end) = memchr::memmem::find(path, b"://") else {
+        return path;
+    };
+    let rest = &path[scheme_end + 3..];
+    match memchr::memchr(b'/', rest) {
+        Some(i) => &rest[i..],
+        None => b"/",
+    }
+}
+
+/// The path without its query string or fragment.
+pub fn strip_query(path: &[u8]) -> &[u8] {
+    match memchr::memchr2(b'?', b'#', path) {
+        Some(i) => &path[..i],
+        None => path,
+    }
+}
+
+/// What a segment that looks like an identifier becomes.
+pub const ID_PLACEHOLDER: &[u8] = b"{id}";
+
+/// Write the endpoint of `path` into `out` (cleared first): origin and query
+/// stripped, identifier segments replaced by `{id}`. `out` is reused line after
+/// line, so the hot loop does not allocate.
+pub fn endpoint_into(path: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let path = strip_query(strip_origin(path));
+    if path.is_empty() {
+        out.push(b'/');
+        return;
+    }
+    for (i, segment) in path.split(|&b| b == b'/').enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        if looks_like_id(segment) {
+            out.extend_from_slice(ID_PLACEHOLDER);
+        } else {
+            out.extend_from_slice(segment);
+        }
+    }
+}
+
+/// Numbers, UUIDs, long hex strings and long tokens mixing letters and digits are
+/// identifiers; words (`task-result`, `v3`, `chat`) are not.
+fn looks_like_id(segment: &[u8]) -> bool {
+    if segment.is_empty() {
+        return false;
+    }
+    if segment.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    let hex_or_dash = segment.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    let digits = segment.iter().filter(|b| b.is_ascii_digit()).count();
+    if hex_or_dash && segment.len() >= 8 && digits > 0 {
+        return true;
+    }
+    let token = segment
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
+    token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(path: &str) -> String {
+        let mut out = Vec::new();
+        endpoint_into(path.as_bytes(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn endpoints_group_ids_and_queries() {
+        for (path, want) in [
+            (
+                "/v3/async/task-result?task_id=92d2510fbb0ec12b",
+                "/v3/async/task-result",
+            ),
+            ("/v3/async/txt2img", "/v3/async/txt2img"),
+            ("/v1/jobs/12345/logs", "/v1/jobs/{id}/logs"),
+            (
+                "/v1/jobs/550e8400-e29b-41d4-a716-446655440000",
+                "/v1/jobs/{id}",
+            ),
+            ("/v1/files/92d2510fbb0ec12b", "/v1/files/{id}"),
+            ("/v1/keys/sk_live_4eC39HqLyjWDarjtT1zdp7dc", "/v1/keys/{id}"),
+            ("/v3/openai/chat/completions", "/v3/openai/chat/completions"),
+            (
+                "/openapi/v1/billing/bill/list#x",
+                "/openapi/v1/billing/bill/list",
+            ),
+            (
+                "https://api.example.com/v3/openai/models?x=1",
+                "/v3/openai/models",
+            ),
+            ("/v3/remove-background/", "/v3/remove-background/"),
+            ("/decade/deadbeef", "/decade/deadbeef"),
+            ("", "/"),
+            ("?q=1", "/"),
+        ] {
+            assert_eq!(endpoint(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn origins_and_queries() {
+        assert_eq!(strip_origin(b"http://h"), b"/");
+        assert_eq!(strip_origin(b"http://h:80/a"), b"/a");
+        assert_eq!(strip_origin(b"-"), b"-");
+        assert_eq!(strip_query(b"/a?b#c"), b"/a");
+        assert_eq!(strip_query(b"/a#c?b"), b"/a");
+    }
+}
