@@ -1,1 +1,23 @@
-//! Integration tests: run the real binary on fixtures.
+//! Integration tests: run the real `errscope` binary on generated logs, hand-written
+//! fixtures and temporary files, and check its JSON reports line for line.
+//!
+//! - `util`: the harness (run the binary, temp files, report invariants, strategies)
+//! - `truth`: generated logs against the generator's ground truth
+//! - `strategies`: mmap, chunk sizes, threads, stdin and gzip give the same report
+//! - `cases`: one fixture file per classification case, `fixtures/cases/`
+//! - `edge`: byte-level edges (CRLF, no final newline, binary, empty, long lines)
+//! - `inputs`: several files, directories, missing and unreadable paths
+//! - `fail_on`: `--fail-on` exit codes
+//! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
+//! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
+
+mod util;
+
+mod cases;
+mod catalog;
+mod edge;
+mod fail_on;
+mod formats;
+mod inputs;
+mod strategies;
+mod truth;

@@ -1,0 +1,365 @@
+//! Log formats: JSON lines, the nginx presets, custom `--log-format` strings,
+//! `--field` overrides on a Kong-like JSON log, `--format auto` detection, and the
+//! messages for bad format flags.
+
+use std::path::Path;
+
+use crate::util::{
+    analyze, analyze_code, analyze_every_way, analyze_json, analyze_stdin, fixture, os, run, Dir,
+};
+
+const SAMPLE: &str = "fixtures/sample.log";
+const SAMPLE_JSON: &str = "fixtures/sample.jsonl";
+
+/// HDR histograms keep 2 significant digits: a percentile is within 1 %.
+#[track_caller]
+fn assert_ms(got: f64, want: f64) {
+    assert!(
+        (got - want).abs() <= want * 0.01,
+        "{got} ms is not {want} ms ± 1 %"
+    );
+}
+
+#[test]
+fn auto_detects_each_input() {
+    let r = analyze::<&str>(&[], &[Path::new(SAMPLE), Path::new(SAMPLE_JSON)]);
+    let formats: Vec<_> = r.inputs.iter().map(|i| i.format.as_deref()).collect();
+    assert_eq!(formats, [Some("nginx:gateway"), Some("json")]);
+    let sources: Vec<_> = r
+        .inputs
+        .iter()
+        .map(|i| i.latency_source.as_deref())
+        .collect();
+    assert_eq!(sources[0], Some("$request_time (s)"));
+    assert_eq!(
+        sources[1].map(|s| s.starts_with("request_time (s)")),
+        Some(true)
+    );
+    assert_eq!(r.totals.lines, 400);
+}
+
+#[test]
+fn json_format_on_an_nginx_log_is_all_malformed() {
+    let r = analyze(&["--format", "json"], &[Path::new(SAMPLE)]);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
+    assert_eq!(r.totals.lines, 200);
+    assert_eq!(r.totals.classes.malformed, 200);
+    assert_eq!(r.malformed.reasons.get("invalid JSON"), Some(&200));
+}
+
+#[test]
+fn nginx_format_on_a_json_log_is_all_malformed() {
+    let r = analyze(&["--format", "nginx"], &[Path::new(SAMPLE_JSON)]);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:gateway"));
+    assert_eq!(r.totals.classes.malformed, 200);
+}
+
+/// The combined preset has no latency and no name: every parsed line is ok or an
+/// unnamed error.
+#[test]
+fn combined_preset() {
+    let dir = Dir::new();
+    let log = dir.write(
+        "combined.log",
+        concat!(
+            r#"198.51.100.2 - alice [27/Nov/2026:10:00:00 +0800] "GET /openai/v1/models?x=1 HTTP/2.0" 200 1234 "https://example.com/" "curl/8.5.0""#,
+            "\n",
+            r#"198.51.100.2 - - [27/Nov/2026:10:00:01 +0800] "POST /v3/async/txt2img HTTP/1.1" 403 98 "-" "python-requests/2.31.0""#,
+            "\n",
+            r#"198.51.100.2 - - [27/Nov/2026:10:00:02 +0800] "GET /healthz HTTP/1.1" 404 19 "-" "kube-probe/1.29""#,
+            "\n",
+        ),
+    );
+    let r = analyze_every_way(&["--preset", "combined"], &log, 0);
+    let c = r.totals.classes;
+    assert_eq!((r.totals.lines, c.ok, c.unnamed_error), (3, 1, 2));
+    assert_eq!(r.totals.unrouted, 1);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:combined"));
+    assert_eq!(r.inputs[0].latency_source, None);
+    assert!(r.latency.is_none());
+    assert_eq!(r.time.as_ref().unwrap().seconds, 2.0);
+
+    // The gateway sample read as combined: its names are ignored, nothing else changes.
+    let r = analyze(&["--preset", "combined"], &[Path::new(SAMPLE)]);
+    let c = r.totals.classes;
+    assert_eq!(
+        (
+            c.ok,
+            c.unnamed_error,
+            c.malformed,
+            c.documented + c.undocumented
+        ),
+        (164, 32, 4, 0)
+    );
+}
+
+/// A custom `log_format` with `$status` last; latency in seconds becomes ms.
+#[test]
+fn custom_log_format_status_last() {
+    let dir = Dir::new();
+    let log = dir.write(
+        "custom.log",
+        concat!(
+            r#"203.0.113.7 [27/Nov/2026:10:00:00 +0800] "GET /v3/async/txt2img HTTP/1.1" 0.250 "INVALID_API_KEY" 403"#,
+            "\n",
+            r#"203.0.113.7 [27/Nov/2026:10:00:01 +0800] "GET /v3/openai/models HTTP/1.1" 0.250 "-" 200"#,
+            "\n",
+            r#"203.0.113.7 [27/Nov/2026:10:00:02 +0800] "GET /v3/openai/models HTTP/1.1" 0.250 "INVALID_API_KEY" 401"#,
+            "\n",
+        ),
+    );
+    let format = r#"$remote_addr [$time_local] "$request" $request_time "$upstream_http_x_error_code" $status"#;
+    let r = analyze_every_way(&["--log-format", format], &log, 0);
+    let c = r.totals.classes;
+    assert_eq!((c.documented, c.ok, c.status_mismatch), (1, 1, 1));
+    assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:custom"));
+    assert_eq!(
+        r.status_mismatches[0].example,
+        format!("{}:3", log.display())
+    );
+    let latency = r.latency.unwrap();
+    assert_eq!(latency.samples, 3);
+    assert_ms(latency.p50_ms, 250.0);
+    assert_ms(latency.max_ms, 250.0);
+    let time = r.time.unwrap();
+    assert_eq!(time.first, "2026-11-27T02:00:00Z");
+    assert_eq!(time.seconds, 2.0);
+}
+
+/// A Kong-like JSON log: every field at a nested path, latency in ms, time in epoch
+/// ms, the name in a response header.
+const KONG: &str = concat!(
+    r#"{"started_at":1795744800000,"request":{"method":"POST","uri":"/v3/openai/chat/completions","headers":{"user-agent":"OpenAI/Python 1.52.0"}},"response":{"status":429,"headers":{"x-error-code":"RATE_LIMIT_EXCEEDED"}},"latencies":{"request":250,"kong":3,"proxy":247}}"#,
+    "\n",
+    r#"{"started_at":1795744801000,"request":{"method":"GET","uri":"/v3/async/task-result?task_id=1","headers":{}},"response":{"status":200,"headers":{}},"latencies":{"request":250,"kong":1,"proxy":249}}"#,
+    "\n",
+    r#"{"started_at":1795744802000,"request":{"method":"GET","uri":"/v3/async/task-result?task_id=2","headers":{}},"response":{"status":404,"headers":{"x-error-code":"TASK_NOT_FOUND"}},"latencies":{"request":250,"kong":1,"proxy":249}}"#,
+    "\n",
+    r#"{"started_at":1795744803500,"request":{"method":"GET","uri":"/openapi/v1/billing/bill/list","headers":{}},"response":{"status":504,"headers":{}},"latencies":{"request":250,"kong":1,"proxy":249}}"#,
+    "\n",
+);
+
+const KONG_FIELDS: &[&str] = &[
+    "--field",
+    "status=response.status",
+    "--field",
+    "path=request.uri",
+    "--field",
+    "latency=latencies.request:ms",
+    "--field",
+    "time=started_at:epoch_ms",
+    "--field",
+    "name=response.headers.x-error-code",
+];
+
+fn check_kong(r: &errscope::report::Report) {
+    let c = r.totals.classes;
+    assert_eq!(
+        (r.totals.lines, c.documented, c.ok, c.unnamed_error),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(r.totals.unrouted, 0);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
+    assert_eq!(
+        r.inputs[0].latency_source.as_deref(),
+        Some("latencies.request (ms)")
+    );
+    let latency = r.latency.as_ref().unwrap();
+    assert_eq!(latency.samples, 4);
+    assert_ms(latency.p50_ms, 250.0);
+    assert_ms(latency.p99_ms, 250.0);
+    let time = r.time.as_ref().unwrap();
+    assert_eq!(
+        (time.first.as_str(), time.last.as_str(), time.seconds),
+        ("2026-11-27T02:00:00Z", "2026-11-27T02:00:03.500Z", 3.5)
+    );
+    let seen: Vec<(&str, &str)> = r
+        .codes
+        .iter()
+        .filter(|c| c.count > 0)
+        .map(|c| (c.section.as_str(), c.name.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("media", "TASK_NOT_FOUND"), ("llm", "RATE_LIMIT_EXCEEDED")]
+    );
+    let code = r.codes.iter().find(|c| c.name == "TASK_NOT_FOUND").unwrap();
+    assert_ms(code.latency.as_ref().unwrap().p50_ms, 250.0);
+    assert_eq!(r.unnamed_errors[0].status, 504);
+}
+
+#[test]
+fn field_overrides_on_kong_json() {
+    let dir = Dir::new();
+    let log = dir.write("kong.jsonl", KONG);
+    let args: Vec<&str> = ["--format", "json"]
+        .iter()
+        .chain(KONG_FIELDS)
+        .copied()
+        .collect();
+    check_kong(&analyze_every_way(&args, &log, 0));
+}
+
+/// `--help` shows `--field latency=latencies.request:ms` without `--format json`; in
+/// the default `--format auto` the overrides must not break the nginx candidates.
+#[test]
+#[ignore = "BUG: --field with a JSON path under the default --format auto fails: every nginx preset is compiled with it (\"the format has no variable $response.status\")"]
+fn field_overrides_with_auto_format() {
+    let dir = Dir::new();
+    let log = dir.write("kong.jsonl", KONG);
+    check_kong(&analyze(KONG_FIELDS, &[&log]));
+}
+
+#[test]
+fn bad_field_specs_name_the_value() {
+    let sample = fixture("sample.log");
+    for bad in [
+        "bogus=x",
+        "latency",
+        "latency=x:hours",
+        "name=x:ms",
+        "path=a..b",
+        "time=t:ms",
+    ] {
+        let out = run(&os(&[&"analyze", &"--field", &bad, &sample])).expect_code(2);
+        assert!(
+            out.stderr.contains(&format!("invalid --field {bad:?}")),
+            "{bad}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn bad_route_specs_name_the_value() {
+    for (bad, why) in [
+        ("nope", "expected PREFIX=SECTION"),
+        ("v3=media", "must start with '/'"),
+        (
+            "/v9/=images",
+            "no section \"images\" in the catalog (sections: media, llm, billing)",
+        ),
+    ] {
+        let out = run(&["analyze", "--route", bad, SAMPLE]).expect_code(2);
+        assert!(
+            out.stderr.contains(&format!("invalid --route {bad:?}")),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(why), "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn route_override_moves_a_prefix() {
+    // /v3/ to llm: a media name on /v3/remove-background is now wrong_section.
+    let dir = Dir::new();
+    let log = dir.write(
+        "route.log",
+        concat!(
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/remove-background HTTP/1.1" 400 98 "-" "curl/8.5.0" 0.012 "ILLEGAL_IMAGE_CONTENT""#,
+            "\n",
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "GET /custom/bill HTTP/1.1" 429 98 "-" "curl/8.5.0" 0.012 "LIST_BILL_TOO_FAST""#,
+            "\n",
+        ),
+    );
+    let r = analyze::<&str>(&[], &[&log]);
+    assert_eq!((r.totals.classes.documented, r.totals.unrouted), (2, 1));
+    let r = analyze(
+        &["--route", "/v3/=llm", "--route", "/custom/=billing"],
+        &[&log],
+    );
+    assert_eq!((r.totals.classes.wrong_section, r.totals.unrouted), (1, 0));
+    assert_eq!(r.wrong_section[0].section, "llm");
+    assert_eq!(r.totals.classes.documented, 1);
+}
+
+#[test]
+fn bad_log_formats_are_usage_errors() {
+    for (bad, why) in [
+        ("abc", r#"the format "abc" has no variables"#),
+        ("$status$request_time", "have no text between them"),
+        ("$remote_addr $request", "no $status variable"),
+    ] {
+        let out = run(&["analyze", "--log-format", bad, SAMPLE]).expect_code(2);
+        assert!(out.stderr.contains("invalid log format"), "{}", out.stderr);
+        assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
+    }
+    let out = run(&["analyze", "--preset", "nope", SAMPLE]).expect_code(2);
+    assert!(out
+        .stderr
+        .contains(r#"unknown nginx preset "nope"; presets: gateway, combined"#));
+    let out = run(&[
+        "analyze", "--format", "json", "--preset", "combined", SAMPLE,
+    ])
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("do not go with --format json"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// STYLE.md §9: messages name the flag or value to fix. A format error that is not
+/// about the text itself still says which flag (and value) to fix.
+#[test]
+#[ignore = "BUG: --log-format errors like 'the format has no $status variable' name neither --log-format nor its value"]
+fn log_format_errors_name_the_flag_value() {
+    let bad = "$remote_addr $request";
+    let out = run(&["analyze", "--log-format", bad, SAMPLE]).expect_code(2);
+    assert!(
+        out.stderr.contains("--log-format") || out.stderr.contains(bad),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A usage error in the format is said once, not once per input file.
+#[test]
+#[ignore = "BUG: a bad --log-format/--field is reported once per input and a zero-line report is still printed"]
+fn format_errors_are_reported_once() {
+    let out = run(&["analyze", "--log-format", "abc", SAMPLE, SAMPLE_JSON]).expect_code(2);
+    assert_eq!(
+        out.stderr.matches("invalid log format").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+/// The same JSON log through stdin with small chunks: detection must look at the
+/// input's first lines, not only at its first chunk.
+#[test]
+#[ignore = "BUG: on stdin/gzip, --format auto detects from the first chunk only; with a small --chunk-size a JSON log whose first line is garbage is read as nginx:gateway (all malformed)"]
+fn auto_detection_on_streams_ignores_chunk_size() {
+    let dir = Dir::new();
+    let text = [
+        &b"garbage\n"[..],
+        &std::fs::read(fixture("sample.jsonl")).unwrap(),
+    ]
+    .concat();
+    let log = dir.write("late.jsonl", &text);
+    let file = analyze_json(&["--chunk-size", "1"], &[&log], 0);
+    assert_eq!(file.inputs[0].format.as_deref(), Some("json"));
+    assert_eq!(file.totals.classes.malformed, 6);
+    let stdin = analyze_stdin(&["--chunk-size", "1"], &text, 0);
+    assert_eq!(stdin.inputs[0].format.as_deref(), Some("json"));
+    assert_eq!(stdin.totals, file.totals);
+}
+
+/// JSON-lines aliases: `--format auto` picks JSON even when most lines lack a name.
+#[test]
+fn auto_picks_json_for_json_lines() {
+    let dir = Dir::new();
+    let log = dir.write(
+        "min.jsonl",
+        "{\"status\":200,\"path\":\"/v3/async/x\"}\n{\"status_code\":500,\"request\":\"GET /v3/async/x HTTP/1.1\",\"reason\":\"TASK_FAILED\",\"duration_ms\":12}\n",
+    );
+    let r = analyze_code::<&str>(&[], &[&log], 0);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
+    let c = r.totals.classes;
+    assert_eq!((c.ok, c.documented), (1, 1));
+    assert_ms(r.latency.unwrap().max_ms, 12.0);
+}

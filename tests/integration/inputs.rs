@@ -1,0 +1,245 @@
+//! Several inputs in one run: files and directories (the regular files directly in
+//! them, sorted by name, hidden files and subdirectories skipped), standard input
+//! beside files, and paths that cannot be read, which make the exit status 2 while
+//! the report still counts everything that could be read.
+
+use std::path::Path;
+
+use errscope::report::Report;
+
+use crate::util::{
+    analyze_code, analyze_json, assert_same, fixture, gzip_copy, os, run, run_stdin, Dir,
+};
+
+/// A `gateway` preset line.
+fn gw(path: &str, status: u16, name: &str) -> String {
+    format!(
+        r#"198.51.100.23 - - [27/Nov/2026:10:00:00 +0800] "GET {path} HTTP/1.1" {status} 98 "-" "curl/8.5.0" 0.012 "{name}"{}"#,
+        "\n"
+    )
+}
+
+fn paths(r: &Report) -> Vec<&str> {
+    r.inputs.iter().map(|i| i.path.as_str()).collect()
+}
+
+fn locations(r: &Report) -> Vec<&str> {
+    r.malformed
+        .examples
+        .iter()
+        .map(|m| m.location.as_str())
+        .collect()
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Two files and a directory: inputs in command-line order, the directory's files
+/// sorted by name; every line location names its own file and line.
+#[test]
+fn files_and_a_directory() {
+    let dir = Dir::new();
+    let one = dir.write("one.log", gw("/v3/async/x", 200, "-") + "garbage\n");
+    let two = dir.write(
+        "two.log",
+        "garbage\n".to_string() + &gw("/v3/async/x", 200, "-"),
+    );
+    let logs = dir.mkdir("logs");
+    let b = dir.write(
+        "logs/b.log",
+        gw("/v3/async/x", 200, "-").repeat(3) + "garbage\n",
+    );
+    let a = dir.write(
+        "logs/a.log",
+        gw("/v3/async/x", 500, "TASK_FAILED") + "garbage\n",
+    );
+    dir.write("logs/.hidden.log", "garbage\n".repeat(10));
+    dir.write("logs/nested/c.log", "garbage\n".repeat(10));
+
+    let r = analyze_code::<&str>(&[], &[&one, &two, &logs], 0);
+    assert_eq!(paths(&r), [&one, &two, &a, &b].map(|p| display(p)));
+    let lines: Vec<u64> = r.inputs.iter().map(|i| i.lines).collect();
+    assert_eq!(lines, [2, 2, 2, 4]);
+    for input in &r.inputs {
+        let len = std::fs::metadata(&input.path).unwrap().len();
+        assert_eq!(input.bytes, len, "{}", input.path);
+        assert_eq!(input.error, None);
+    }
+    let c = r.totals.classes;
+    assert_eq!(
+        (r.totals.lines, c.ok, c.documented, c.malformed),
+        (10, 5, 1, 4)
+    );
+    assert_eq!(
+        locations(&r),
+        [
+            format!("{}:2", one.display()),
+            format!("{}:1", two.display()),
+            format!("{}:2", a.display()),
+            format!("{}:4", b.display()),
+        ]
+    );
+    assert_eq!(r.codes.iter().map(|c| c.count).sum::<u64>(), 1);
+
+    // The same files, each split into one-line chunks on one thread.
+    let tiny = analyze_json(&["--chunk-size", "1", "-j", "1"], &[&one, &two, &logs], 0);
+    assert_same(&tiny, &r, "one-line chunks, one thread");
+}
+
+/// Standard input beside a file: `-` is an input like any other.
+#[test]
+fn stdin_beside_a_file() {
+    let dir = Dir::new();
+    let file = dir.write("file.log", gw("/v3/async/x", 200, "-"));
+    let args = ["analyze", "-o", "json"];
+    let out = run_stdin(
+        &[&args[..], &[file.to_str().unwrap(), "-"]].concat(),
+        b"garbage\ngarbage\n",
+    )
+    .expect_code(0);
+    let r = out.report();
+    assert_eq!(paths(&r), [display(&file), "-".to_string()]);
+    assert_eq!(locations(&r), ["-:1", "-:2"]);
+}
+
+#[test]
+fn stdin_only_once() {
+    let out = run_stdin(&["analyze", "-", "-"], b"").expect_code(2);
+    assert!(
+        out.stderr
+            .contains("`-` (standard input) can be given only once"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A missing file among good ones: exit 2, stderr names it, the good files are
+/// still counted and the report lists the missing one with its error.
+#[test]
+fn missing_file_among_good_ones() {
+    let dir = Dir::new();
+    let good = dir.write("good.log", gw("/v3/async/x", 200, "-").repeat(3));
+    let missing = dir.path().join("missing.log");
+    let sample = fixture("sample.log");
+
+    let out = run(&os(&[&"analyze", &"-o", &"json", &good, &missing, &sample])).expect_code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("{}: No such file", missing.display())),
+        "{}",
+        out.stderr
+    );
+    let r = out.report();
+    assert_eq!(r.totals.lines, 203);
+    let bad = r
+        .inputs
+        .iter()
+        .find(|i| i.path == display(&missing))
+        .unwrap();
+    assert_eq!((bad.lines, bad.bytes, bad.format.as_deref()), (0, 0, None));
+    assert!(bad.error.as_deref().unwrap().contains("No such file"));
+
+    // The text report is still written, and the exit status is still 2.
+    let text = run(&os(&[&"analyze", &good, &missing])).expect_code(2);
+    assert!(text.stdout.contains("Findings"));
+    assert!(text.stdout.contains("missing.log"));
+}
+
+/// The exit status 2 for an unreadable input wins over `--fail-on`'s 1.
+#[test]
+fn input_error_wins_over_findings() {
+    let dir = Dir::new();
+    let missing = dir.path().join("missing.log");
+    let r = analyze_code(
+        &["--fail-on", "malformed"],
+        &[&fixture("sample.log"), &missing],
+        2,
+    );
+    assert_eq!(r.totals.classes.malformed, 4);
+}
+
+#[test]
+fn empty_directory() {
+    let dir = Dir::new();
+    let empty = dir.mkdir("empty");
+    dir.write("empty/.only-hidden", "garbage\n");
+    let out = run(&os(&[&"analyze", &"-o", &"json", &empty])).expect_code(2);
+    let message = format!("{}: directory holds no log files", empty.display());
+    assert!(out.stderr.contains(&message), "{}", out.stderr);
+    let r = out.report();
+    assert_eq!(r.totals.lines, 0);
+    assert_eq!(r.inputs.len(), 1);
+    assert_eq!(r.inputs[0].error.as_deref(), Some(message.as_str()));
+}
+
+/// A file errscope may not open. Root reads files whatever their mode, so the case
+/// cannot be made when the tests run as root (as they do in the container).
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    if crate::util::running_as_root() {
+        eprintln!("skipping unreadable_file: root can read a file with mode 000");
+        return;
+    }
+    let dir = Dir::new();
+    let locked = dir.write("locked.log", gw("/v3/async/x", 200, "-"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let good = dir.write("good.log", gw("/v3/async/x", 200, "-"));
+    let r = analyze_code::<&str>(&[], &[&locked, &good], 2);
+    assert_eq!(r.totals.lines, 1);
+    let bad = &r.inputs[0];
+    assert!(
+        bad.error.as_deref().unwrap().contains("Permission denied"),
+        "{bad:?}"
+    );
+}
+
+/// A path under a regular file ("not a directory") is an input error like a
+/// missing file, whoever runs the tests.
+#[test]
+fn path_under_a_file() {
+    let dir = Dir::new();
+    let file = dir.write("file.log", gw("/v3/async/x", 200, "-"));
+    let bogus = file.join("x.log");
+    let r = analyze_code::<&str>(&[], &[&bogus, &file], 2);
+    assert_eq!(r.totals.lines, 1);
+    assert!(r
+        .inputs
+        .iter()
+        .any(|i| i.path == display(&bogus) && i.error.is_some()));
+}
+
+/// A gzip file cut short: exit 2 naming it, and every line before the cut is
+/// counted, exactly as if the recovered text had been given as a plain file,
+/// whatever the chunk size.
+#[test]
+#[ignore = "BUG: a read error mid-stream drops the lines buffered since the last chunk (count depends on --chunk-size)"]
+fn truncated_gzip_counts_what_was_read() {
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 20_000, 5);
+    let Some(gz) = gzip_copy(&log, &dir) else {
+        return;
+    };
+    let bytes = std::fs::read(&gz).unwrap();
+    let cut = dir.write("cut.log.gz", &bytes[..bytes.len() * 9 / 10]);
+    // What a decompressor recovers from the cut file.
+    let recovered = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(&cut)
+        .output()
+        .unwrap()
+        .stdout;
+    let prefix = dir.write("prefix.log", &recovered);
+    let want = analyze_json::<&str>(&[], &[&prefix], 0);
+
+    for chunk in ["4MiB", "1000", "1"] {
+        let args = os(&[&"analyze", &"-o", &"json", &"--chunk-size", &chunk, &cut]);
+        let out = run(&args).expect_code(2);
+        assert!(out.stderr.contains(&display(&cut)), "{}", out.stderr);
+        let r = out.report();
+        assert!(r.inputs[0].error.is_some());
+        assert_eq!(r.inputs[0].bytes, recovered.len() as u64, "chunk {chunk}");
+        assert_eq!(r.totals.classes, want.totals.classes, "chunk {chunk}");
+    }
+}
