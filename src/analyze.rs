@@ -1,7 +1,8 @@
 //! The analyze pipeline: open each source, pick its format, cut it into chunks,
 //! classify the chunks' lines in parallel (rayon) and merge the per-chunk tallies.
 
-use std::io::Read;
+use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -311,24 +312,37 @@ fn analyze_stream(
     let empty = || Tally::new(opts.tally_config());
     let chunk_size = opts.chunk_size.min(1 << 20);
     let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
-    let (first, first_error) = match chunker.next_chunk() {
-        Ok(c) => (c, None),
-        Err(e) => (None, Some(e)),
-    };
-    let sample = first.as_deref().unwrap_or_default();
-    let ctx = context(
-        catalog,
-        routes,
-        opts,
-        &sample[..sample.len().min(DETECT_SAMPLE_BYTES)],
-    )?;
+    // The format is chosen from the first DETECT_SAMPLE_BYTES, as for a mapped file,
+    // whatever the chunk size: read chunks until the sample is full.
+    let mut first: VecDeque<io::Result<Vec<u8>>> = VecDeque::new();
+    let mut sample = Vec::new();
+    while sample.len() < DETECT_SAMPLE_BYTES {
+        match chunker.next_chunk().transpose() {
+            Some(Ok(chunk)) => {
+                sample.extend_from_slice(
+                    &chunk[..chunk.len().min(DETECT_SAMPLE_BYTES - sample.len())],
+                );
+                first.push_back(Ok(chunk));
+            }
+            Some(Err(e)) => {
+                first.push_back(Err(e));
+                break;
+            }
+            None => break,
+        }
+    }
+    let ctx = context(catalog, routes, opts, &sample)?;
+    drop(sample);
     let format = ctx.format.clone();
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(2 * rayon::current_num_threads());
     let (partial, (bytes, read_error)) = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let mut index = 0u32;
-            let mut next = first.map(Ok).or(first_error.map(Err));
             loop {
+                let next = match first.pop_front() {
+                    Some(buffered) => Some(buffered),
+                    None => chunker.next_chunk().transpose(),
+                };
                 match next {
                     Some(Ok(chunk)) => {
                         if tx.send((index, chunk)).is_err() {
@@ -339,7 +353,6 @@ fn analyze_stream(
                     Some(Err(e)) => break (chunker.bytes_read(), Some(e)),
                     None => break (chunker.bytes_read(), None),
                 }
-                next = chunker.next_chunk().transpose();
             }
         });
         let partial = rx
