@@ -15,6 +15,7 @@
 
 pub mod analyze;
 pub mod app;
+pub mod capped;
 pub mod catalog;
 pub mod classify;
 pub mod cli;

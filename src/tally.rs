@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 
+use crate::capped::{hash_rank, CappedMap, Merge};
 use crate::catalog::{NameId, SectionId};
 use crate::classify::{Class, Verdict};
 use crate::format::{Fields, Malformed};
@@ -124,7 +125,9 @@ impl Undocumented {
         self.last_ms = max_opt(self.last_ms, time_ms);
         self.example = self.example.min(loc);
     }
+}
 
+impl Merge for Undocumented {
     fn merge(&mut self, other: &Undocumented) {
         self.count += other.count;
         for (s, n) in &other.statuses {
@@ -152,30 +155,32 @@ impl ClassTally {
         self.errors += u64::from(status >= 400);
     }
 
+    pub fn requests(&self) -> u64 {
+        self.classes.iter().sum()
+    }
+}
+
+impl Merge for ClassTally {
     fn merge(&mut self, other: &ClassTally) {
         for (a, b) in self.classes.iter_mut().zip(other.classes) {
             *a += b;
         }
         self.errors += other.errors;
     }
-
-    pub fn requests(&self) -> u64 {
-        self.classes.iter().sum()
-    }
 }
 
 /// Time buckets kept at most; a span that needs more (1s buckets over a year) counts
-/// its remaining lines in `bucket_overflow` instead of growing without bound.
+/// the lines of its later buckets together instead of growing without bound.
 pub const MAX_BUCKETS: usize = 100_000;
 
 /// What a tally keeps and how much of it.
 #[derive(Debug, Clone, Copy)]
 pub struct TallyConfig {
-    /// Distinct undocumented names kept before the rest go to `undocumented_other`.
+    /// Distinct undocumented names kept; the rest are counted together.
     pub max_names: usize,
     /// Malformed and bad-time examples kept (the earliest).
     pub max_examples: usize,
-    /// Distinct endpoints kept before the rest go to `endpoints_other`.
+    /// Distinct endpoints kept; the rest are counted together.
     pub max_endpoints: usize,
     /// Width of the time-series buckets, if a series is wanted.
     pub bucket_ms: Option<i64>,
@@ -203,21 +208,18 @@ pub struct Tally {
     pub latency: Latency,
     pub codes: HashMap<CodeKey, Stat>,
     pub unnamed: HashMap<u16, Stat>,
-    pub undocumented: HashMap<Box<[u8]>, Undocumented>,
-    /// Lines whose name came after `max_names` distinct names were kept, counted
-    /// together so memory stays bounded whatever the input holds.
-    pub undocumented_other: Option<Undocumented>,
+    /// Undocumented names: `max_names` of them keep their own row (a fixed sample,
+    /// by hash, the same however the input is split); the rest count as other.
+    pub undocumented: CappedMap<Box<[u8]>, Undocumented>,
     pub malformed_reasons: HashMap<Malformed, u64>,
     /// The earliest malformed lines, sorted by location.
     pub malformed_examples: Vec<(Location, Malformed)>,
     /// Bucket start (epoch ms) -> counts, when a time series is wanted.
-    pub buckets: HashMap<i64, ClassTally>,
-    /// Lines whose bucket came after `MAX_BUCKETS` buckets were kept.
-    pub bucket_overflow: u64,
+    /// The earliest `MAX_BUCKETS` buckets; lines in later ones count as other.
+    pub buckets: CappedMap<i64, ClassTally>,
     /// Endpoint -> counts.
-    pub endpoints: HashMap<Box<[u8]>, ClassTally>,
-    /// Requests to endpoints beyond `max_endpoints`, counted together.
-    pub endpoints_other: ClassTally,
+    /// `max_endpoints` of them (a fixed sample by hash); the rest count as other.
+    pub endpoints: CappedMap<Box<[u8]>, ClassTally>,
 }
 
 impl Tally {
@@ -236,14 +238,11 @@ impl Tally {
             latency: Latency::default(),
             codes: HashMap::new(),
             unnamed: HashMap::new(),
-            undocumented: HashMap::new(),
-            undocumented_other: None,
+            undocumented: CappedMap::new(config.max_names),
             malformed_reasons: HashMap::new(),
             malformed_examples: Vec::new(),
-            buckets: HashMap::new(),
-            bucket_overflow: 0,
-            endpoints: HashMap::new(),
-            endpoints_other: ClassTally::default(),
+            buckets: CappedMap::new(MAX_BUCKETS),
+            endpoints: CappedMap::new(config.max_endpoints),
         }
     }
 
@@ -299,16 +298,11 @@ impl Tally {
             self.last_ms = max_opt(self.last_ms, Some(t));
             if let Some(width) = self.config.bucket_ms {
                 let start = t.div_euclid(width) * width;
-                let len = self.buckets.len();
-                match self.buckets.get_mut(&start) {
-                    Some(b) => b.record(class, fields.status),
-                    None if len < MAX_BUCKETS => self
-                        .buckets
-                        .entry(start)
-                        .or_default()
-                        .record(class, fields.status),
-                    None => self.bucket_overflow += 1,
-                }
+                // Ranked by time, so the earliest buckets are the ones kept.
+                let rank = (start as u64) ^ (1 << 63);
+                self.buckets
+                    .entry(&start, rank, ClassTally::default)
+                    .record(class, fields.status);
             }
         }
         if let Some(endpoint) = endpoint {
@@ -348,30 +342,15 @@ impl Tally {
     }
 
     fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
-        if let Some(e) = self.endpoints.get_mut(endpoint) {
-            e.record(class, status);
-        } else if self.endpoints.len() < self.config.max_endpoints {
-            self.endpoints
-                .entry(endpoint.into())
-                .or_default()
-                .record(class, status);
-        } else {
-            self.endpoints_other.record(class, status);
-        }
+        self.endpoints
+            .entry(endpoint, hash_rank(endpoint), ClassTally::default)
+            .record(class, status);
     }
 
     fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
-        let entry = if self.undocumented.contains_key(name) {
-            self.undocumented.get_mut(name).expect("checked above")
-        } else if self.undocumented.len() < self.config.max_names {
-            self.undocumented
-                .entry(name.into())
-                .or_insert_with(|| Undocumented::new(loc))
-        } else {
-            self.undocumented_other
-                .get_or_insert_with(|| Undocumented::new(loc))
-        };
-        entry.record(fields.status, fields.time_ms, loc);
+        self.undocumented
+            .entry(name, hash_rank(name), || Undocumented::new(loc))
+            .record(fields.status, fields.time_ms, loc);
     }
 
     /// Add `other` into `self`. Exact for every count; when the name cap is reached,
@@ -395,45 +374,15 @@ impl Tally {
         self.latency.merge(&other.latency);
         merge_stats(&mut self.codes, other.codes);
         merge_stats(&mut self.unnamed, other.unnamed);
-        for (name, u) in other.undocumented {
-            if let Some(mine) = self.undocumented.get_mut(&name) {
-                mine.merge(&u);
-            } else if self.undocumented.len() < self.config.max_names {
-                self.undocumented.insert(name, u);
-            } else {
-                merge_undocumented_other(&mut self.undocumented_other, &u);
-            }
-        }
-        if let Some(o) = other.undocumented_other {
-            merge_undocumented_other(&mut self.undocumented_other, &o);
-        }
+        self.undocumented.merge(other.undocumented);
         for (reason, n) in other.malformed_reasons {
             *self.malformed_reasons.entry(reason).or_default() += n;
         }
         self.malformed_examples.extend(other.malformed_examples);
         self.malformed_examples.sort_unstable();
         self.malformed_examples.truncate(self.config.max_examples);
-        for (start, b) in other.buckets {
-            let len = self.buckets.len();
-            match self.buckets.get_mut(&start) {
-                Some(mine) => mine.merge(&b),
-                None if len < MAX_BUCKETS => {
-                    self.buckets.insert(start, b);
-                }
-                None => self.bucket_overflow += b.requests(),
-            }
-        }
-        self.bucket_overflow += other.bucket_overflow;
-        for (endpoint, e) in other.endpoints {
-            if let Some(mine) = self.endpoints.get_mut(&endpoint) {
-                mine.merge(&e);
-            } else if self.endpoints.len() < self.config.max_endpoints {
-                self.endpoints.insert(endpoint, e);
-            } else {
-                self.endpoints_other.merge(&e);
-            }
-        }
-        self.endpoints_other.merge(&other.endpoints_other);
+        self.buckets.merge(other.buckets);
+        self.endpoints.merge(other.endpoints);
     }
 }
 
@@ -445,13 +394,6 @@ fn merge_stats<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Stat>, from: HashM
                 into.insert(k, s);
             }
         }
-    }
-}
-
-fn merge_undocumented_other(into: &mut Option<Undocumented>, from: &Undocumented) {
-    match into {
-        Some(mine) => mine.merge(from),
-        None => *into = Some(from.clone()),
     }
 }
 

@@ -139,7 +139,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         })
         .collect();
     undocumented.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    let undocumented_other = t.undocumented_other.as_ref().map(|u| UndocumentedOther {
+    let undocumented_other = t.undocumented.other().map(|u| UndocumentedOther {
         max_names: t.config().max_names,
         count: u.count,
         statuses: status_map(&u.statuses),
@@ -233,8 +233,10 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         unnamed_errors: unnamed,
         malformed,
         endpoints,
-        endpoints_other: (t.endpoints_other.requests() > 0)
-            .then(|| endpoint_row("(other)".into(), &t.endpoints_other)),
+        endpoints_other: t
+            .endpoints
+            .other()
+            .map(|e| endpoint_row("(other)".into(), e)),
     }
 }
 
@@ -248,7 +250,7 @@ fn window(analysis: &Analysis) -> Option<Window> {
 
 fn time_series(t: &tally::Tally) -> Option<TimeSeries> {
     let width = t.config().bucket_ms?;
-    let mut starts: Vec<i64> = t.buckets.keys().copied().collect();
+    let mut starts: Vec<i64> = t.buckets.iter().map(|(start, _)| *start).collect();
     starts.sort_unstable();
     // Fill the gaps, so a chart shows quiet periods as zero, when that stays bounded.
     if let (Some(&first), Some(&last)) = (starts.first(), starts.last()) {
@@ -273,7 +275,7 @@ fn time_series(t: &tally::Tally) -> Option<TimeSeries> {
                 }
             })
             .collect(),
-        overflow: t.bucket_overflow,
+        overflow: t.buckets.other().map_or(0, |b| b.requests()),
     })
 }
 

@@ -1,0 +1,263 @@
+//! A map that keeps at most `cap` keys and counts every other key's values together.
+//!
+//! Which keys are kept does not depend on how the input was split into chunks or in
+//! which order partial results merge: a key is kept exactly when its rank is among
+//! the `cap` smallest ranks of all keys seen. The proof is short: a key in the
+//! global bottom `cap` can never be pushed out of any partial map, because every key
+//! that outranks it there outranks it globally too, and there are fewer than `cap`
+//! of those. So kept keys keep complete values, and `other` holds exactly the rest.
+//! Ranks are a hash of the key (an unbiased, fixed sample of names) or the key itself
+//! (the earliest time buckets).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+
+/// The owned key a borrowed one is stored as (`[u8]` -> `Box<[u8]>`).
+pub trait OwnedKey<K> {
+    fn owned_key(&self) -> K;
+}
+
+impl OwnedKey<Box<[u8]>> for [u8] {
+    fn owned_key(&self) -> Box<[u8]> {
+        self.into()
+    }
+}
+
+impl OwnedKey<i64> for i64 {
+    fn owned_key(&self) -> i64 {
+        *self
+    }
+}
+
+/// A value that can absorb another of its kind exactly.
+pub trait Merge {
+    fn merge(&mut self, other: &Self);
+}
+
+#[derive(Debug, Clone)]
+pub struct CappedMap<K, V> {
+    cap: usize,
+    map: HashMap<K, (u64, V)>,
+    /// Values of keys not kept.
+    other: Option<V>,
+    /// The kept key with the largest (rank, key), once the map is full.
+    largest: Option<(u64, K)>,
+}
+
+impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
+    pub fn new(cap: usize) -> CappedMap<K, V> {
+        CappedMap {
+            cap,
+            map: HashMap::new(),
+            other: None,
+            largest: None,
+        }
+    }
+
+    /// The value for `key`, inserted with `init` if new: the kept entry, or the
+    /// shared `other` value when the key does not rank among the kept ones.
+    #[inline]
+    pub fn entry<Q>(&mut self, key: &Q, rank: u64, init: impl FnOnce() -> V) -> &mut V
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + OwnedKey<K> + ?Sized,
+    {
+        if self.map.contains_key(key) {
+            return &mut self.map.get_mut(key).expect("checked above").1;
+        }
+        let key = key.owned_key();
+        if self.admit(rank, &key) {
+            &mut self.map.entry(key).or_insert((rank, init())).1
+        } else {
+            self.other.get_or_insert_with(init)
+        }
+    }
+
+    /// Make room for a new key if it outranks the largest kept one (evicting that
+    /// one into `other`); say whether it may be inserted.
+    fn admit(&mut self, rank: u64, key: &K) -> bool {
+        if self.map.len() < self.cap {
+            return true;
+        }
+        if self.cap == 0 {
+            return false;
+        }
+        let largest = self.largest.get_or_insert_with(|| {
+            let (k, (r, _)) = self
+                .map
+                .iter()
+                .max_by(|a, b| (a.1 .0, a.0).cmp(&(b.1 .0, b.0)))
+                .expect("a full map with cap > 0 has keys");
+            (*r, k.clone())
+        });
+        if (rank, key) >= (largest.0, &largest.1) {
+            return false;
+        }
+        let evicted = self.largest.take().expect("set above").1;
+        let (_, value) = self.map.remove(&evicted).expect("the largest key is kept");
+        self.merge_other(&value);
+        true
+    }
+
+    fn merge_other(&mut self, value: &V) {
+        match &mut self.other {
+            Some(o) => o.merge(value),
+            None => self.other = Some(value.clone()),
+        }
+    }
+
+    /// Absorb `other`: the result is the map of all the keys and values both saw.
+    pub fn merge(&mut self, other: CappedMap<K, V>) {
+        for (key, (rank, value)) in other.map {
+            if let Some(mine) = self.map.get_mut(&key) {
+                mine.1.merge(&value);
+            } else if self.admit(rank, &key) {
+                self.map.insert(key, (rank, value));
+            } else {
+                self.merge_other(&value);
+            }
+        }
+        if let Some(o) = &other.other {
+            self.merge_other(o);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.get(key).map(|(_, v)| v)
+    }
+
+    /// The kept keys and their values, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter().map(|(k, (_, v))| (k, v))
+    }
+
+    /// The values of the keys not kept, merged; `None` when every key was kept.
+    pub fn other(&self) -> Option<&V> {
+        self.other.as_ref()
+    }
+}
+
+/// The rank of a byte-string key: a hash that is the same on every run and machine
+/// (fixed keys), so the kept sample of names is reproducible.
+#[inline]
+pub fn hash_rank(key: &[u8]) -> u64 {
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    struct Count(u64);
+
+    impl Merge for Count {
+        fn merge(&mut self, other: &Self) {
+            self.0 += other.0;
+        }
+    }
+
+    fn record(map: &mut CappedMap<Box<[u8]>, Count>, key: &[u8]) {
+        map.entry(key, hash_rank(key), Count::default).0 += 1;
+    }
+
+    fn contents(map: &CappedMap<Box<[u8]>, Count>) -> (Vec<(Vec<u8>, u64)>, u64) {
+        let mut kept: Vec<_> = map.iter().map(|(k, v)| (k.to_vec(), v.0)).collect();
+        kept.sort();
+        (kept, map.other().map_or(0, |o| o.0))
+    }
+
+    /// Keys with skewed frequencies: key i occurs i + 1 times, interleaved.
+    fn stream() -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for round in 0..40 {
+            for k in 0..40u32 {
+                if round <= k {
+                    out.push(format!("name-{k}").into_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn any_split_and_merge_order_gives_the_same_map() {
+        let items = stream();
+        let cap = 7;
+        let mut whole = CappedMap::new(cap);
+        items.iter().for_each(|k| record(&mut whole, k));
+        let want = contents(&whole);
+        assert_eq!(want.0.len(), cap);
+        assert_eq!(
+            want.0.iter().map(|k| k.1).sum::<u64>() + want.1,
+            items.len() as u64
+        );
+        for chunk in [1, 2, 3, 5, 64, 333] {
+            let parts: Vec<CappedMap<Box<[u8]>, Count>> = items
+                .chunks(chunk)
+                .map(|c| {
+                    let mut m = CappedMap::new(cap);
+                    c.iter().for_each(|k| record(&mut m, k));
+                    m
+                })
+                .collect();
+            // Left fold, right fold, and pairwise tree merges must all agree.
+            let mut left = CappedMap::new(cap);
+            parts.iter().cloned().for_each(|p| left.merge(p));
+            let mut right = CappedMap::new(cap);
+            parts.iter().rev().cloned().for_each(|p| right.merge(p));
+            let mut level = parts;
+            while level.len() > 1 {
+                level = level
+                    .chunks(2)
+                    .map(|pair| {
+                        let mut m = pair[0].clone();
+                        if let Some(b) = pair.get(1) {
+                            m.merge(b.clone());
+                        }
+                        m
+                    })
+                    .collect();
+            }
+            for got in [&left, &right, &level[0]] {
+                assert_eq!(contents(got), want, "chunk {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn kept_keys_have_exact_counts() {
+        let items = stream();
+        let mut map = CappedMap::new(5);
+        items.iter().for_each(|k| record(&mut map, k));
+        for (key, count) in map.iter() {
+            let exact = items.iter().filter(|k| k.as_slice() == &key[..]).count() as u64;
+            assert_eq!(count.0, exact, "{}", String::from_utf8_lossy(key));
+        }
+    }
+
+    #[test]
+    fn under_the_cap_nothing_is_other_and_zero_cap_keeps_nothing() {
+        let mut map = CappedMap::new(100);
+        stream().iter().for_each(|k| record(&mut map, k));
+        assert_eq!(map.len(), 40);
+        assert!(map.other().is_none());
+        let mut none = CappedMap::new(0);
+        record(&mut none, b"x");
+        assert!(none.is_empty());
+        assert_eq!(none.other(), Some(&Count(1)));
+    }
+}
