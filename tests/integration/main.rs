@@ -10,6 +10,8 @@
 //! - `fail_on`: `--fail-on` exit codes
 //! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
+//! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
+//! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 
 mod util;
 
@@ -19,5 +21,7 @@ mod edge;
 mod fail_on;
 mod formats;
 mod inputs;
+mod rotation;
 mod strategies;
+mod time;
 mod truth;

@@ -178,10 +178,18 @@ pub fn check_invariants(r: &Report) {
     let t = &r.totals;
     assert_eq!(r.schema, "errscope-report");
     assert_eq!(r.version, 1);
-    assert_eq!(t.classes.sum(), t.lines, "sum of classes == lines");
+    assert_eq!(
+        t.classes.sum() + t.outside_window,
+        t.lines,
+        "sum of classes + outside_window == lines"
+    );
     let input_lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
     assert_eq!(input_lines, t.lines, "sum of inputs[].lines == lines");
-    assert_eq!(t.requests, t.lines - t.classes.malformed, "requests");
+    assert_eq!(
+        t.requests,
+        t.lines - t.outside_window - t.classes.malformed,
+        "requests"
+    );
     assert_eq!(t.classes.malformed, r.malformed.count, "malformed count");
     assert_eq!(
         r.malformed.reasons.values().sum::<u64>(),
@@ -228,6 +236,20 @@ pub fn check_invariants(r: &Report) {
     assert_eq!(undoc, t.classes.undocumented, "undocumented rows");
     let unnamed: u64 = r.unnamed_errors.iter().map(|u| u.count).sum();
     assert_eq!(unnamed, t.classes.unnamed_error, "unnamed_errors rows");
+    // Requests without a path have no endpoint; those without a time no bucket.
+    let endpoint_requests: u64 = r.endpoints.iter().map(|e| e.requests).sum::<u64>()
+        + r.endpoints_other.as_ref().map_or(0, |e| e.requests);
+    assert!(endpoint_requests <= t.requests, "endpoint rows <= requests");
+    if let Some(series) = &r.time_series {
+        let bucketed: u64 = series.buckets.iter().map(|b| b.requests).sum();
+        assert!(
+            bucketed + series.overflow <= t.requests,
+            "buckets <= requests"
+        );
+        for b in &series.buckets {
+            assert_eq!(b.classes.sum(), b.requests, "{b:?}");
+        }
+    }
 }
 
 /// A report made from another path (stdin `-`, a `.gz` copy) with its path written

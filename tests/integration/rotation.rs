@@ -1,0 +1,187 @@
+//! A day of rotated logs, as logrotate leaves them: plain, gzip and zstd files,
+//! globs, directories walked with `-r`, and archives that end early.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{analyze_code, analyze_json, as_truth, check_invariants, Dir};
+
+/// Split `log` into `parts` consecutive files named like logrotate's output
+/// (`access.log`, `access.log.1`, …, newest first) in `dir`; return them oldest first.
+fn rotate(log: &Path, parts: usize, dir: &Path) -> Vec<PathBuf> {
+    // Generated logs hold binary lines (TLS handshakes): split bytes, not text.
+    let bytes = std::fs::read(log).expect("read the log");
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+    let per = lines.len().div_ceil(parts);
+    let mut files = Vec::new();
+    for (i, chunk) in lines.chunks(per).enumerate() {
+        let age = parts - 1 - i;
+        let name = if age == 0 {
+            "access.log".to_string()
+        } else {
+            format!("access.log.{age}")
+        };
+        let path = dir.join(name);
+        std::fs::write(&path, chunk.concat()).expect("write a rotated part");
+        files.push(path);
+    }
+    files
+}
+
+/// Compress `path` in place with the system tool (`gzip` or `zstd`), as logrotate
+/// does; `None` when the tool is not installed.
+fn compress(tool: &str, path: &Path) -> Option<PathBuf> {
+    let ext = if tool == "gzip" { "gz" } else { "zst" };
+    let status = Command::new(tool).arg("-q").arg(path).status();
+    match status {
+        Ok(s) if s.success() => {
+            let mut packed = path.as_os_str().to_owned();
+            packed.push(format!(".{ext}"));
+            if tool == "zstd" {
+                std::fs::remove_file(path).expect("zstd keeps the original");
+            }
+            Some(PathBuf::from(packed))
+        }
+        _ => {
+            eprintln!("skipping {tool}: not installed");
+            None
+        }
+    }
+}
+
+/// A generated day cut into four rotated files, two of them compressed, read by a
+/// glob: the report counts exactly what the generator wrote, and lists every file
+/// with its compression, bytes and lines.
+#[test]
+fn rotated_day_with_gzip_and_zstd_matches_truth() {
+    let dir = Dir::new();
+    let (log, truth) = dir.generate("gateway", 8000, 11);
+    let logs = dir.mkdir("logs");
+    let files = rotate(&log, 4, &logs);
+    let Some(gz) = compress("gzip", &files[0]) else {
+        return;
+    };
+    let zst = compress("zstd", &files[1]);
+    let pattern = logs.join("access.log*");
+    let r = analyze_json(&["--bucket", "1h"], &[&pattern], 0);
+    check_invariants(&r);
+    assert_eq!(as_truth(&r), truth);
+    let mut listed: Vec<(String, Option<String>, u64)> = r
+        .inputs
+        .iter()
+        .map(|i| (i.path.clone(), i.compression.clone(), i.lines))
+        .collect();
+    listed.sort();
+    let mut want = vec![
+        (files[3].display().to_string(), None, 2000),
+        (files[2].display().to_string(), None, 2000),
+        (gz.display().to_string(), Some("gzip".to_string()), 2000),
+    ];
+    if let Some(zst) = &zst {
+        want.push((zst.display().to_string(), Some("zstd".to_string()), 2000));
+    }
+    want.sort();
+    assert_eq!(listed, want);
+    // Bytes are the decompressed text: together, the original log's size.
+    if zst.is_some() {
+        let bytes: u64 = r.inputs.iter().map(|i| i.bytes).sum();
+        assert_eq!(bytes, std::fs::metadata(&log).unwrap().len());
+    }
+    // A day of hourly buckets holds every request that has a time.
+    let series = r.time_series.as_ref().unwrap();
+    assert_eq!(series.bucket_seconds, 3600);
+    assert!(
+        (24..=26).contains(&series.buckets.len()),
+        "{}",
+        series.buckets.len()
+    );
+}
+
+/// A directory is read with its subdirectories only with `-r`; each directory once,
+/// even through a symlink loop; hidden files are skipped.
+#[test]
+fn recursive_directories_and_symlink_loops() {
+    let dir = Dir::new();
+    let (log, truth) = dir.generate("json", 900, 3);
+    let root = dir.mkdir("var/log/gateway");
+    let files = rotate(&log, 3, &root);
+    let sub = dir.mkdir("var/log/gateway/old");
+    std::fs::rename(&files[0], sub.join("access.log.2")).unwrap();
+    dir.write("var/log/gateway/.hidden", "not a log\n");
+    std::os::unix::fs::symlink(&root, sub.join("loop")).unwrap();
+
+    let flat = analyze_json::<&str>(&[], &[&root], 0);
+    assert_eq!(flat.inputs.len(), 2, "without -r, only the top directory");
+    let deep = analyze_json(&["-r"], &[&root], 0);
+    check_invariants(&deep);
+    assert_eq!(deep.inputs.len(), 3, "{:?}", deep.inputs);
+    assert_eq!(as_truth(&deep), truth);
+}
+
+/// A pattern that matches nothing is an input error naming the pattern.
+#[test]
+fn glob_without_matches_is_an_error() {
+    let dir = Dir::new();
+    let pattern = dir.path().join("nothing-*.log");
+    let out = crate::util::run(&[
+        "analyze".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        pattern.as_os_str(),
+    ])
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("no file matches this pattern"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("nothing-*.log"), "{}", out.stderr);
+}
+
+/// An archive cut short (a copy interrupted, a disk full) and a corrupt one: each is
+/// reported by name with the lines recovered; the other files are still counted and
+/// the exit status is 2.
+#[test]
+fn truncated_and_corrupt_archives_keep_what_was_read() {
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 5000, 21);
+    let whole = analyze_json::<&str>(&[], &[&log], 0);
+    let Some(gz) = compress("gzip", &log) else {
+        return;
+    };
+    let bytes = std::fs::read(&gz).unwrap();
+    let cut = dir.write("cut.log.gz", &bytes[..bytes.len() / 2]);
+    let mut garbled = bytes.clone();
+    for b in &mut garbled[bytes.len() / 3..bytes.len() / 3 + 64] {
+        *b ^= 0x5a;
+    }
+    let corrupt = dir.write("corrupt.log.gz", &garbled);
+    let good = dir.write("good.log", "198.51.100.23 - - [27/Nov/2026:10:00:00 +0800] \"GET /v3/async/x HTTP/1.1\" 200 98 \"-\" \"curl/8.5.0\" 0.012 \"-\"\n");
+
+    let r = analyze_code::<&str>(&[], &[&cut, &corrupt, &good], 2);
+    check_invariants(&r);
+    let cut_input = &r.inputs[0];
+    let error = cut_input.error.as_deref().unwrap();
+    assert!(
+        error.contains("cut.log.gz") && error.contains("reading stopped early"),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!(
+            "the {} lines before it are counted",
+            cut_input.lines
+        )),
+        "{error}"
+    );
+    assert!(
+        cut_input.lines > 1000 && cut_input.lines < whole.totals.lines,
+        "{}",
+        cut_input.lines
+    );
+    assert!(r.inputs[1]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("corrupt.log.gz"));
+    assert_eq!((r.inputs[2].lines, r.inputs[2].error.as_deref()), (1, None));
+}
