@@ -11,9 +11,10 @@ use crate::catalog::Catalog;
 use crate::classify::Class;
 use crate::cli::{
     AnalyzeArgs, CatalogArgs, CatalogSource, Cli, Command, FailOn, FormatArg, OutputArg,
+    PresetsArgs,
 };
 use crate::error::{Error, Result};
-use crate::format::{FieldOverride, FormatChoice};
+use crate::format::{presets, FieldOverride, FormatChoice};
 use crate::input;
 use crate::report::{self, Report};
 use crate::routes::Routes;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Analyze(args) => run_analyze(&args, out),
         Command::Catalog(args) => run_catalog(&args, out),
         Command::Generate(args) => crate::generate::run(&args, out),
+        Command::Presets(args) => run_presets(&args, out),
     }
 }
 
@@ -82,17 +84,7 @@ fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
 
 /// The analyze options the arguments ask for.
 pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
-    let format = match (args.format, &args.preset, &args.log_format) {
-        (FormatArg::Json, Some(_), _) | (FormatArg::Json, _, Some(_)) => return Err(Error::Usage(
-            "--preset and --log-format describe nginx text logs; they do not go with --format json"
-                .into(),
-        )),
-        (_, _, Some(fmt)) => FormatChoice::NginxCustom(fmt.clone()),
-        (_, Some(name), None) => FormatChoice::NginxPreset(name.clone()),
-        (FormatArg::Nginx, None, None) => FormatChoice::NginxPreset("gateway".into()),
-        (FormatArg::Json, None, None) => FormatChoice::Json,
-        (FormatArg::Auto, None, None) => FormatChoice::Auto,
-    };
+    let format = format_choice(args)?;
     let fields = args
         .fields
         .iter()
@@ -106,6 +98,97 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         max_names: args.max_names,
         max_examples: args.examples,
     })
+}
+
+/// What `--format`, `--preset`, `--log-format` and `--apache-format` ask for.
+fn format_choice(args: &AnalyzeArgs) -> Result<FormatChoice> {
+    let text_only = |flag: &str| {
+        Error::Usage(format!(
+            "{flag} describes text logs; it does not go with --format json"
+        ))
+    };
+    Ok(
+        match (
+            args.format,
+            &args.preset,
+            &args.log_format,
+            &args.apache_format,
+        ) {
+            (FormatArg::Json, _, Some(_), _) => return Err(text_only("--log-format")),
+            (FormatArg::Json, _, _, Some(_)) => return Err(text_only("--apache-format")),
+            (_, _, Some(fmt), _) => FormatChoice::NginxCustom(fmt.clone()),
+            (_, _, None, Some(fmt)) => FormatChoice::ApacheCustom(fmt.clone()),
+            (format, Some(name), None, None) => {
+                let preset = presets::lookup(name)?;
+                let family = preset.family();
+                let fits = match format {
+                    FormatArg::Auto => true,
+                    FormatArg::Json => family == presets::Family::Json,
+                    FormatArg::Nginx => family == presets::Family::Text,
+                };
+                if !fits {
+                    return Err(Error::Usage(format!(
+                        "--preset {name} is not a {} format; leave out --format, or pick \
+                     another preset (`errscope presets`)",
+                        match format {
+                            FormatArg::Json => "JSON",
+                            _ => "text",
+                        }
+                    )));
+                }
+                FormatChoice::Preset(preset.name.to_string())
+            }
+            (FormatArg::Nginx, None, None, None) => FormatChoice::NginxPreset("gateway".into()),
+            (FormatArg::Json, None, None, None) => FormatChoice::Json,
+            (FormatArg::Auto, None, None, None) => FormatChoice::Auto,
+        },
+    )
+}
+
+/// `errscope presets`: every preset with its description, definition, example
+/// line and documentation source.
+fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
+    match args.output {
+        OutputArg::Text => {
+            let mut text = String::new();
+            for p in presets::PRESETS {
+                let aliases = if p.aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (also {})", p.aliases.join(", "))
+                };
+                text.push_str(&format!(
+                    "{}{aliases}\n  {}\n  format:  {}\n  example: {}\n  docs:    {}\n\n",
+                    p.name, p.description, p.definition, p.example, p.source
+                ));
+            }
+            text.push_str(
+                "Use one with `errscope analyze --preset NAME`; without it, --format auto \
+                 recognizes them.\n",
+            );
+            out.write_all(text.as_bytes())
+        }
+        OutputArg::Json => {
+            let list: Vec<serde_json::Value> = presets::PRESETS
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.name,
+                        "aliases": p.aliases,
+                        "description": p.description,
+                        "format": p.definition,
+                        "example": p.example,
+                        "source": p.source,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)
+                .map_err(io::Error::from)
+                .and_then(|_| out.write_all(b"\n"))
+        }
+    }
+    .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
 }
 
 fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
