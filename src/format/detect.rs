@@ -107,7 +107,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
         .map(|c| (score(&c, &lines), c))
         .collect();
     // Stable: equal scores keep the candidates' order.
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
     let sampled = lines.len();
     let best = scored[0].0;
     let tied = scored.get(1).is_some_and(|s| s.0 == best);

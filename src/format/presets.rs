@@ -517,7 +517,15 @@ mod tests {
 
     #[test]
     fn documented_examples_give_the_documented_fields() {
-        let cases: &[(&str, u16, Option<&str>, Option<u64>, Option<i64>)] = &[
+        // (preset, status, path, latency in us, time in epoch ms)
+        type Case = (
+            &'static str,
+            u16,
+            Option<&'static str>,
+            Option<u64>,
+            Option<i64>,
+        );
+        let cases: &[Case] = &[
             (
                 "gateway",
                 403,
