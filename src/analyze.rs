@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::classify::classify;
 use crate::error::{Error, Result};
-use crate::format::{self, FieldOverride, FormatChoice, LogFormat};
+use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Opened, Source, StreamChunker};
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
@@ -81,6 +81,8 @@ pub struct InputSummary {
     /// The format used (`json`, `nginx:gateway`, …); `None` if the input was not read.
     pub format: Option<String>,
     pub latency_source: Option<String>,
+    /// What `--format auto` chose for it: `format kong (50 of 50 sample lines)`.
+    pub detection: Option<String>,
     /// `gzip` or `zstd` for a compressed file.
     pub compression: Option<&'static str>,
     /// Bytes of log text read (after decompression).
@@ -123,6 +125,8 @@ struct LineContext<'a> {
     catalog: &'a Catalog,
     routes: &'a Routes,
     format: LogFormat,
+    /// What `--format auto` chose, and from how many sample lines.
+    detection: Option<Detection>,
     opts: &'a Options,
 }
 
@@ -181,14 +185,10 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     let mut jobs: Vec<(u32, u32, &[u8])> = Vec::new();
     for (i, map) in &maps {
         let data: &[u8] = map.as_deref().unwrap_or_default();
-        match context(
-            catalog,
-            routes,
-            opts,
-            &data[..data.len().min(DETECT_SAMPLE_BYTES)],
-        ) {
+        let sample = &data[..data.len().min(DETECT_SAMPLE_BYTES)];
+        match context(catalog, routes, opts, sample, &sources[*i]) {
             Ok(ctx) => {
-                describe(&mut inputs[*i], &ctx.format);
+                describe(&mut inputs[*i], &ctx);
                 inputs[*i].bytes = data.len() as u64;
                 contexts[*i] = Some(ctx);
                 for (c, range) in input::chunk_ranges(data, opts.chunk_size)
@@ -233,12 +233,12 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     // rayon pool classifies its chunks.
     let mut cut_short = Vec::new();
     for (i, reader) in streams {
-        match analyze_stream(reader, i as u32, catalog, routes, opts) {
-            Ok((partial, format, bytes, read_error)) => {
-                describe(&mut inputs[i], &format);
-                inputs[i].bytes = bytes;
-                cut_short.extend(read_error.map(|e| (i, e)));
-                total = total.merge(partial);
+        match analyze_stream(reader, i as u32, &sources[i], catalog, routes, opts) {
+            Ok(streamed) => {
+                describe(&mut inputs[i], &streamed.context);
+                inputs[i].bytes = streamed.bytes;
+                cut_short.extend(streamed.read_error.map(|e| (i, e)));
+                total = total.merge(streamed.partial);
             }
             Err(e) => {
                 inputs[i].error = Some(e.to_string());
@@ -279,36 +279,54 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     }
 }
 
-fn describe(summary: &mut InputSummary, format: &LogFormat) {
-    summary.format = Some(format.name());
-    summary.latency_source = format.latency_source();
+fn describe(summary: &mut InputSummary, ctx: &LineContext) {
+    summary.format = Some(ctx.format.name());
+    summary.latency_source = ctx.format.latency_source();
+    summary.detection = ctx.detection.as_ref().map(|d| d.to_string());
 }
 
+/// The parser for one input, chosen from `sample` (its first bytes) in auto mode.
 fn context<'a>(
     catalog: &'a Catalog,
     routes: &'a Routes,
     opts: &'a Options,
     sample: &[u8],
+    source: &Source,
 ) -> Result<LineContext<'a>> {
+    let (format, detection) =
+        format::build_detected(&opts.format, &opts.fields, sample).map_err(|e| Error::Format {
+            path: source.display_name().into(),
+            message: e.to_string(),
+        })?;
     Ok(LineContext {
         catalog,
         routes,
-        format: format::build(&opts.format, &opts.fields, sample)?,
+        format,
+        detection,
         opts,
     })
 }
 
-/// Stream one reader: the first chunk decides the format, then a reader thread
-/// feeds chunks through a bounded channel to the rayon pool. Returns what was
-/// counted, the format, the bytes read, and the read error that ended the stream
-/// early, if any (what came before it is counted).
-fn analyze_stream(
+/// What streaming one input gave.
+struct Streamed<'a> {
+    partial: Partial,
+    context: LineContext<'a>,
+    bytes: u64,
+    /// The read error that ended the stream early, if any (what came before it is
+    /// counted).
+    read_error: Option<io::Error>,
+}
+
+/// Stream one reader: its first bytes decide the format, then a reader thread
+/// feeds chunks through a bounded channel to the rayon pool.
+fn analyze_stream<'a>(
     reader: Box<dyn Read + Send>,
     input: u32,
-    catalog: &Catalog,
-    routes: &Routes,
-    opts: &Options,
-) -> Result<(Partial, LogFormat, u64, Option<std::io::Error>)> {
+    source: &Source,
+    catalog: &'a Catalog,
+    routes: &'a Routes,
+    opts: &'a Options,
+) -> Result<Streamed<'a>> {
     let empty = || Tally::new(opts.tally_config());
     let chunk_size = opts.chunk_size.min(1 << 20);
     let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
@@ -331,9 +349,8 @@ fn analyze_stream(
             None => break,
         }
     }
-    let ctx = context(catalog, routes, opts, &sample)?;
+    let ctx = context(catalog, routes, opts, &sample, source)?;
     drop(sample);
-    let format = ctx.format.clone();
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(2 * rayon::current_num_threads());
     let (partial, (bytes, read_error)) = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
@@ -382,7 +399,12 @@ fn analyze_stream(
             producer.join().expect("the reader thread does not panic"),
         )
     });
-    Ok((partial, format, bytes, read_error))
+    Ok(Streamed {
+        partial,
+        context: ctx,
+        bytes,
+        read_error,
+    })
 }
 
 /// Classify every line of a chunk. The last line may lack its newline; `\r\n` ends

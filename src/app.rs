@@ -11,9 +11,10 @@ use crate::catalog::Catalog;
 use crate::classify::Class;
 use crate::cli::{
     AnalyzeArgs, CatalogArgs, CatalogSource, Cli, Command, FailOn, FormatArg, OutputArg,
+    PresetsArgs,
 };
 use crate::error::{Error, Result};
-use crate::format::{FieldOverride, FormatChoice};
+use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
 use crate::report::{self, Report};
 use crate::routes::Routes;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Analyze(args) => run_analyze(&args, out),
         Command::Catalog(args) => run_catalog(&args, out),
         Command::Generate(args) => crate::generate::run(&args, out),
+        Command::Presets(args) => run_presets(&args, out),
     }
 }
 
@@ -83,17 +85,7 @@ fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
 
 /// The analyze options the arguments ask for.
 pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
-    let format = match (args.format, &args.preset, &args.log_format) {
-        (FormatArg::Json, Some(_), _) | (FormatArg::Json, _, Some(_)) => return Err(Error::Usage(
-            "--preset and --log-format describe nginx text logs; they do not go with --format json"
-                .into(),
-        )),
-        (_, _, Some(fmt)) => FormatChoice::NginxCustom(fmt.clone()),
-        (_, Some(name), None) => FormatChoice::NginxPreset(name.clone()),
-        (FormatArg::Nginx, None, None) => FormatChoice::NginxPreset("gateway".into()),
-        (FormatArg::Json, None, None) => FormatChoice::Json,
-        (FormatArg::Auto, None, None) => FormatChoice::Auto,
-    };
+    let format = format_choice(args)?;
     let fields = args
         .fields
         .iter()
@@ -134,10 +126,126 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
     })
 }
 
+/// What `--format`, `--preset`, `--log-format` and `--apache-format` ask for.
+fn format_choice(args: &AnalyzeArgs) -> Result<FormatChoice> {
+    let text_only = |flag: &str| {
+        Error::Usage(format!(
+            "{flag} describes text logs; it does not go with --format json"
+        ))
+    };
+    Ok(
+        match (
+            args.format,
+            &args.preset,
+            &args.log_format,
+            &args.apache_format,
+        ) {
+            (FormatArg::Json, _, Some(_), _) => return Err(text_only("--log-format")),
+            (FormatArg::Json, _, _, Some(_)) => return Err(text_only("--apache-format")),
+            (FormatArg::Logfmt, _, Some(_), _) | (FormatArg::Logfmt, _, _, Some(_)) => {
+                return Err(Error::Usage(
+                    "--log-format and --apache-format describe other formats than logfmt".into(),
+                ))
+            }
+            (_, _, Some(fmt), _) => FormatChoice::NginxCustom(fmt.clone()),
+            (_, _, None, Some(fmt)) => FormatChoice::ApacheCustom(fmt.clone()),
+            (format, Some(name), None, None) => {
+                let preset = presets::lookup(name)?;
+                let family = preset.family();
+                let fits = match format {
+                    FormatArg::Auto => true,
+                    FormatArg::Json => family == presets::Family::Json,
+                    FormatArg::Nginx => family == presets::Family::Text,
+                    FormatArg::Logfmt => preset.name == "logfmt",
+                };
+                if !fits {
+                    return Err(Error::Usage(format!(
+                        "--preset {name} is not a {} format; leave out --format, or pick \
+                     another preset (`errscope presets`)",
+                        match format {
+                            FormatArg::Json => "JSON",
+                            _ => "text",
+                        }
+                    )));
+                }
+                FormatChoice::Preset(preset.name.to_string())
+            }
+            (FormatArg::Nginx, None, None, None) => FormatChoice::NginxPreset("gateway".into()),
+            (FormatArg::Json, None, None, None) => FormatChoice::Json,
+            (FormatArg::Logfmt, None, None, None) => FormatChoice::Preset("logfmt".into()),
+            (FormatArg::Auto, None, None, None) => FormatChoice::Auto,
+        },
+    )
+}
+
+/// A format error, saying which flag and value it is about.
+fn name_the_flag(e: Error, choice: &FormatChoice) -> Error {
+    let flag = match choice {
+        FormatChoice::NginxCustom(f) => format!("--log-format {f:?}"),
+        FormatChoice::ApacheCustom(f) => format!("--apache-format {f:?}"),
+        _ => return e,
+    };
+    match e {
+        Error::LogFormat { message } => Error::Usage(format!("invalid {flag}: {message}")),
+        other => other,
+    }
+}
+
+/// `errscope presets`: every preset with its description, definition, example
+/// line and documentation source.
+fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
+    match args.output {
+        OutputArg::Text => {
+            let mut text = String::new();
+            for p in presets::PRESETS {
+                let aliases = if p.aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (also {})", p.aliases.join(", "))
+                };
+                text.push_str(&format!(
+                    "{}{aliases}\n  {}\n  format:  {}\n  example: {}\n  docs:    {}\n\n",
+                    p.name, p.description, p.definition, p.example, p.source
+                ));
+            }
+            text.push_str(
+                "Use one with `errscope analyze --preset NAME`; without it, --format auto \
+                 recognizes them.\n",
+            );
+            out.write_all(text.as_bytes())
+        }
+        OutputArg::Json => {
+            let list: Vec<serde_json::Value> = presets::PRESETS
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.name,
+                        "aliases": p.aliases,
+                        "description": p.description,
+                        "format": p.definition,
+                        "example": p.example,
+                        "source": p.source,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)
+                .map_err(io::Error::from)
+                .and_then(|_| out.write_all(b"\n"))
+        }
+    }
+    .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
+}
+
 fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     let catalog = load_catalog(&args.catalog)?;
     let routes = Routes::new(&catalog, &args.routes)?;
     let opts = analyze_options(args)?;
+    // A format named on the command line is checked once, before any input is read.
+    if opts.format != FormatChoice::Auto {
+        format::build(&opts.format, &opts.fields, b"")
+            .map_err(|e| name_the_flag(e, &opts.format))?;
+    }
     let (sources, unlisted) = input::expand(&args.paths, args.recursive);
     if sources
         .iter()
@@ -154,6 +262,11 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
+    for input in &analysis.inputs {
+        if let Some(detection) = &input.detection {
+            eprintln!("errscope: {}: {detection}", input.name);
+        }
+    }
     for e in unlisted.iter().chain(&analysis.errors) {
         eprintln!("errscope: {e}");
     }

@@ -38,6 +38,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Write a deterministic synthetic gateway log with known ground truth.
     Generate(GenerateArgs),
+    /// List the gateway log-format presets (--preset NAME), with an example line each.
+    Presets(PresetsArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -77,15 +79,26 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Log format")]
     pub format: FormatArg,
 
-    /// nginx preset: `gateway` (combined + $request_time "$upstream_http_x_error_code")
-    /// or `combined`. Implies --format nginx.
+    /// Gateway log-format preset: gateway, combined, common, nginx-json, envoy,
+    /// envoy-json, kong, apisix, traefik, caddy, aws-apigw, logfmt (`errscope presets`
+    /// lists them with an example line each).
     #[arg(
         long,
         value_name = "NAME",
         help_heading = "Log format",
-        conflicts_with = "log_format"
+        conflicts_with_all = ["log_format", "apache_format"]
     )]
     pub preset: Option<String>,
+
+    /// An Apache httpd `LogFormat` string, e.g. '%h %l %u %t "%r" %>s %b %D
+    /// "%{X-Error-Code}o"' (%D is read in microseconds). Implies text logs.
+    #[arg(
+        long,
+        value_name = "LOG_FORMAT",
+        help_heading = "Log format",
+        conflicts_with = "log_format"
+    )]
+    pub apache_format: Option<String>,
 
     /// An nginx `log_format` string, e.g. '$remote_addr [$time_local] "$request" $status
     /// $request_time "$upstream_http_x_error_code"'. Implies --format nginx.
@@ -178,6 +191,8 @@ pub enum FormatArg {
     Auto,
     Json,
     Nginx,
+    /// `key=value key2="quoted value"` lines.
+    Logfmt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,6 +218,13 @@ pub struct CatalogArgs {
     pub catalog: CatalogSource,
 
     /// Output format; `json` can be edited and passed back with --catalog.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
+    pub output: OutputArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// Output format.
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
 }

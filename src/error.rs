@@ -18,6 +18,9 @@ pub enum Error {
     /// A `--log-format` string (or preset) that does not compile.
     #[error("invalid log format: {message}")]
     LogFormat { message: String },
+    /// An input whose log format cannot be told (auto mode) or built.
+    #[error("{}: {message}", path.display())]
+    Format { path: PathBuf, message: String },
     /// A `--field KEY=PATH[:UNIT]` that cannot be used.
     #[error("invalid --field {spec:?}: {message}")]
     Field { spec: String, message: String },
@@ -52,6 +55,7 @@ impl Error {
         match self {
             Error::Input { path, .. }
             | Error::InputCut { path, .. }
+            | Error::Format { path, .. }
             | Error::EmptyDirectory { path } => Some(path),
             _ => None,
         }

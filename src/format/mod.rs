@@ -1,9 +1,18 @@
 //! Log formats: each turns one line into [`Fields`] borrowed from the line's bytes.
-//! `nginx` compiles an nginx `log_format` string into a parser; `json` reads JSON lines.
-//! This module holds what they share: the fields, `--field` overrides and detection.
+//! `nginx` compiles an nginx `log_format` string into a parser; `json` reads JSON lines;
+//! `logfmt` reads `key=value` lines; `apache` translates Apache `LogFormat` strings for
+//! the nginx compiler; `presets` names the formats of common gateways; `detect`
+//! chooses among them for `--format auto`. This module holds what they share: the
+//! fields, `--field` overrides, and [`build`].
 
+pub mod apache;
+pub mod detect;
 pub mod json;
+pub mod logfmt;
 pub mod nginx;
+pub mod presets;
+
+pub use detect::Detection;
 
 use crate::error::{Error, Result};
 use crate::timestamp::{DurationUnit, TimeUnit};
@@ -132,6 +141,10 @@ impl FieldOverride {
 pub enum LogFormat {
     Nginx(nginx::NginxFormat),
     Json(json::JsonFormat),
+    Logfmt(logfmt::LogfmtFormat),
+    /// A gateway preset built on one of the parsers above (Envoy, Apache, Kong, ...),
+    /// reported under the preset's name.
+    Preset(Box<presets::PresetFormat>),
 }
 
 impl LogFormat {
@@ -140,14 +153,19 @@ impl LogFormat {
         match self {
             LogFormat::Nginx(f) => f.parse(line),
             LogFormat::Json(f) => f.parse(line),
+            LogFormat::Logfmt(f) => f.parse(line),
+            LogFormat::Preset(f) => f.parse(line),
         }
     }
 
-    /// A short human name: `nginx:gateway`, `nginx:custom`, `json`.
+    /// A short human name: `nginx:gateway`, `nginx:custom`, `json`, `logfmt`, or a
+    /// preset's name (`kong`, `envoy`, `apache:custom`).
     pub fn name(&self) -> String {
         match self {
             LogFormat::Nginx(f) => format!("nginx:{}", f.name()),
             LogFormat::Json(_) => "json".to_string(),
+            LogFormat::Logfmt(_) => "logfmt".to_string(),
+            LogFormat::Preset(f) => f.name().to_string(),
         }
     }
 
@@ -156,86 +174,61 @@ impl LogFormat {
         match self {
             LogFormat::Nginx(f) => f.latency_source(),
             LogFormat::Json(f) => Some(f.latency_source()),
+            LogFormat::Logfmt(f) => Some(f.latency_source()),
+            LogFormat::Preset(f) => f.latency_source(),
         }
     }
 }
 
-/// What the user asked for with `--format` / `--log-format` / `--preset`.
+/// What the user asked for with `--format` / `--preset` / `--log-format` /
+/// `--apache-format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatChoice {
     /// Decide from the first lines of each input.
     Auto,
     Json,
-    /// An nginx preset by name.
+    /// An nginx preset by name (any preset name works; kept for compatibility).
     NginxPreset(String),
     /// An nginx `log_format` string.
     NginxCustom(String),
+    /// A gateway preset by name or alias (see [`presets::PRESETS`]).
+    Preset(String),
+    /// An Apache `LogFormat` string.
+    ApacheCustom(String),
 }
 
 /// Lines looked at to choose a format in `auto` mode.
 pub const DETECT_SAMPLE_LINES: usize = 50;
 
 /// Build the parser for `choice`. In `Auto` mode, `sample` (the start of the input)
-/// decides: each candidate parses the sample's lines and the one that parses the
-/// most wins; ties go to the candidate listed first (JSON, then the nginx presets in
-/// [`nginx::PRESETS`] order).
+/// decides, as [`detect`] describes; an input whose format cannot be told is an
+/// error. [`build_detected`] also says what was chosen.
 pub fn build(choice: &FormatChoice, fields: &[FieldOverride], sample: &[u8]) -> Result<LogFormat> {
-    match choice {
-        FormatChoice::Json => Ok(LogFormat::Json(json::JsonFormat::new(fields)?)),
-        FormatChoice::NginxPreset(name) => {
-            let preset = nginx::preset(name).ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown nginx preset {name:?}; presets: {}",
-                    nginx::PRESETS
-                        .iter()
-                        .map(|p| p.0)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
-            Ok(LogFormat::Nginx(nginx::NginxFormat::compile_named(
-                name, preset, fields,
-            )?))
-        }
-        FormatChoice::NginxCustom(fmt) => Ok(LogFormat::Nginx(nginx::NginxFormat::compile_named(
-            "custom", fmt, fields,
-        )?)),
-        FormatChoice::Auto => {
-            let candidates = auto_candidates(fields)?;
-            let lines: Vec<&[u8]> = sample
-                .split(|&b| b == b'\n')
-                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-                .filter(|l| !l.is_empty())
-                .take(DETECT_SAMPLE_LINES)
-                .collect();
-            let score = |f: &LogFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
-            let mut best = 0;
-            let mut best_score = score(&candidates[0]);
-            for (i, c) in candidates.iter().enumerate().skip(1) {
-                let s = score(c);
-                if s > best_score {
-                    best = i;
-                    best_score = s;
-                }
-            }
-            // Nothing parses (or the input is empty): the gateway preset is the
-            // platform's own format and its errors say the most.
-            if best_score == 0 {
-                best = 1;
-            }
-            Ok(candidates.into_iter().nth(best).expect("index in range"))
-        }
-    }
+    build_detected(choice, fields, sample).map(|(format, _)| format)
 }
 
-fn auto_candidates(fields: &[FieldOverride]) -> Result<Vec<LogFormat>> {
-    let mut out = vec![LogFormat::Json(json::JsonFormat::new(fields)?)];
-    for (name, fmt, _) in nginx::PRESETS {
-        out.push(LogFormat::Nginx(nginx::NginxFormat::compile_named(
-            name, fmt, fields,
-        )?));
-    }
-    Ok(out)
+/// [`build`], plus, in `Auto` mode, what detection chose and why, for errscope to
+/// print (`errscope: access.log: format kong (50 of 50 sample lines)`).
+pub fn build_detected(
+    choice: &FormatChoice,
+    fields: &[FieldOverride],
+    sample: &[u8],
+) -> Result<(LogFormat, Option<Detection>)> {
+    let format = match choice {
+        FormatChoice::Auto => {
+            let (format, detection) = detect::detect(fields, sample)?;
+            return Ok((format, Some(detection)));
+        }
+        FormatChoice::Json => LogFormat::Json(json::JsonFormat::new(fields)?),
+        FormatChoice::NginxPreset(name) | FormatChoice::Preset(name) => {
+            presets::lookup(name)?.build(fields)?
+        }
+        FormatChoice::NginxCustom(fmt) => {
+            LogFormat::Nginx(nginx::NginxFormat::compile_named("custom", fmt, fields)?)
+        }
+        FormatChoice::ApacheCustom(fmt) => presets::build_apache(fmt, fields)?,
+    };
+    Ok((format, None))
 }
 
 /// Treat `-`, empty and `null` header values as "no error name".

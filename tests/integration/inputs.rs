@@ -92,7 +92,8 @@ fn files_and_a_directory() {
 fn stdin_beside_a_file() {
     let dir = Dir::new();
     let file = dir.write("file.log", gw("/v3/async/x", 200, "-"));
-    let args = ["analyze", "-o", "json"];
+    // Garbage alone has no format to detect: name it, so its lines are malformed.
+    let args = ["analyze", "-o", "json", "--preset", "gateway"];
     let out = run_stdin(
         &[&args[..], &[file.to_str().unwrap(), "-"]].concat(),
         b"garbage\ngarbage\n",

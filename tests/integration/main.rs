@@ -10,6 +10,7 @@
 //! - `fail_on`: `--fail-on` exit codes
 //! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
+//! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 
@@ -21,6 +22,7 @@ mod edge;
 mod fail_on;
 mod formats;
 mod inputs;
+mod presets;
 mod rotation;
 mod strategies;
 mod time;

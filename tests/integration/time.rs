@@ -100,7 +100,7 @@ fn relative_since_and_bad_windows() {
         (&["--bucket", "5w"][..], "is not a span"),
     ] {
         let mut all: Vec<&std::ffi::OsStr> = vec!["analyze".as_ref()];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+        all.extend(args.iter().map(std::ffi::OsStr::new));
         all.push(log.as_os_str());
         let out = crate::util::run(&all).expect_code(2);
         assert!(out.stderr.contains(message), "{args:?}: {}", out.stderr);

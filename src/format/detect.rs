@@ -1,0 +1,488 @@
+//! `--format auto`: choose the format of an input from the first lines.
+//!
+//! Every candidate (each preset of [`presets::PRESETS`], and generic JSON lines)
+//! parses the sample, and is scored on three counts, compared in this order:
+//!
+//! 1. lines it parses;
+//! 2. how specifically it fits them: a text format scores 2 for a line that matches
+//!    its whole format, 1 for a line with extra fields after the end of the format,
+//!    0 for a line that ends early (parsers accept both, so parsing alone cannot tell
+//!    `combined` from `gateway` or `common`); a JSON preset scores 2 for a line
+//!    holding one of its gateway's marker keys (`latencies` for Kong, ...); generic
+//!    JSON lines and logfmt score 1;
+//! 3. fields the parsed lines yield (name, path, latency, time);
+//! 4. for text formats, the variables matched (of two formats that both leave
+//!    extra fields, the one covering more of the line).
+//!
+//! The best candidate is chosen when it parses at least a third of the sample lines
+//! and is strictly ahead of the next one (a log with many bad lines still gets its
+//! format, and the bad lines are reported as malformed). Otherwise errscope does not
+//! guess: the input gets an error naming the nearest candidates and their scores.
+
+use std::fmt;
+
+use super::{json, presets, FieldOverride, LogFormat, DETECT_SAMPLE_LINES};
+use crate::error::{Error, Result};
+
+/// What auto-detection chose for one input, for the one line errscope prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The chosen candidate: a preset name (what `--preset` takes) or `json`.
+    pub chosen: String,
+    /// Sample lines the chosen format parsed.
+    pub matched: usize,
+    /// Non-empty lines in the sample.
+    pub sampled: usize,
+    /// The next candidates, best first (at most three), with the lines each parsed.
+    pub runners_up: Vec<(String, usize)>,
+}
+
+impl fmt::Display for Detection {
+    /// `format kong (50 of 50 sample lines)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.sampled == 0 {
+            write!(
+                f,
+                "format {} (no lines to detect a format from)",
+                self.chosen
+            )
+        } else {
+            write!(
+                f,
+                "format {} ({} of {} sample lines)",
+                self.chosen, self.matched, self.sampled
+            )
+        }
+    }
+}
+
+/// The preset used when the sample holds no line at all.
+const EMPTY_DEFAULT: &str = "gateway";
+
+struct Candidate {
+    name: &'static str,
+    format: LogFormat,
+    fit: Fit,
+}
+
+/// How a candidate judges a line beyond parsing it.
+enum Fit {
+    Text(Skeleton),
+    Markers(&'static [&'static str]),
+    Generic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Score {
+    parsed: usize,
+    specific: usize,
+    fields: usize,
+    /// Text formats: variables matched, so that of two formats both followed by
+    /// extra fields the one covering more of the line wins.
+    covered: usize,
+}
+
+/// Choose the format for `sample` (the start of an input).
+pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Detection)> {
+    let lines = sample_lines(sample);
+    let candidates = candidates(fields)?;
+    if lines.is_empty() {
+        let at = candidates
+            .iter()
+            .position(|c| c.name == EMPTY_DEFAULT)
+            .unwrap_or(0);
+        let c = candidates
+            .into_iter()
+            .nth(at)
+            .expect("at least one candidate");
+        let detection = Detection {
+            chosen: c.name.to_string(),
+            matched: 0,
+            sampled: 0,
+            runners_up: Vec::new(),
+        };
+        return Ok((c.format, detection));
+    }
+    let mut masks = Vec::with_capacity(candidates.len());
+    let mut scored: Vec<(Score, Candidate)> = candidates
+        .into_iter()
+        .map(|c| {
+            let (score, parsed_lines) = score(&c, &lines);
+            masks.push((c.name, parsed_lines));
+            (score, c)
+        })
+        .collect();
+    // Stable: equal scores keep the candidates' order.
+    scored.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+    let sampled = lines.len();
+    let best = scored[0].0;
+    let tied = scored.get(1).is_some_and(|s| s.0 == best);
+    // Another format that reads a third of the lines the best one cannot: the file
+    // mixes formats, and no single choice would be right.
+    let best_lines = masks
+        .iter()
+        .find(|m| m.0 == scored[0].1.name)
+        .map_or(0, |m| m.1);
+    let mixed = masks
+        .iter()
+        .any(|(_, other)| (other & !best_lines).count_ones() as usize * 3 >= sampled);
+    if best.parsed * 3 < sampled || best.parsed == 0 || tied || mixed {
+        return Err(cannot_tell(&scored, sampled, tied || mixed));
+    }
+    let mut scored = scored.into_iter();
+    let (_, chosen) = scored.next().expect("at least one candidate");
+    let runners_up = scored
+        .filter(|(s, _)| s.parsed > 0)
+        .take(3)
+        .map(|(s, c)| (c.name.to_string(), s.parsed))
+        .collect();
+    let detection = Detection {
+        chosen: chosen.name.to_string(),
+        matched: best.parsed,
+        sampled,
+        runners_up,
+    };
+    Ok((chosen.format, detection))
+}
+
+fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Error {
+    let nearest: Vec<String> = scored
+        .iter()
+        .filter(|(s, _)| s.parsed > 0)
+        .take(3)
+        .map(|(s, c)| format!("{} ({} of {sampled})", c.name, s.parsed))
+        .collect();
+    let why = if nearest.is_empty() {
+        "no known format parses any of them".to_string()
+    } else if tied {
+        format!(
+            "they mix formats, or candidates read them equally well; nearest: {}",
+            nearest.join(", ")
+        )
+    } else {
+        format!(
+            "no format parses a third of them; nearest: {}",
+            nearest.join(", ")
+        )
+    };
+    Error::Usage(format!(
+        "cannot tell the log format from the first {}: {why}. Name it with \
+         --preset NAME (see `errscope presets`), --format json, --log-format or --apache-format",
+        if sampled == 1 {
+            "line".to_string()
+        } else {
+            format!("{sampled} lines")
+        }
+    ))
+}
+
+/// The sample's non-empty lines, at most [`DETECT_SAMPLE_LINES`]. A last line
+/// without its newline may have been cut by the sample's size; it is left out when
+/// complete lines precede it.
+fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+    let mut lines: Vec<&[u8]> = sample
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    if !sample.ends_with(b"\n") && lines.len() > 1 {
+        lines.pop();
+    }
+    lines.truncate(DETECT_SAMPLE_LINES);
+    lines
+}
+
+/// Every preset that compiles with the user's `--field`s, and generic JSON lines.
+fn candidates(fields: &[FieldOverride]) -> Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    let mut first_error = None;
+    for p in presets::PRESETS {
+        // A `--field` naming an nginx variable does not fit a JSON preset and the
+        // other way round: such a candidate is left out, not an error.
+        let format = match p.build(fields) {
+            Ok(f) => f,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        let fit = match p.family() {
+            presets::Family::Text => Fit::Text(Skeleton::new(
+                &p.text_format().expect("a text preset has a format"),
+            )),
+            presets::Family::Json => Fit::Markers(p.markers()),
+            presets::Family::Logfmt => Fit::Generic,
+        };
+        out.push(Candidate {
+            name: p.name,
+            format,
+            fit,
+        });
+    }
+    match json::JsonFormat::new(fields) {
+        Ok(f) => out.push(Candidate {
+            name: "json",
+            format: LogFormat::Json(f),
+            fit: Fit::Generic,
+        }),
+        Err(e) => {
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        // No candidate takes the user's `--field`s: say why the first one did not.
+        Some(e) if out.is_empty() => Err(e),
+        _ => Ok(out),
+    }
+}
+
+/// The candidate's score, and which sample lines it parsed (bit i: line i).
+fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
+    let mut s = Score {
+        parsed: 0,
+        specific: 0,
+        fields: 0,
+        covered: 0,
+    };
+    let mut parsed_lines = 0u64;
+    for (i, line) in lines.iter().enumerate() {
+        let Ok(f) = c.format.parse(line) else {
+            continue;
+        };
+        parsed_lines |= 1 << i;
+        s.parsed += 1;
+        s.fields += usize::from(f.name.is_some())
+            + usize::from(f.path.is_some())
+            + usize::from(f.latency_us.is_some())
+            + usize::from(f.time_ms.is_some());
+        s.specific += match &c.fit {
+            Fit::Text(sk) => {
+                let (level, covered) = sk.fit(line);
+                s.covered += covered;
+                level
+            }
+            Fit::Markers(keys) => {
+                if keys.iter().any(|k| has_key(line, k)) {
+                    2
+                } else {
+                    0
+                }
+            }
+            Fit::Generic => 1,
+        };
+    }
+    (s, parsed_lines)
+}
+
+/// Whether `"key"` occurs in the line.
+fn has_key(line: &[u8], key: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    memchr::memmem::find(line, quoted.as_bytes()).is_some()
+}
+
+/// The literal text of an nginx-style format, to see how much of a line it covers.
+#[derive(Debug)]
+struct Skeleton {
+    prefix: Vec<u8>,
+    /// For each variable: the literal after it (empty after the last one), and
+    /// whether its value is quoted (so `\"` inside does not end it).
+    vars: Vec<(Vec<u8>, bool)>,
+}
+
+impl Skeleton {
+    fn new(format: &str) -> Skeleton {
+        let b = format.as_bytes();
+        let mut literal = Vec::new();
+        let mut prefix = None;
+        let mut vars: Vec<(Vec<u8>, bool)> = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let name_len = |from: usize| {
+                b[from..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || **c == b'_')
+                    .count()
+            };
+            let var_end = match (b[i], b.get(i + 1)) {
+                (b'$', Some(b'{')) => {
+                    let n = name_len(i + 2);
+                    (n > 0 && b.get(i + 2 + n) == Some(&b'}')).then_some(i + 3 + n)
+                }
+                (b'$', Some(_)) => {
+                    let n = name_len(i + 1);
+                    (n > 0).then_some(i + 1 + n)
+                }
+                _ => None,
+            };
+            let Some(end) = var_end else {
+                literal.push(b[i]);
+                i += 1;
+                continue;
+            };
+            let text = std::mem::take(&mut literal);
+            match vars.last_mut() {
+                None => prefix = Some(text),
+                Some(last) => last.0 = text,
+            }
+            let quoted = match vars.last() {
+                Some((before, _)) => before.ends_with(b"\""),
+                None => prefix.as_ref().is_some_and(|p| p.ends_with(b"\"")),
+            };
+            vars.push((Vec::new(), quoted));
+            i = end;
+        }
+        if let Some(last) = vars.last_mut() {
+            if !literal.trim_ascii().is_empty() {
+                last.0 = literal;
+            }
+        }
+        Skeleton {
+            prefix: prefix.unwrap_or_default(),
+            vars,
+        }
+    }
+
+    /// How well the line fits, and the variables matched. 2: the line matches the
+    /// whole format; 1: it has more after the end of the format; 0: it ends early
+    /// or does not match.
+    fn fit(&self, line: &[u8]) -> (usize, usize) {
+        let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
+            return (0, 0);
+        };
+        for (i, (end, quoted)) in self.vars.iter().enumerate() {
+            let quoted = *quoted && end.starts_with(b"\"");
+            if end.is_empty() {
+                let stop = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                rest = &rest[stop..];
+                continue;
+            }
+            match find_end(rest, end, quoted) {
+                Some(after) => rest = &rest[after..],
+                None => return (0, i),
+            }
+        }
+        let level = if rest.trim_ascii().is_empty() { 2 } else { 1 };
+        (level, self.vars.len())
+    }
+}
+
+/// The index just past the first occurrence of `literal` in `rest` that is not an
+/// escaped quote (for quoted values).
+fn find_end(rest: &[u8], literal: &[u8], quoted: bool) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memmem::find(&rest[from..], literal)?;
+        let backslashes = rest[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+        if quoted && backslashes % 2 == 1 {
+            from = at + 1;
+            continue;
+        }
+        return Some(at + literal.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect_lines(lines: &[&str]) -> Result<(LogFormat, Detection)> {
+        let sample = lines.join("\n") + "\n";
+        detect(&[], sample.as_bytes())
+    }
+
+    fn chosen(lines: &[&str]) -> String {
+        match detect_lines(lines) {
+            Ok((_, d)) => d.chosen,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn every_preset_is_recognized_from_its_example() {
+        for p in presets::PRESETS {
+            assert_eq!(chosen(&[p.example]), p.name, "{}", p.example);
+            assert_eq!(chosen(&[p.example, p.example, p.example]), p.name);
+        }
+    }
+
+    #[test]
+    fn skeleton_fits() {
+        let sk = Skeleton::new(r#"$a [$b] "$c" $d"#);
+        assert_eq!(sk.prefix, b"");
+        assert_eq!(sk.fit(br#"1 [2] "x \" y" 4"#), (2, 4));
+        assert_eq!(sk.fit(br#"1 [2] "x" 4 extra"#), (1, 4));
+        assert_eq!(sk.fit(br#"1 [2] "x"#), (0, 2));
+        assert_eq!(sk.fit(b"nothing"), (0, 0));
+        let sk = Skeleton::new(r#"[${start}] "$x""#);
+        assert_eq!(sk.prefix, b"[");
+        assert_eq!(sk.fit(br#"[t] "v""#), (2, 2));
+        assert_eq!(sk.fit(br#"{"k":1}"#), (0, 0));
+    }
+
+    #[test]
+    fn text_formats_of_one_family_are_told_apart() {
+        let common = r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2326"#;
+        let combined =
+            r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2326 "-" "curl/8""#;
+        let gateway = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 403 2 "-" "curl/8" 0.1 "INVALID_API_KEY""#;
+        // nginx's default `main`: combined + "$http_x_forwarded_for".
+        let main = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2 "-" "curl/8" "10.0.0.1""#;
+        assert_eq!(chosen(&[common]), "common");
+        assert_eq!(chosen(&[combined]), "combined");
+        assert_eq!(chosen(&[gateway]), "gateway");
+        assert_eq!(chosen(&[main, main]), "combined");
+        // A cut line among good ones does not change the choice.
+        assert_eq!(chosen(&[gateway, &gateway[..60], gateway]), "gateway");
+    }
+
+    #[test]
+    fn json_presets_and_generic_json() {
+        assert_eq!(chosen(&[r#"{"status":200,"uri":"/x"}"#]), "json");
+        let ours = r#"{"time":"2026-11-26T00:00:11.413+08:00","remote_addr":"203.0.113.7","uri":"/v3/x","status":301,"request_time":1.009}"#;
+        assert_eq!(chosen(&[ours]), "json");
+    }
+
+    #[test]
+    fn mixed_or_unknown_input_is_not_guessed() {
+        let gw = presets::find("gateway").unwrap().example;
+        let kong = presets::find("kong").unwrap().example;
+        let e = detect_lines(&[gw, kong, gw, kong]).unwrap_err().to_string();
+        assert!(e.contains("cannot tell"), "{e}");
+        assert!(
+            e.contains("gateway (2 of 4)") && e.contains("kong (2 of 4)"),
+            "{e}"
+        );
+        let e = detect_lines(&["hello world", "second line"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no known format parses any"), "{e}");
+        // A clear majority is chosen; the rest will be malformed lines.
+        let d = detect_lines(&[gw, gw, gw, kong]).unwrap().1;
+        assert_eq!((d.chosen.as_str(), d.matched, d.sampled), ("gateway", 3, 4));
+        assert_eq!(d.to_string(), "format gateway (3 of 4 sample lines)");
+        assert!(d.runners_up.iter().any(|(n, _)| n == "combined"));
+    }
+
+    #[test]
+    fn empty_sample_and_cut_last_line() {
+        let (f, d) = detect(&[], b"").unwrap();
+        assert_eq!((f.name().as_str(), d.sampled), ("nginx:gateway", 0));
+        assert!(d.to_string().contains("no lines"));
+        let (_, d) = detect(&[], b"\n\r\n  \n").unwrap();
+        assert_eq!(d.sampled, 0);
+        // The sample ends inside a line: that line is not judged.
+        let gw = presets::find("gateway").unwrap().example;
+        let sample = format!("{gw}\n{}", &gw[..30]);
+        let (_, d) = detect(&[], sample.as_bytes()).unwrap();
+        assert_eq!((d.matched, d.sampled), (1, 1));
+    }
+
+    #[test]
+    fn user_fields_apply_to_candidates_that_take_them() {
+        // A JSON key path: nginx candidates cannot take it and drop out.
+        let fields = [FieldOverride::parse("status=resp.code").unwrap()];
+        let (f, d) = detect(&fields, b"{\"resp\":{\"code\":404}}\n").unwrap();
+        assert_eq!(d.chosen, "json");
+        assert_eq!(f.parse(b"{\"resp\":{\"code\":404}}").unwrap().status, 404);
+    }
+}
