@@ -35,23 +35,23 @@ fn auto_detects_each_input() {
         sources[1].map(|s| s.starts_with("request_time (s)")),
         Some(true)
     );
-    assert_eq!(r.totals.lines, 400);
+    assert_eq!(r.totals.lines, 500);
 }
 
 #[test]
 fn json_format_on_an_nginx_log_is_all_malformed() {
     let r = analyze(&["--format", "json"], &[Path::new(SAMPLE)]);
     assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
-    assert_eq!(r.totals.lines, 200);
-    assert_eq!(r.totals.classes.malformed, 200);
-    assert_eq!(r.malformed.reasons.get("invalid JSON"), Some(&200));
+    assert_eq!(r.totals.lines, 250);
+    assert_eq!(r.totals.classes.malformed, 250);
+    assert_eq!(r.malformed.reasons.get("invalid JSON"), Some(&250));
 }
 
 #[test]
 fn nginx_format_on_a_json_log_is_all_malformed() {
     let r = analyze(&["--format", "nginx"], &[Path::new(SAMPLE_JSON)]);
     assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:gateway"));
-    assert_eq!(r.totals.classes.malformed, 200);
+    assert_eq!(r.totals.classes.malformed, 250);
 }
 
 /// The combined preset has no latency and no name: every parsed line is ok or an
@@ -89,7 +89,7 @@ fn combined_preset() {
             c.malformed,
             c.documented + c.undocumented
         ),
-        (164, 32, 4, 0)
+        (184, 56, 10, 0)
     );
 }
 
@@ -284,7 +284,11 @@ fn bad_log_formats_are_usage_errors() {
         ("$remote_addr $request", "no $status variable"),
     ] {
         let out = run(&["analyze", "--log-format", bad, SAMPLE]).expect_code(2);
-        assert!(out.stderr.contains("invalid --log-format"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("invalid --log-format"),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
     }
     let out = run(&["analyze", "--preset", "nope", SAMPLE]).expect_code(2);
@@ -296,7 +300,8 @@ fn bad_log_formats_are_usage_errors() {
     ])
     .expect_code(2);
     assert!(
-        out.stderr.contains("--preset combined is not a JSON format"),
+        out.stderr
+            .contains("--preset combined is not a JSON format"),
         "{}",
         out.stderr
     );
@@ -341,7 +346,7 @@ fn auto_detection_on_streams_ignores_chunk_size() {
     let log = dir.write("late.jsonl", &text);
     let file = analyze_json(&["--chunk-size", "1"], &[&log], 0);
     assert_eq!(file.inputs[0].format.as_deref(), Some("json"));
-    assert_eq!(file.totals.classes.malformed, 6);
+    assert_eq!(file.totals.classes.malformed, 11);
     let stdin = analyze_stdin(&["--chunk-size", "1"], &text, 0);
     assert_eq!(stdin.inputs[0].format.as_deref(), Some("json"));
     assert_eq!(stdin.totals, file.totals);

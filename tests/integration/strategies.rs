@@ -9,14 +9,14 @@ use crate::util::{
 #[test]
 fn sample_gateway_log_every_way() {
     let r = analyze_every_way(&[], &fixture("sample.log"), 0);
-    assert_eq!(r.totals.lines, 200);
+    assert_eq!(r.totals.lines, 250);
     assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:gateway"));
 }
 
 #[test]
 fn sample_json_log_every_way() {
     let r = analyze_every_way(&[], &fixture("sample.jsonl"), 0);
-    assert_eq!(r.totals.lines, 200);
+    assert_eq!(r.totals.lines, 250);
     assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
 }
 
@@ -64,7 +64,7 @@ fn two_inputs_every_chunking() {
     let paths = [fixture("sample.log"), fixture("sample.jsonl")];
     let paths: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
     let base = analyze_json::<&str>(&[], &paths, 0);
-    assert_eq!(base.totals.lines, 400);
+    assert_eq!(base.totals.lines, 500);
     for flags in [
         &["--chunk-size", "1"][..],
         &["-j", "1"],
