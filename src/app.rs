@@ -195,43 +195,8 @@ fn name_the_flag(e: Error, choice: &FormatChoice) -> Error {
 /// line and documentation source.
 fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.output {
-        OutputArg::Text => {
-            let mut text = String::new();
-            for p in presets::PRESETS {
-                let aliases = if p.aliases.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (also {})", p.aliases.join(", "))
-                };
-                text.push_str(&format!(
-                    "{}{aliases}\n  {}\n  format:  {}\n  example: {}\n  docs:    {}\n\n",
-                    p.name, p.description, p.definition, p.example, p.source
-                ));
-            }
-            text.push_str(
-                "Use one with `errscope analyze --preset NAME`; without it, --format auto \
-                 recognizes them.\n",
-            );
-            out.write_all(text.as_bytes())
-        }
-        OutputArg::Json => {
-            let list: Vec<serde_json::Value> = presets::PRESETS
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "name": p.name,
-                        "aliases": p.aliases,
-                        "description": p.description,
-                        "format": p.definition,
-                        "example": p.example,
-                        "source": p.source,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &list)
-                .map_err(io::Error::from)
-                .and_then(|_| out.write_all(b"\n"))
-        }
+        OutputArg::Text => report::presets::render_text(presets::PRESETS, out),
+        OutputArg::Json => report::presets::render_json(presets::PRESETS, out),
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)

@@ -4,6 +4,7 @@
 mod build;
 pub mod catalog;
 pub mod json;
+pub mod presets;
 pub mod table;
 pub mod text;
 
