@@ -144,6 +144,27 @@ struct Partial {
 }
 
 impl Partial {
+    fn empty(opts: &Options) -> Partial {
+        Partial {
+            tally: Tally::new(opts.tally_config()),
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Classify one chunk's lines into a tally of its own.
+    fn of_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext) -> Partial {
+        let mut tally = Tally::new(ctx.opts.tally_config());
+        process_chunk(data, input, chunk, ctx, &mut tally);
+        Partial {
+            chunks: vec![ChunkCount {
+                input,
+                chunk,
+                lines: tally.lines,
+            }],
+            tally,
+        }
+    }
+
     fn merge(mut self, other: Partial) -> Partial {
         self.tally.merge(other.tally);
         self.chunks.extend(other.chunks);
@@ -154,7 +175,6 @@ impl Partial {
 /// Analyze `sources`. Inputs that cannot be opened are reported in
 /// [`Analysis::errors`] and the rest are still read.
 pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
-    let empty = || Tally::new(opts.tally_config());
     let mut inputs: Vec<InputSummary> = sources
         .iter()
         .map(|s| InputSummary {
@@ -210,24 +230,9 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
             let ctx = contexts[i as usize]
                 .as_ref()
                 .expect("context built for every job");
-            let mut tally = empty();
-            process_chunk(data, i, c, ctx, &mut tally);
-            Partial {
-                chunks: vec![ChunkCount {
-                    input: i,
-                    chunk: c,
-                    lines: tally.lines,
-                }],
-                tally,
-            }
+            Partial::of_chunk(data, i, c, ctx)
         })
-        .reduce(
-            || Partial {
-                tally: empty(),
-                chunks: Vec::new(),
-            },
-            Partial::merge,
-        );
+        .reduce(|| Partial::empty(opts), Partial::merge);
 
     // Streamed inputs, one after another, each decoded on its own thread while the
     // rayon pool classifies its chunks.
@@ -327,7 +332,6 @@ fn analyze_stream<'a>(
     routes: &'a Routes,
     opts: &'a Options,
 ) -> Result<Streamed<'a>> {
-    let empty = || Tally::new(opts.tally_config());
     let chunk_size = opts.chunk_size.min(1 << 20);
     let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
     // The format is chosen from the first DETECT_SAMPLE_BYTES, as for a mapped file,
@@ -375,25 +379,8 @@ fn analyze_stream<'a>(
         let partial = rx
             .into_iter()
             .par_bridge()
-            .map(|(c, data)| {
-                let mut tally = empty();
-                process_chunk(&data, input, c, &ctx, &mut tally);
-                Partial {
-                    chunks: vec![ChunkCount {
-                        input,
-                        chunk: c,
-                        lines: tally.lines,
-                    }],
-                    tally,
-                }
-            })
-            .reduce(
-                || Partial {
-                    tally: empty(),
-                    chunks: Vec::new(),
-                },
-                Partial::merge,
-            );
+            .map(|(c, data)| Partial::of_chunk(&data, input, c, &ctx))
+            .reduce(|| Partial::empty(opts), Partial::merge);
         (
             partial,
             producer.join().expect("the reader thread does not panic"),
