@@ -35,6 +35,12 @@ pub trait Merge {
     fn merge(&mut self, other: &Self);
 }
 
+impl Merge for u64 {
+    fn merge(&mut self, other: &u64) {
+        *self += other;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CappedMap<K, V> {
     cap: usize,

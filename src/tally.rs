@@ -207,6 +207,9 @@ pub struct Tally {
     /// Latency of every parsed line that has one.
     pub latency: Latency,
     pub codes: HashMap<CodeKey, Stat>,
+    /// With a time series: documented and mismatched lines of each (section, name)
+    /// per bucket start, for per-code sparklines.
+    pub code_buckets: HashMap<(SectionId, NameId), CappedMap<i64, u64>>,
     pub unnamed: HashMap<u16, Stat>,
     /// Undocumented names: `max_names` of them keep their own row (a fixed sample,
     /// by hash, the same however the input is split); the rest count as other.
@@ -237,6 +240,7 @@ impl Tally {
             last_ms: None,
             latency: Latency::default(),
             codes: HashMap::new(),
+            code_buckets: HashMap::new(),
             unnamed: HashMap::new(),
             undocumented: CappedMap::new(config.max_names),
             malformed_reasons: HashMap::new(),
@@ -296,14 +300,12 @@ impl Tally {
         if let Some(t) = fields.time_ms {
             self.first_ms = min_opt(self.first_ms, Some(t));
             self.last_ms = max_opt(self.last_ms, Some(t));
-            if let Some(width) = self.config.bucket_ms {
-                let start = t.div_euclid(width) * width;
-                // Ranked by time, so the earliest buckets are the ones kept.
-                let rank = (start as u64) ^ (1 << 63);
-                self.buckets
-                    .entry(&start, rank, ClassTally::default)
-                    .record(class, fields.status);
-            }
+        }
+        let bucket = self.bucket_of(fields.time_ms);
+        if let Some(start) = bucket {
+            self.buckets
+                .entry(&start, bucket_rank(start), ClassTally::default)
+                .record(class, fields.status);
         }
         if let Some(endpoint) = endpoint {
             self.record_endpoint(endpoint, class, fields.status);
@@ -330,7 +332,7 @@ impl Tally {
             | Verdict::WrongSection { section, name } => (section, name),
         };
         let key = CodeKey {
-            class: verdict.class(),
+            class,
             section,
             name,
             status: fields.status,
@@ -339,6 +341,20 @@ impl Tally {
             .entry(key)
             .or_insert_with(|| Stat::new(loc))
             .record(fields.latency_us, loc);
+        if let (Some(start), Class::Documented | Class::StatusMismatch) = (bucket, class) {
+            *self
+                .code_buckets
+                .entry((section, name))
+                .or_insert_with(|| CappedMap::new(MAX_BUCKETS))
+                .entry(&start, bucket_rank(start), || 0) += 1;
+        }
+    }
+
+    /// The start of the time bucket `time_ms` falls in, when a series is wanted.
+    #[inline]
+    fn bucket_of(&self, time_ms: Option<i64>) -> Option<i64> {
+        let width = self.config.bucket_ms?;
+        Some(time_ms?.div_euclid(width) * width)
     }
 
     fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
@@ -382,6 +398,14 @@ impl Tally {
         self.malformed_examples.sort_unstable();
         self.malformed_examples.truncate(self.config.max_examples);
         self.buckets.merge(other.buckets);
+        for (code, buckets) in other.code_buckets {
+            match self.code_buckets.get_mut(&code) {
+                Some(mine) => mine.merge(buckets),
+                None => {
+                    self.code_buckets.insert(code, buckets);
+                }
+            }
+        }
         self.endpoints.merge(other.endpoints);
     }
 }
@@ -395,6 +419,11 @@ fn merge_stats<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Stat>, from: HashM
             }
         }
     }
+}
+
+/// Buckets rank by time, so the earliest ones are kept when there are too many.
+fn bucket_rank(start: i64) -> u64 {
+    (start as u64) ^ (1 << 63)
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {

@@ -86,6 +86,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             _ => unreachable!("code keys hold catalog-name classes only"),
         }
     }
+    let starts = bucket_starts(t);
     let mut codes = Vec::new();
     for (si, section) in catalog.sections().iter().enumerate() {
         let si = si as u8;
@@ -116,6 +117,13 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 per_second: span_seconds.map(|s| count as f64 / s),
                 latency: latency(&lat),
                 statuses,
+                series: starts.as_ref().map(|starts| {
+                    let buckets = t.code_buckets.get(&(si, id));
+                    starts
+                        .iter()
+                        .map(|s| buckets.and_then(|b| b.get(s)).copied().unwrap_or(0))
+                        .collect()
+                }),
             });
         }
     }
@@ -221,7 +229,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         time,
         window: window(analysis),
         bad_time_examples: t.bad_time_examples.iter().map(|l| locate(*l)).collect(),
-        time_series: time_series(t),
+        time_series: time_series(t, starts.as_deref()),
         status_classes,
         statuses,
         latency: latency(&t.latency),
@@ -248,11 +256,13 @@ fn window(analysis: &Analysis) -> Option<Window> {
     })
 }
 
-fn time_series(t: &tally::Tally) -> Option<TimeSeries> {
+/// The start of every bucket of the time series, in order: from the first to the
+/// last bucket with lines, gaps filled so a chart shows quiet periods as zero (when
+/// that stays bounded). `None` without `--bucket`.
+fn bucket_starts(t: &tally::Tally) -> Option<Vec<i64>> {
     let width = t.config().bucket_ms?;
     let mut starts: Vec<i64> = t.buckets.iter().map(|(start, _)| *start).collect();
     starts.sort_unstable();
-    // Fill the gaps, so a chart shows quiet periods as zero, when that stays bounded.
     if let (Some(&first), Some(&last)) = (starts.first(), starts.last()) {
         if (last - first) / width < tally::MAX_BUCKETS as i64 {
             starts = (0..=(last - first) / width)
@@ -260,12 +270,18 @@ fn time_series(t: &tally::Tally) -> Option<TimeSeries> {
                 .collect();
         }
     }
+    Some(starts)
+}
+
+fn time_series(t: &tally::Tally, starts: Option<&[i64]>) -> Option<TimeSeries> {
+    let width = t.config().bucket_ms?;
+    let starts = starts?;
     let empty = tally::ClassTally::default();
     Some(TimeSeries {
         bucket_seconds: (width / 1000) as u64,
         buckets: starts
-            .into_iter()
-            .map(|start| {
+            .iter()
+            .map(|&start| {
                 let b = t.buckets.get(&start).unwrap_or(&empty);
                 Bucket {
                     start: format_rfc3339(start),

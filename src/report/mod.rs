@@ -243,6 +243,8 @@ pub struct Code {
     pub latency: Option<Latency>,
     /// Observed status -> lines.
     pub statuses: BTreeMap<String, u64>,
+    /// With `--bucket`: this code's lines per bucket of `time_series`, in order.
+    pub series: Option<Vec<u64>>,
 }
 
 /// A documented name sent with another status than its section documents.

@@ -249,6 +249,21 @@ pub fn check_invariants(r: &Report) {
         for b in &series.buckets {
             assert_eq!(b.classes.sum(), b.requests, "{b:?}");
         }
+        // Per-code series line up with the buckets and add up to their classes.
+        for (i, b) in series.buckets.iter().enumerate() {
+            let codes: u64 = r
+                .codes
+                .iter()
+                .map(|c| c.series.as_ref().expect("series with --bucket")[i])
+                .sum();
+            assert_eq!(
+                codes,
+                b.classes.documented + b.classes.status_mismatch,
+                "{b:?}"
+            );
+        }
+    } else {
+        assert!(r.codes.iter().all(|c| c.series.is_none()));
     }
 }
 
