@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::mpsc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -12,6 +13,7 @@ use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Opened, Source, StreamChunker};
+use crate::progress::Progress;
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
 
@@ -39,6 +41,8 @@ pub struct Options {
     pub until: Option<i64>,
     /// Width of the time-series buckets, if a series is wanted.
     pub bucket_ms: Option<i64>,
+    /// Where bytes classified are counted, for a progress line.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Options {
@@ -70,6 +74,7 @@ impl Default for Options {
             since: None,
             until: None,
             bucket_ms: None,
+            progress: None,
         }
     }
 }
@@ -155,6 +160,9 @@ impl Partial {
     fn of_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext) -> Partial {
         let mut tally = Tally::new(ctx.opts.tally_config());
         process_chunk(data, input, chunk, ctx, &mut tally);
+        if let Some(progress) = &ctx.opts.progress {
+            progress.add(data.len());
+        }
         Partial {
             chunks: vec![ChunkCount {
                 input,
@@ -187,7 +195,12 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     let mut streams = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         match input::open(source) {
-            Ok(Opened::Mapped(map)) => maps.push((i, Some(map))),
+            Ok(Opened::Mapped(map)) => {
+                if let Some(progress) = &opts.progress {
+                    progress.expect(map.len() as u64);
+                }
+                maps.push((i, Some(map)));
+            }
             Ok(Opened::Empty) => maps.push((i, None)),
             Ok(Opened::Stream(reader, compression)) => {
                 inputs[i].compression = compression.map(|c| c.name());

@@ -3,6 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
@@ -10,12 +11,13 @@ use crate::analyze::{self, Options};
 use crate::catalog::Catalog;
 use crate::classify::Class;
 use crate::cli::{
-    AnalyzeArgs, CatalogArgs, CatalogSource, Cli, Command, FailOn, FormatArg, OutputArg,
+    AnalyzeArgs, CatalogArgs, CatalogSource, Cli, ColorArg, Command, FailOn, FormatArg, OutputArg,
     PresetsArgs,
 };
 use crate::error::{Error, Result};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
+use crate::progress::{self, Progress};
 use crate::report::{self, Report};
 use crate::routes::Routes;
 use crate::timestamp;
@@ -123,6 +125,7 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         since,
         until,
         bucket_ms: args.bucket,
+        progress: None,
     })
 }
 
@@ -178,6 +181,20 @@ fn format_choice(args: &AnalyzeArgs) -> Result<FormatChoice> {
     )
 }
 
+/// Whether the text report is colored: `--color auto` means on a terminal, unless
+/// NO_COLOR is set or TERM is dumb.
+fn use_color(choice: ColorArg) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && std::env::var_os("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
 /// A format error, saying which flag and value it is about.
 fn name_the_flag(e: Error, choice: &FormatChoice) -> Error {
     let flag = match choice {
@@ -226,8 +243,17 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .num_threads(args.threads.map_or(0, |n| n.get()))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let mut opts = opts;
+    let progress = (!args.quiet).then(|| {
+        let counter = Arc::new(Progress::default());
+        opts.progress = Some(Arc::clone(&counter));
+        progress::start(counter)
+    });
     let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
-    for input in &analysis.inputs {
+    if let Some(line) = progress.flatten() {
+        line.finish();
+    }
+    for input in analysis.inputs.iter().filter(|_| !args.quiet) {
         if let Some(detection) = &input.detection {
             eprintln!("errscope: {}: {detection}", input.name);
         }
@@ -242,7 +268,17 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .extend(unlisted.iter().map(report::Input::unread));
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
     match args.output {
-        OutputArg::Text => report::text::render(&report, args.top, out),
+        OutputArg::Text => {
+            let color = use_color(args.color);
+            report::text::render(
+                &report,
+                &report::text::Style {
+                    top: args.top,
+                    color,
+                },
+                out,
+            )
+        }
         OutputArg::Json => report::json::render(&report, out),
     }
     .map_err(Error::Output)?;

@@ -149,6 +149,15 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub examples: usize,
 
+    /// Colors in the text report: `auto` uses them on a terminal unless NO_COLOR is
+    /// set or TERM is dumb.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// No progress line and no per-input format line on stderr (errors still are).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
     /// Endpoints shown in the text report (the JSON report lists all kept).
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub top: usize,
@@ -193,6 +202,13 @@ pub enum FormatArg {
     Nginx,
     /// `key=value key2="quoted value"` lines.
     Logfmt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

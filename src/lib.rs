@@ -24,6 +24,7 @@ pub mod format;
 pub mod generate;
 pub mod input;
 pub mod path;
+pub mod progress;
 pub mod report;
 pub mod routes;
 pub mod tally;

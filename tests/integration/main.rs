@@ -12,6 +12,7 @@
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
+//! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 
 mod util;
@@ -25,5 +26,6 @@ mod inputs;
 mod presets;
 mod rotation;
 mod strategies;
+mod text;
 mod time;
 mod truth;
