@@ -28,9 +28,10 @@ fn main() {
     divan::main();
 }
 
-/// About [`SAMPLE_BYTES`] of generated log in `format`, always the same bytes.
+/// About [`SAMPLE_BYTES`] of generated log in `format`, always the same bytes: the
+/// first MiB of `errscope generate --bytes 1GiB --seed 1` (same time step per line).
 fn generated(format: GenerateFormat) -> Vec<u8> {
-    let mut generator = Generator::new(format, 1, 10_000);
+    let mut generator = Generator::new(format, 1, (1u64 << 30) / 200);
     let mut out = Vec::with_capacity(SAMPLE_BYTES + 4096);
     while out.len() < SAMPLE_BYTES {
         generator
