@@ -726,7 +726,7 @@ fn find_string_special(s: &[u8]) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80)
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
         .map(|i| base + i)
 }
 
@@ -977,6 +977,149 @@ mod tests {
 
     fn name(line: &[u8]) -> Option<&str> {
         ok(line).name.map(|n| std::str::from_utf8(n).unwrap())
+    }
+
+    /// Lines the fast path must read exactly as the serde walk does, or give up on.
+    const TRICKY_JSON: &[&[u8]] = &[
+        br#"{"status":200}"#,
+        br#"  {"status" : 201 ,"uri" :"/v3/x"}  	"#,
+        b"{\"status\":200}\r",
+        br#"{}"#,
+        br#"{ }"#,
+        br#"{"status":null}"#,
+        br#"{"status":"404"}"#,
+        br#"{"status":4.5}"#,
+        br#"{"status":-1}"#,
+        br#"{"status":0404}"#,
+        br#"{"status":404.}"#,
+        br#"{"status":4e2}"#,
+        br#"{"status":4E+2,"x":1e-7,"y":-0.5}"#,
+        br#"{"status":-}"#,
+        br#"{"status":99999999999999999999}"#,
+        br#"{"status":true}"#,
+        br#"{"status":tru}"#,
+        br#"{"status":nul,"reason":"X"}"#,
+        br#"{"status":200,"status":500}"#,
+        br#"{"status":400,"reason":"A","reason":"B"}"#,
+        br#"{"status":400,"reason":null,"reason":"B"}"#,
+        br#"{"status":400,"error_code":"","reason":"-","code":"C"}"#,
+        br#"{"status":500,"code":500,"resp_body":"{\"reason\":\"INVALID_API_KEY\"}"}"#,
+        br#"{"status":403,"resp_body":"{\"code\":403,\"reason\":\"X\",\"message\":\"key \\\"abc\\\" bad\"}"}"#,
+        br#"{"status":400,"reason":"A\u005fB"}"#,
+        br#"{"status":400,"reason":"A\u00"}"#,
+        br#"{"status":400,"reason":"A\x"}"#,
+        br#"{"status":400,"ua":"\ud800 lone surrogate"}"#,
+        br#"{"st\u0061tus":418,"re\u0061son":"TEAPOT"}"#,
+        r#"{"status":200,"user_agent":"Mozilla/5.0 (中文; 🦀) \u00e9","uri":"/v3/openai/模型"}"#
+            .as_bytes(),
+        b"{\"status\":200,\"user_agent\":\"caf\xe9\"}",
+        b"{\"status\":400,\"reason\":\"X\xff\"}",
+        b"{\"st\xffatus\":400}",
+        b"{\"status\":200,\"ua\":\"tab\there\"}",
+        b"{\"status\":200,\"ua\":\"new\nline\"}",
+        br#"{"status":200,"body":{"code":"SUCCESS"}}"#,
+        br#"{"status":429,"body":{"code":429,"reason":"RATE_LIMIT_EXCEEDED"}}"#,
+        br#"{"status":200,"request":{"uri":"/k"}}"#,
+        br#"{"status":200,"tries":[1,2,{"a":[]}]}"#,
+        br#"{"status":200,"request":"GET /x HTTP/1.1","uri":"/u v"}"#,
+        br#"{"status":200,"path":"-"}"#,
+        br#"{"status":200,"duration_ms":5,"request_time":0.5}"#,
+        br#"{"status":200,"request_time":"-","duration":true}"#,
+        br#"{"status":503,"time":"yesterday"}"#,
+        br#"{"status":200,"time":1700000000.25,"@timestamp":"2023-11-14T22:13:20Z"}"#,
+        br#"{"status":200,}"#,
+        br#"{"status":200"#,
+        br#"{"status":200}}"#,
+        br#"{"status":200} x"#,
+        br#"{"status":200}{"status":200}"#,
+        br#"{status:200}"#,
+        br#"{'status':200}"#,
+        br#"{"status" 200}"#,
+        br#"{"status":200 "uri":"/x"}"#,
+        br#"{"a":"unterminated}"#,
+        br#"[{"status":200}]"#,
+        br#"200"#,
+        br#""x""#,
+        br#"null"#,
+        b"\x0c{\"status\":200}",
+        br#"{"":1,"status":200}"#,
+        br#"{"a_key_longer_than_sixteen_bytes":"v","status":201}"#,
+        br#"{"statu":1,"statuses":2,"status":202}"#,
+        br#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 2326"#,
+    ];
+
+    fn fast_path(fmt: &JsonFormat, line: &[u8]) -> Option<Result<Fields<'static>, Malformed>> {
+        let line: &'static [u8] = Box::leak(line.to_vec().into_boxed_slice());
+        let flat = fmt.flat.as_ref()?;
+        let mut caps = Captures::default();
+        FastScan::new(line)
+            .object(&fmt.sources, flat, &mut caps)
+            .ok()
+            .map(|()| fmt.fields(&caps))
+    }
+
+    #[test]
+    fn fast_path_agrees_with_serde_walk() {
+        let formats = [
+            defaults(),
+            with(&["name=ua", "latency=x:ms"]),
+            with(&["status=status_code", "time=ts:epoch_ms", "body=body"]),
+        ];
+        for fmt in &formats {
+            assert!(fmt.flat.is_some());
+            let mut taken = 0;
+            for &line in TRICKY_JSON {
+                let slow = fmt.parse_with_serde(line);
+                if let Some(fast) = fast_path(fmt, line) {
+                    taken += 1;
+                    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(line));
+                }
+                assert_eq!(fmt.parse(line), slow, "{}", String::from_utf8_lossy(line));
+            }
+            // The fast path does take the ordinary lines.
+            assert!(taken >= TRICKY_JSON.len() / 2, "fast path took {taken}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_generated_lines() {
+        let mut generator =
+            crate::generate::Generator::new(crate::cli::GenerateFormat::Json, 7, 5_000);
+        let mut log = Vec::new();
+        for _ in 0..5_000 {
+            generator.write_line(&mut log).unwrap();
+        }
+        let fmt = defaults();
+        let mut taken = 0;
+        for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let slow = fmt.parse_with_serde(line);
+            if let Some(fast) = fast_path(&fmt, line) {
+                taken += 1;
+                assert_eq!(fast, slow, "{}", String::from_utf8_lossy(line));
+            }
+            assert_eq!(fmt.parse(line), slow);
+        }
+        assert!(taken > 4_500, "fast path took {taken} of 5000");
+    }
+
+    #[test]
+    fn nested_key_paths_use_the_serde_walk_only() {
+        assert!(with(&["status=response.status"]).flat.is_none());
+    }
+
+    #[test]
+    fn string_scan_finds_every_special_byte() {
+        for special in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff] {
+            for at in 0..20 {
+                let mut s = vec![b'a'; 20];
+                s[at] = special;
+                assert_eq!(find_string_special(&s), Some(at), "{special:#x} at {at}");
+                // A borrow from an earlier hit must not hide it or invent one.
+                s[..at].fill(b' ');
+                assert_eq!(find_string_special(&s), Some(at), "{special:#x} at {at}");
+            }
+        }
+        assert_eq!(find_string_special(b"plain ASCII text ~ 0x7f\x7f"), None);
     }
 
     #[test]

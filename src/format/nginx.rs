@@ -727,6 +727,161 @@ mod tests {
         )
     }
 
+    /// The parser as first written, one `memchr` per value and every variable
+    /// split: the reference the fast walk must agree with.
+    fn reference_parse<'a>(f: &NginxFormat, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        fn split<'a>(var: &Variable, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+            let Some(literal) = &var.end else {
+                let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                return Some((&rest[..end], &rest[end..]));
+            };
+            let (&first, tail) = literal.split_first()?;
+            let mut from = 0;
+            loop {
+                let at = from + memchr::memchr(first, &rest[from..])?;
+                from = at + 1;
+                if !rest[from..].starts_with(tail) {
+                    continue;
+                }
+                if var.quoted && escaped(&rest[..at]) {
+                    continue;
+                }
+                return Some((&rest[..at], &rest[from + tail.len()..]));
+            }
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Err(EMPTY_LINE);
+        }
+        let mut rest = line.strip_prefix(&*f.prefix).ok_or(NO_MATCH)?;
+        let mut raw = RawValues::default();
+        for (i, var) in f.vars.iter().enumerate() {
+            let Some((value, after)) = split(var, rest) else {
+                if i == f.roles.status {
+                    raw.status = parse_status(rest).ok();
+                }
+                break;
+            };
+            store(f.roles.of(i), value, &mut raw)?;
+            rest = after;
+        }
+        let status = raw.status.ok_or(NO_MATCH)?;
+        Ok(f.finish(status, &raw))
+    }
+
+    #[test]
+    fn fast_walk_agrees_with_reference_on_tricky_lines() {
+        let long_ua = format!("Mozilla {} end", "x y\\\" ".repeat(40));
+        let mut lines: Vec<Vec<u8>> = [
+            gw_line("ua", "INVALID_API_KEY"),
+            gw_line(r#"Mozilla \"quoted\" agent"#, "X"),
+            gw_line(r#"ends with \" "#, "X"),
+            gw_line(r"back\\", "X"),
+            gw_line(r"back\\\", "X"),
+            gw_line(r#"Mozilla \x22quoted\x22 \x5C agent"#, "TASK_FAILED"),
+            gw_line(&long_ua, "LONG"),
+            gw_line("ua\" \"fake", "X"),
+            gw_line("", ""),
+            gw_line("-", "-"),
+            gw_line("ua", "INVALID_API_KEY") + "\r",
+            gw_line("ua", "TASK_FAILED") + r#" "trace-id=abc" 0.003 extra"#,
+            format!(
+                r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/async/task-result?task_id={} HTTP/1.1" 404 0 "-" "-" 0.001 "TASK_NOT_FOUND""#,
+                "a".repeat(300)
+            ),
+            r#"2001:db8::1 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/openai/chat HTTP/1.1" 429 10 "-" "ua" 0.5 "RATE_LIMIT_EXCEEDED""#.into(),
+            r#"1.2.3.4 - - [yesterday at noon] "GET / HTTP/1.1" 200 0 "-" "-""#.into(),
+            r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "\x16\x03\x01" 400 0 "-" "-""#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 403"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 40"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 2x0 1 "-" "-" 1 "-""#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 700 1 "-" "-" 1 "-""#.into(),
+            r#"{"status":200,"path":"/v3/openai/x"}"#.into(),
+            "".into(),
+            " ".into(),
+            "\r".into(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+        let mut bad = gw_line("bad \u{1}", "X").into_bytes();
+        bad.extend_from_slice(&[0xff, 0xfe, b' ', b'"']);
+        lines.push(bad);
+        // Every prefix of a gateway line: cut anywhere, in a value or a literal.
+        let whole = gw_line(r#"Mozilla/5.0 \"q\" (X11)"#, "INVALID_API_KEY");
+        for end in 0..=whole.len() {
+            lines.push(whole.as_bytes()[..end].to_vec());
+        }
+        let formats = [
+            gateway(),
+            combined(),
+            custom(r#"$status "$upstream_http_x_error_code" "$resp_body""#),
+            custom("${status}|${request_time}s|${upstream_http_x_error_code}"),
+            custom(r#"$remote_addr "$request" $request_time $status"#),
+            custom(r#"[$time_local] $status "$upstream_response_time" $remote_addr"#),
+        ];
+        for f in &formats {
+            for line in &lines {
+                assert_eq!(
+                    f.parse(line),
+                    reference_parse(f, line),
+                    "{}: {}",
+                    f.name(),
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_walk_agrees_with_reference_on_generated_lines() {
+        let mut generator =
+            crate::generate::Generator::new(crate::cli::GenerateFormat::Gateway, 3, 5_000);
+        let mut log = Vec::new();
+        for _ in 0..5_000 {
+            generator.write_line(&mut log).unwrap();
+        }
+        for f in [gateway(), combined()] {
+            for line in log.split(|&b| b == b'\n') {
+                assert_eq!(f.parse(line), reference_parse(&f, line));
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_matches_memchr() {
+        let hay: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
+        for needle in [0u8, b' ', b'"', 0x80, 0xff, 1, 250] {
+            for start in 0..hay.len() {
+                for len in [0, 1, 7, 8, 9, 31, 32, 33, 64, 199] {
+                    let h = &hay[start..(start + len).min(hay.len())];
+                    assert_eq!(find_byte(needle, h), memchr::memchr(needle, h));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn time_local_memo_is_exact() {
+        for v in [
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:01 +0800",
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 -0700",
+            "31/Feb/2026:10:00:00 +0800",
+            "31/Feb/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 +080",
+            "",
+        ] {
+            let v = v.as_bytes();
+            assert_eq!(parse_time_local_cached(v), timestamp::parse_time_local(v));
+        }
+        let zeros = [0u8; TIME_LOCAL_LEN];
+        assert_eq!(parse_time_local_cached(&zeros), None);
+    }
+
     #[test]
     fn gateway_line_gives_every_field() {
         let f = gateway();
