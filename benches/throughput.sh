@@ -67,7 +67,7 @@ for format in $FORMATS; do
         echo "generating $file"
         "$BIN" generate --format "$format" --bytes "$SIZE" --seed "$SEED" -O "$file" --truth "$truth"
     fi
-    bytes=$(stat -c %s "$file")
+    bytes=$(stat -L -c %s "$file")
     echo
     echo "== $format: $file, $bytes bytes"
     cat "$file" > /dev/null # warm the page cache
