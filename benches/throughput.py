@@ -3,8 +3,9 @@
 
 Used by benches/throughput.sh; standard library only. Every round runs each
 command once, in order, so a slow spell on a shared machine hits all of them
-alike. Wall time is the whole process, from spawn to exit; peak RSS comes from
-wait4(2). A last run of each command samples /proc/PID/status every few
+alike. Wall time is the whole process, from spawn to exit; CPU time (user +
+system, the steadier figure when others load the machine) and peak RSS come
+from wait4(2). A last run of each command samples /proc/PID/status every few
 milliseconds for the peak of RssAnon: private (anonymous) memory, which unlike
 RSS leaves out the page-cache pages of a memory-mapped input.
 
@@ -34,7 +35,7 @@ def parse_command(text):
 
 
 def run(words, stdin, sample_memory=False):
-    """Run once. Returns (wall seconds, peak RSS KiB, peak RssAnon KiB or None)."""
+    """Run once. Returns (wall s, CPU s, peak RSS KiB, peak RssAnon KiB or None)."""
     stdin_file = open(stdin, "rb") if stdin else subprocess.DEVNULL
     with tempfile.TemporaryFile() as err:
         try:
@@ -64,7 +65,8 @@ def run(words, stdin, sample_memory=False):
     # errscope exits 1 when --fail-on matched; anything else non-zero is a failure.
     if code not in (0, 1):
         sys.exit(f"{shlex.join(words)} failed ({code}): {stderr.decode()[-2000:]}")
-    return wall, usage.ru_maxrss, (peak_anon if sample_memory else None)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss, (peak_anon if sample_memory else None)
 
 
 def main():
@@ -82,11 +84,13 @@ def main():
 
     cmds = [(label, *parse_command(text)) for label, text in args.cmd]
     times = {label: [] for label, _, _ in cmds}
+    cpu = {label: [] for label, _, _ in cmds}
     rss = {label: 0 for label, _, _ in cmds}
     for r in range(args.rounds):
         for label, words, stdin in cmds:
-            wall, maxrss, _ = run(words, stdin)
+            wall, cpu_s, maxrss, _ = run(words, stdin)
             times[label].append(wall)
+            cpu[label].append(cpu_s)
             rss[label] = max(rss[label], maxrss)
         print(f"  round {r + 1}/{args.rounds}: "
               + ", ".join(f"{label} {times[label][-1]:.3f}s" for label, _, _ in cmds),
@@ -94,19 +98,20 @@ def main():
     anon = {}
     for label, words, stdin in cmds:
         if label in args.memory:
-            anon[label] = run(words, stdin, sample_memory=True)[2]
+            anon[label] = run(words, stdin, sample_memory=True)[3]
 
     gb = args.bytes / 1e9
     median = {label: statistics.median(t) for label, t in times.items()}
     refs = [r for r in args.ref if r in median]
     header = (f"{'command':<24} {'median s':>9} {'min s':>7} {'s/GB':>6} {'GB/s':>6} "
-              f"{'M lines/s':>9} " + "".join(f"{'÷ ' + r:>13} " for r in refs)
+              f"{'M lines/s':>9} {'CPU s':>6} " + "".join(f"{'÷ ' + r:>13} " for r in refs)
               + f"{'peak RSS':>9} {'private':>8}")
     print(header)
     for label, _, _ in cmds:
         m = median[label]
         row = (f"{label:<24} {m:>9.3f} {min(times[label]):>7.3f} {m / gb:>6.2f} "
-               f"{gb / m:>6.2f} {args.lines / m / 1e6:>9.1f} ")
+               f"{gb / m:>6.2f} {args.lines / m / 1e6:>9.1f} "
+               f"{statistics.median(cpu[label]):>6.2f} ")
         for r in refs:
             row += f"{m / median[r]:>12.2f}× "
         row += f"{rss[label] / 1024:>7.0f}Mi "
