@@ -156,20 +156,18 @@ impl Partial {
         }
     }
 
-    /// Classify one chunk's lines into a tally of its own.
-    fn of_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext) -> Partial {
-        let mut tally = Tally::new(ctx.opts.tally_config());
-        process_chunk(data, input, chunk, ctx, &mut tally);
+    /// Classify one chunk's lines into this partial result, noting how many lines
+    /// the chunk held.
+    fn add_chunk(&mut self, data: &[u8], input: u32, chunk: u32, ctx: &LineContext) {
+        let before = self.tally.lines;
+        process_chunk(data, input, chunk, ctx, &mut self.tally);
+        self.chunks.push(ChunkCount {
+            input,
+            chunk,
+            lines: self.tally.lines - before,
+        });
         if let Some(progress) = &ctx.opts.progress {
             progress.add(data.len());
-        }
-        Partial {
-            chunks: vec![ChunkCount {
-                input,
-                chunk,
-                lines: tally.lines,
-            }],
-            tally,
         }
     }
 
@@ -237,13 +235,21 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
             }
         }
     }
+    // A few accumulators per thread, not one per chunk: each group of chunks fills
+    // one tally (with its histograms), so merging and allocation stay off the profile
+    // while the groups are still small enough to balance the load.
+    let group = jobs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
     let mut total = jobs
-        .par_iter()
-        .map(|&(i, c, data)| {
-            let ctx = contexts[i as usize]
-                .as_ref()
-                .expect("context built for every job");
-            Partial::of_chunk(data, i, c, ctx)
+        .par_chunks(group)
+        .map(|group| {
+            let mut partial = Partial::empty(opts);
+            for &(i, c, data) in group {
+                let ctx = contexts[i as usize]
+                    .as_ref()
+                    .expect("context built for every job");
+                partial.add_chunk(data, i, c, ctx);
+            }
+            partial
         })
         .reduce(|| Partial::empty(opts), Partial::merge);
 
@@ -392,7 +398,13 @@ fn analyze_stream<'a>(
         let partial = rx
             .into_iter()
             .par_bridge()
-            .map(|(c, data)| Partial::of_chunk(&data, input, c, &ctx))
+            .fold(
+                || Partial::empty(opts),
+                |mut partial, (c, data)| {
+                    partial.add_chunk(&data, input, c, &ctx);
+                    partial
+                },
+            )
             .reduce(|| Partial::empty(opts), Partial::merge);
         (
             partial,
