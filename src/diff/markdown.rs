@@ -51,7 +51,7 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
         bullets.push(format!("improvements: {}", change_list(&d.improvements)));
     }
     if !d.disappeared.is_empty() {
-        bullets.push(format!("disappeared: {}", d.disappeared.len()));
+        bullets.push(format!("disappeared: {}", change_list(&d.disappeared)));
     }
     if bullets.is_empty() {
         bullets.push("No changes beyond the threshold.".into());
@@ -111,7 +111,7 @@ fn change_list(rows: &[Change]) -> String {
     let mut items: Vec<String> = rows
         .iter()
         .take(5)
-        .map(|c| format!("{} {}", code(&c.label()), change_text(c.change)))
+        .map(|c| format!("{} {}", code(&c.label()), change_cell(c)))
         .collect();
     if rows.len() > 5 {
         items.push(format!("and {} more", rows.len() - 5));
@@ -135,12 +135,17 @@ fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> 
             percent(c.baseline_share),
             thousands(c.current_count),
             percent(c.current_share),
-            if c.current_count == 0 {
-                "gone".into()
-            } else {
-                change_text(c.change)
-            },
+            change_cell(c),
         ]);
     }
     table.render(out)
+}
+
+/// `+50%`, or `gone` for a code no longer seen.
+fn change_cell(c: &Change) -> String {
+    if c.current_count == 0 {
+        "gone".into()
+    } else {
+        change_text(c.change)
+    }
 }

@@ -168,11 +168,18 @@ pub struct Options {
 
 /// Read a JSON report, refusing anything but this schema and version.
 pub fn load_report(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Input {
+    let bytes = std::fs::read(path).map_err(|source| Error::Input {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_report(&text, &path.display().to_string())
+    let name = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::Usage(format!(
+            "{name}: not an errscope JSON report (not UTF-8 text); make one with \
+             `errscope analyze -o json`"
+        ))
+    })?;
+    parse_report(&text, &name)
 }
 
 /// Parse a JSON report; `name` names it in errors.
@@ -341,7 +348,7 @@ pub fn build(
     diff.regressions.sort_by(by_change);
     diff.improvements.sort_by(|a, b| by_change(b, a));
     diff.disappeared
-        .sort_by(|a, b| b.baseline_count.cmp(&a.baseline_count));
+        .sort_by_key(|c| std::cmp::Reverse(c.baseline_count));
     diff
 }
 

@@ -13,16 +13,22 @@
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
+//! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
+//! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
+//! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 
 mod util;
 
 mod cases;
 mod catalog;
+mod diff;
 mod edge;
 mod fail_on;
 mod formats;
 mod inputs;
+mod lint;
 mod presets;
+mod reports;
 mod rotation;
 mod strategies;
 mod time;
