@@ -61,9 +61,15 @@ pub fn main() -> ExitCode {
 /// they are found and make the outcome [`Outcome::Error`]; an `Err` is an error that
 /// stopped the run.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
-    match cli.command.output_file().map(Path::to_path_buf) {
-        Some(path) => write_atomically(&path, |file| dispatch(cli.command, file)),
-        None => dispatch(cli.command, out),
+    let mut command = cli.command;
+    // `generate -O` names the log it writes: replaced atomically like any output.
+    let generated = match &mut command {
+        Command::Generate(args) => args.output_file.take(),
+        _ => None,
+    };
+    match generated.or_else(|| command.output_file().map(Path::to_path_buf)) {
+        Some(path) => write_atomically(&path, |file| dispatch(command, file)),
+        None => dispatch(command, out),
     }
 }
 

@@ -49,7 +49,7 @@ pub enum Command {
 
 impl Command {
     /// The `--output-file` the command writes its output to, if one was given
-    /// (`generate` writes its log with its own `-O`).
+    /// (`generate`'s `-O` is the log it writes, handled by `app::run` too).
     pub fn output_file(&self) -> Option<&std::path::Path> {
         let file = match self {
             Command::Analyze(args) => &args.output_file,

@@ -317,6 +317,13 @@ fn a_parent_that_is_a_file_is_an_error() {
         out.stderr
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous\n");
+    // `generate -O` too.
+    let out = run(&os(&[&"generate", &"-O", &file.join("x.log")])).expect_code(2);
+    assert!(out.stderr.contains("plain/x.log"), "{}", out.stderr);
+    let log = dir.path().join("g.log");
+    run(&os(&[&"generate", &"--lines", &"7", &"-O", &log])).expect_code(0);
+    let lines = std::fs::read(&log).unwrap();
+    assert_eq!(lines.iter().filter(|&&b| b == b'\n').count(), 7);
     no_temp_files(dir.path());
 }
 
