@@ -14,16 +14,22 @@
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
+//! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
+//! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
+//! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 
 mod util;
 
 mod cases;
 mod catalog;
+mod diff;
 mod edge;
 mod fail_on;
 mod formats;
 mod inputs;
+mod lint;
 mod presets;
+mod reports;
 mod rotation;
 mod strategies;
 mod text;
