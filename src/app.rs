@@ -78,6 +78,7 @@ fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
         OutputArg::Json => serde_json::to_writer_pretty(&mut *out, &catalog.to_document())
             .map_err(io::Error::from)
             .and_then(|_| out.write_all(b"\n")),
+        OutputArg::Html => return Err(html_is_for_analyze("catalog")),
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)
@@ -122,7 +123,10 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         max_endpoints: args.max_endpoints,
         since,
         until,
-        bucket_ms: args.bucket,
+        // The HTML report always charts requests over time.
+        bucket_ms: args
+            .bucket
+            .or((args.output == OutputArg::Html).then_some(report::html::DEFAULT_BUCKET_MS)),
     })
 }
 
@@ -197,6 +201,7 @@ fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.output {
         OutputArg::Text => report::presets::render_text(presets::PRESETS, out),
         OutputArg::Json => report::presets::render_json(presets::PRESETS, out),
+        OutputArg::Html => return Err(html_is_for_analyze("presets")),
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)
@@ -244,6 +249,7 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.output {
         OutputArg::Text => report::text::render(&report, args.top, out),
         OutputArg::Json => report::json::render(&report, out),
+        OutputArg::Html => report::html::render(&report, out),
     }
     .map_err(Error::Output)?;
     Ok(if had_errors {
@@ -253,6 +259,13 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `-o html` given to a command that has no HTML output.
+fn html_is_for_analyze(command: &str) -> Error {
+    Error::Usage(format!(
+        "-o html is a report of `analyze`; `{command}` writes text or json"
+    ))
 }
 
 /// Whether any class named by `--fail-on` occurred.

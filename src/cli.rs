@@ -199,6 +199,8 @@ pub enum FormatArg {
 pub enum OutputArg {
     Text,
     Json,
+    /// One self-contained HTML page with charts (`analyze` only).
+    Html,
 }
 
 /// The classes `--fail-on` accepts: everything but `ok` and `documented`.

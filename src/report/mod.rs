@@ -3,6 +3,7 @@
 
 mod build;
 pub mod catalog;
+pub mod html;
 pub mod json;
 pub mod presets;
 pub mod table;
