@@ -182,19 +182,21 @@ nav a:hover{border-color:#94a3b8;text-decoration:none}
 .bars svg{display:block;width:100%;height:16px;border-radius:3px}
 .bars .n{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:8px}
-table{border-collapse:collapse;width:100%;font-size:13px}
+table{border-collapse:separate;border-spacing:0;width:100%;font-size:13px}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap;vertical-align:middle}
 tr:last-child td{border-bottom:0}
 th{background:var(--soft);font-weight:600;color:#374151;font-size:12px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:hover td{background:#fafbfc}
 tr.zero td{color:#9ca3af}
-td.statuses{white-space:normal;min-width:13rem;line-height:1.9}
+td.statuses{white-space:normal;min-width:16rem;line-height:1.75}
+table.pinned th:first-child,table.pinned td:first-child{position:sticky;left:0;background:var(--card);box-shadow:1px 0 0 var(--line)}
+table.pinned th:first-child{background:var(--soft)}
 .spark{display:block;width:120px;height:22px}
 .spark .area{fill:#dbeafe}
 .spark .line{fill:none;stroke:#2563eb;stroke-width:1.5;vector-effect:non-scaling-stroke}
 .mini{display:block;width:120px;height:10px;border-radius:2px}
-.chip{display:inline-block;white-space:nowrap;padding:0 6px;border-radius:6px;background:#eef2f7;margin-right:4px;font-size:12px;font-variant-numeric:tabular-nums}
+.chip{display:inline-block;white-space:nowrap;padding:0 5px;border-radius:5px;background:#eef2f7;margin-right:2px;font-size:11.5px;font-variant-numeric:tabular-nums}
 .chip.off{background:#fef3c7;color:#92400e}
 .callout{border-left:5px solid #cbd5e1}
 .callout.k-undoc,.callout.k-mis,.callout.k-wrong,.callout.k-unnamed,.callout.k-malformed{background:var(--card)}
@@ -219,12 +221,13 @@ h1{font-size:20px}
 .kpi b{font-size:18px}
 .chart{grid-template-columns:40px minmax(0,1fr)}
 .plot{height:110px}
-.xaxis span:nth-child(even){visibility:hidden}
+.xaxis span:nth-child(even){display:none}
 .bars{grid-template-columns:minmax(0,1fr) 4rem}
 .bars .name{grid-column:1/-1;margin-bottom:-4px}
 .grid2{grid-template-columns:minmax(0,1fr)}
 .meta{grid-template-columns:minmax(0,1fr)}
 .meta dt{margin-top:6px}
+td.statuses{white-space:nowrap;min-width:0}
 }
 "#;
 
@@ -904,7 +907,7 @@ fn code_tables(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         .and_then(|s| Grid::new(s, MAX_SPARK_POINTS));
     for section in &r.catalog.sections {
         let mut codes: Vec<&Code> = r.codes.iter().filter(|c| &c.section == section).collect();
-        codes.sort_by(|a, b| b.count.cmp(&a.count));
+        codes.sort_by_key(|c| std::cmp::Reverse(c.count));
         let seen = codes.iter().filter(|c| c.count > 0).count();
         let lines: u64 = codes.iter().map(|c| c.count).sum();
         writeln!(
@@ -916,7 +919,7 @@ fn code_tables(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             codes.len(),
             thousands(lines)
         )?;
-        writeln!(out, "<div class=\"scroll\"><table>\n<thead><tr><th>name</th><th class=\"num\">status</th><th class=\"num\">lines</th><th class=\"num\">% req</th><th class=\"num\">% err</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th>over time</th><th>statuses sent</th></tr></thead>\n<tbody>")?;
+        writeln!(out, "<div class=\"scroll\"><table class=\"pinned\">\n<thead><tr><th>name</th><th class=\"num\">status</th><th class=\"num\">lines</th><th class=\"num\">% req</th><th class=\"num\">% err</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th>over time</th><th>statuses sent</th></tr></thead>\n<tbody>")?;
         for code in codes {
             code_row(code, grid.as_ref(), out)?;
         }
@@ -1117,7 +1120,7 @@ fn endpoints(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         thousands(r.endpoints.len() as u64)
     )?;
     legend(&Class::ALL[..6], out)?;
-    writeln!(out, "<div class=\"scroll\"><table>\n<thead><tr><th>endpoint</th><th class=\"num\">requests</th><th class=\"num\">errors</th><th class=\"num\">% err</th><th>by class</th><th class=\"num\">mismatch</th><th class=\"num\">wrong sect.</th><th class=\"num\">undoc.</th><th class=\"num\">unnamed</th></tr></thead>\n<tbody>")?;
+    writeln!(out, "<div class=\"scroll\"><table class=\"pinned\">\n<thead><tr><th>endpoint</th><th class=\"num\">requests</th><th class=\"num\">errors</th><th class=\"num\">% err</th><th>by class</th><th class=\"num\">mismatch</th><th class=\"num\">wrong sect.</th><th class=\"num\">undoc.</th><th class=\"num\">unnamed</th></tr></thead>\n<tbody>")?;
     for e in r
         .endpoints
         .iter()
