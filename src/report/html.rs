@@ -11,9 +11,9 @@
 //! control characters are made visible (`\x1b`) and `& < > " '` are escaped, so a
 //! log line can neither break the markup nor run code.
 //!
-//! One function per part of the page, in page order: [`header`], [`timeline`],
-//! [`top_codes`], [`findings`], [`code_tables`], [`never_seen`], [`other_errors`],
-//! [`endpoints`], [`inputs`].
+//! One function per part of the page, in page order: `header`, `timeline`,
+//! `top_codes`, `findings`, `code_tables`, `never_seen`, `other_errors`,
+//! `endpoints`, `inputs`.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
