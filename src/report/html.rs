@@ -25,7 +25,7 @@ use crate::classify::Class;
 use crate::timestamp;
 
 /// The bucket `-o html` analyzes with when `--bucket` is not given, in ms: fine
-/// enough for a day; the charts merge buckets to at most [`MAX_CHART_POINTS`].
+/// enough for a day; the charts merge buckets to at most `MAX_CHART_POINTS`.
 pub const DEFAULT_BUCKET_MS: i64 = 60_000;
 
 /// Columns at most in the timeline chart; finer series are merged.
