@@ -246,7 +246,10 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         max_endpoints: args.max_endpoints,
         since,
         until,
-        bucket_ms: args.bucket,
+        // The HTML report always charts requests over time.
+        bucket_ms: args
+            .bucket
+            .or((args.output == OutputArg::Html).then_some(report::html::DEFAULT_BUCKET_MS)),
         progress: None,
     })
 }
@@ -367,7 +370,7 @@ fn diff_options(args: &CompareArgs) -> diff::Options {
 
 /// `errscope diff BASELINE CURRENT`.
 fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
-    if args.output == OutputArg::Csv {
+    if matches!(args.output, OutputArg::Csv | OutputArg::Html) {
         return Err(unsupported("diff", args.output, "text, json or markdown"));
     }
     let baseline = diff::load_report(&args.baseline)?;
@@ -394,7 +397,7 @@ fn render_diff(d: &Diff, output: OutputArg, out: &mut dyn Write) -> io::Result<(
         OutputArg::Text => diff::text::render(d, out),
         OutputArg::Json => diff::render_json(d, out),
         OutputArg::Markdown => diff::markdown::render(d, out),
-        OutputArg::Csv => unreachable!("refused before the reports are read"),
+        OutputArg::Csv | OutputArg::Html => unreachable!("refused before the reports are read"),
     }
 }
 
@@ -488,10 +491,11 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         OutputArg::Json => report::json::render(&report, out),
         OutputArg::Markdown => report::markdown::render(&report, args.top, out),
         OutputArg::Csv => report::csv::render(&report, out),
+        OutputArg::Html => report::html::render(&report, out),
     }
     .and_then(|()| match (&diff, args.output) {
-        // Human formats end with the comparison; JSON and CSV stay the report (the
-        // next night's baseline), with a summary on stderr.
+        // Text and Markdown end with the comparison; JSON and CSV stay the report
+        // (the next night's baseline) and HTML the page, with a summary on stderr.
         (Some(d), OutputArg::Text | OutputArg::Markdown) => {
             writeln!(out)?;
             render_diff(d, args.output, out)

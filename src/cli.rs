@@ -329,6 +329,8 @@ pub enum OutputArg {
     Markdown,
     /// CSV (RFC 4180), one row per code and class, for spreadsheets.
     Csv,
+    /// One self-contained HTML page with charts (`analyze` only).
+    Html,
 }
 
 /// The classes `--fail-on` accepts: everything but `ok` and `documented`.

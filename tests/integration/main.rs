@@ -9,6 +9,7 @@
 //! - `inputs`: several files, directories, missing and unreadable paths
 //! - `fail_on`: `--fail-on` exit codes
 //! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
+//! - `html`: `-o html`, rendered in headless Chromium when it is installed
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
@@ -26,6 +27,7 @@ mod diff;
 mod edge;
 mod fail_on;
 mod formats;
+mod html;
 mod inputs;
 mod lint;
 mod presets;
