@@ -38,7 +38,7 @@ use serde_json::value::RawValue;
 
 use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
-use crate::timestamp::{parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit};
+use crate::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
 
 const EMPTY_LINE: Malformed = "empty line";
 const INVALID_JSON: Malformed = "invalid JSON";
@@ -47,41 +47,7 @@ const NO_STATUS: Malformed = "no status field";
 const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
 const STATUS_NOT_INTEGER: Malformed = "status is not an integer";
 
-/// Default key names per field, tried in this order.
-const DEFAULT_STATUS: &[&str] = &["status", "status_code"];
-/// A numeric `code` is a status, not a name; only string values count as names.
-const DEFAULT_NAME: &[&str] = &["error_code", "reason", "code"];
-const DEFAULT_PATH: &[&str] = &["uri", "path", "request"];
-const DEFAULT_LATENCY: &[(&str, DurationUnit)] = &[
-    ("request_time", DurationUnit::S),
-    ("duration", DurationUnit::S),
-    ("duration_ms", DurationUnit::Ms),
-    ("latency_ms", DurationUnit::Ms),
-];
-const DEFAULT_TIME: &[&str] = &[
-    "time",
-    "timestamp",
-    "@timestamp",
-    "time_local",
-    "time_iso8601",
-];
-const DEFAULT_BODY: &[&str] = &["resp_body", "response_body", "body"];
-
-/// What a source's value means and how to read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Status,
-    Name,
-    /// `request_line`: the value is `METHOD TARGET PROTOCOL`, the path is its
-    /// middle token. True for a source whose last key is `request`.
-    Path {
-        request_line: bool,
-    },
-    Latency(DurationUnit),
-    /// `None`: strings are text times, numbers epoch seconds.
-    Time(Option<TimeUnit>),
-    Body,
-}
+use super::keys::{self, ValueKind as Kind};
 
 /// Capture slots, one per [`Kind`] variant.
 mod slot {
@@ -95,17 +61,6 @@ mod slot {
 }
 
 impl Kind {
-    fn slot(self) -> usize {
-        match self {
-            Kind::Status => slot::STATUS,
-            Kind::Name => slot::NAME,
-            Kind::Path { .. } => slot::PATH,
-            Kind::Latency(_) => slot::LATENCY,
-            Kind::Time(_) => slot::TIME,
-            Kind::Body => slot::BODY,
-        }
-    }
-
     /// Whether `raw` (a JSON value's text) can serve as this field, so that a null
     /// or an unusable value lets the next key in the list have its say.
     fn accepts(self, raw: &[u8]) -> bool {
@@ -137,22 +92,7 @@ impl Source {
         if o.path.is_empty() || o.path.split('.').any(str::is_empty) {
             return Err(err("not a dotted key path"));
         }
-        let kind = match (o.key, o.unit) {
-            (FieldKey::Latency, None) => Kind::Latency(DurationUnit::S),
-            (FieldKey::Latency, Some(FieldUnit::Duration(u))) => Kind::Latency(u),
-            (FieldKey::Time, None) => Kind::Time(None),
-            (FieldKey::Time, Some(FieldUnit::Time(u))) => Kind::Time(Some(u)),
-            (FieldKey::Latency | FieldKey::Time, Some(_)) => {
-                return Err(err("latency takes a duration unit, time a time unit"));
-            }
-            (_, Some(_)) => return Err(err("only latency and time take a unit")),
-            (FieldKey::Status, None) => Kind::Status,
-            (FieldKey::Name, None) => Kind::Name,
-            (FieldKey::Path, None) => Kind::Path {
-                request_line: o.path.rsplit('.').next() == Some("request"),
-            },
-            (FieldKey::Body, None) => Kind::Body,
-        };
+        let kind = Kind::of(o).map_err(err)?;
         Ok(Source {
             path: o.path.clone(),
             kind,
@@ -172,37 +112,13 @@ fn override_spec(o: &FieldOverride) -> String {
 
 /// The default sources, field by field, in priority order.
 fn default_sources(key: FieldKey) -> Vec<Source> {
-    let simple = |names: &[&str], kind: Kind| -> Vec<Source> {
-        names
-            .iter()
-            .map(|n| Source {
-                path: (*n).to_string(),
-                kind,
-            })
-            .collect()
-    };
-    match key {
-        FieldKey::Status => simple(DEFAULT_STATUS, Kind::Status),
-        FieldKey::Name => simple(DEFAULT_NAME, Kind::Name),
-        FieldKey::Path => DEFAULT_PATH
-            .iter()
-            .map(|n| Source {
-                path: (*n).to_string(),
-                kind: Kind::Path {
-                    request_line: *n == "request",
-                },
-            })
-            .collect(),
-        FieldKey::Latency => DEFAULT_LATENCY
-            .iter()
-            .map(|(n, u)| Source {
-                path: (*n).to_string(),
-                kind: Kind::Latency(*u),
-            })
-            .collect(),
-        FieldKey::Time => simple(DEFAULT_TIME, Kind::Time(None)),
-        FieldKey::Body => simple(DEFAULT_BODY, Kind::Body),
-    }
+    keys::defaults(key)
+        .into_iter()
+        .map(|(path, kind)| Source {
+            path: path.to_string(),
+            kind,
+        })
+        .collect()
 }
 
 /// A trie node: one key of a wanted path. A node can both end a path (`leaves`)
@@ -951,6 +867,7 @@ fn request_target(line: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timestamp::DurationUnit;
 
     fn defaults() -> JsonFormat {
         JsonFormat::new(&[]).unwrap()

@@ -18,8 +18,8 @@
 //! - A quoted value that is never closed (a line cut mid-way) is dropped, as a
 //!   half-read value would be misleading; what came before it still counts.
 
-use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
-use crate::error::Result;
+use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, Fields, Malformed};
+use crate::error::{Error, Result};
 use crate::timestamp::{parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit};
 
 const EMPTY_LINE: Malformed = "empty line";
@@ -27,51 +27,7 @@ const NO_STATUS: Malformed = "no status field";
 const STATUS_NOT_A_NUMBER: Malformed = "status is not a number";
 const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
 
-const DEFAULT_STATUS: &[&str] = &["status", "status_code"];
-const DEFAULT_NAME: &[&str] = &["error_code", "reason", "code"];
-const DEFAULT_PATH: &[&str] = &["uri", "path", "request"];
-const DEFAULT_LATENCY: &[(&str, DurationUnit)] = &[
-    ("request_time", DurationUnit::S),
-    ("duration", DurationUnit::S),
-    ("duration_ms", DurationUnit::Ms),
-    ("latency_ms", DurationUnit::Ms),
-];
-const DEFAULT_TIME: &[&str] = &[
-    "time",
-    "timestamp",
-    "ts",
-    "@timestamp",
-    "time_local",
-    "time_iso8601",
-];
-const DEFAULT_BODY: &[&str] = &["resp_body", "response_body", "body"];
-
-/// How a key's value is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Status,
-    Name,
-    /// `request_line`: the value is `GET /x HTTP/1.1`.
-    Path {
-        request_line: bool,
-    },
-    Latency(DurationUnit),
-    Time(Option<TimeUnit>),
-    Body,
-}
-
-impl Kind {
-    fn slot(self) -> usize {
-        match self {
-            Kind::Status => 0,
-            Kind::Name => 1,
-            Kind::Path { .. } => 2,
-            Kind::Latency(_) => 3,
-            Kind::Time(_) => 4,
-            Kind::Body => 5,
-        }
-    }
-}
+use super::keys::{self, ValueKind as Kind};
 
 #[derive(Debug, Clone)]
 struct Source {
@@ -97,18 +53,10 @@ impl LogfmtFormat {
                 continue;
             }
             for o in overrides {
-                let kind = match (o.key, o.unit) {
-                    (FieldKey::Status, _) => Kind::Status,
-                    (FieldKey::Name, _) => Kind::Name,
-                    (FieldKey::Path, _) => Kind::Path {
-                        request_line: o.path == "request",
-                    },
-                    (FieldKey::Latency, Some(FieldUnit::Duration(u))) => Kind::Latency(u),
-                    (FieldKey::Latency, _) => Kind::Latency(DurationUnit::S),
-                    (FieldKey::Time, Some(FieldUnit::Time(u))) => Kind::Time(Some(u)),
-                    (FieldKey::Time, _) => Kind::Time(None),
-                    (FieldKey::Body, _) => Kind::Body,
-                };
+                let kind = Kind::of(o).map_err(|message| Error::Field {
+                    spec: format!("{}={}", o.key.as_str(), o.path),
+                    message: message.to_string(),
+                })?;
                 sources.push(Source {
                     key: o.path.as_bytes().into(),
                     kind,
@@ -193,34 +141,13 @@ impl LogfmtFormat {
 }
 
 fn default_sources(key: FieldKey) -> Vec<Source> {
-    let mk = |k: &str, kind| Source {
-        key: k.as_bytes().into(),
-        kind,
-    };
-    match key {
-        FieldKey::Status => DEFAULT_STATUS.iter().map(|k| mk(k, Kind::Status)).collect(),
-        FieldKey::Name => DEFAULT_NAME.iter().map(|k| mk(k, Kind::Name)).collect(),
-        FieldKey::Path => DEFAULT_PATH
-            .iter()
-            .map(|k| {
-                mk(
-                    k,
-                    Kind::Path {
-                        request_line: *k == "request",
-                    },
-                )
-            })
-            .collect(),
-        FieldKey::Latency => DEFAULT_LATENCY
-            .iter()
-            .map(|(k, u)| mk(k, Kind::Latency(*u)))
-            .collect(),
-        FieldKey::Time => DEFAULT_TIME
-            .iter()
-            .map(|k| mk(k, Kind::Time(None)))
-            .collect(),
-        FieldKey::Body => DEFAULT_BODY.iter().map(|k| mk(k, Kind::Body)).collect(),
-    }
+    keys::defaults(key)
+        .into_iter()
+        .map(|(k, kind)| Source {
+            key: k.as_bytes().into(),
+            kind,
+        })
+        .collect()
 }
 
 /// Whether `value` can serve as the field, so that an unusable one lets the next
