@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::FailOn;
 use crate::error::{Error, Result};
+use crate::report::table::ratio;
 use crate::report::{self, ClassCounts, Report, TimeSpan};
 
 /// `schema` of every JSON diff.
@@ -415,14 +416,6 @@ fn side(r: &Report, source: &str) -> Side {
         requests: r.totals.requests,
         errors: r.totals.errors,
         classes: r.totals.classes,
-    }
-}
-
-fn ratio(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 / of as f64
     }
 }
 

@@ -1,12 +1,11 @@
 //! `diff -o text`: the comparison as aligned tables for a terminal, findings first,
 //! in the style of the text report (and appended to it by `analyze --baseline`).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{change_text, Change, Diff, Side};
 use crate::classify::Class;
-use crate::report::table::{escape_control, percent, thousands, Align, Table};
+use crate::report::table::{escape_control, percent, ratio, status_list, thousands, Align, Table};
 
 pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -253,19 +252,4 @@ fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> 
         ]);
     }
     table.render(out, 2)
-}
-
-fn status_list(m: &BTreeMap<String, u64>) -> String {
-    m.iter()
-        .map(|(s, n)| format!("{s}×{}", thousands(*n)))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn ratio(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 / of as f64
-    }
 }

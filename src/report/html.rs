@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
-use super::table::{escape_control, percent, thousands};
+use super::table::{escape_control, percent, ratio, thousands};
 use super::{ClassCounts, Code, Latency, Report, TimeSeries};
 use crate::classify::Class;
 use crate::timestamp;
@@ -1222,14 +1222,6 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</p>")?;
     }
     writeln!(out, "</section>")
-}
-
-fn ratio(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 / of as f64
-    }
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {

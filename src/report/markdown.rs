@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::table::{escape_control, percent, thousands};
+use super::table::{self, escape_control, percent, ratio, thousands};
 use super::Report;
 use crate::classify::Class;
 
@@ -400,18 +400,7 @@ pub(crate) fn text(s: &str) -> String {
 }
 
 fn status_list(m: &BTreeMap<String, u64>) -> String {
-    m.iter()
-        .map(|(s, n)| format!("{}×{}", text(s), thousands(*n)))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn ratio(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 / of as f64
-    }
+    text(&table::status_list(m))
 }
 
 #[cfg(test)]

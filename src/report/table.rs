@@ -102,6 +102,23 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `n / of`, or 0 when `of` is 0.
+pub fn ratio(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        n as f64 / of as f64
+    }
+}
+
+/// Observed statuses as `403×12 429×3`.
+pub fn status_list(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(s, n)| format!("{s}×{}", thousands(*n)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A share as a percentage with enough digits to tell rare codes apart.
 pub fn percent(share: f64) -> String {
     let p = share * 100.0;

@@ -1,9 +1,8 @@
 //! `-o text`: the report as aligned tables for a terminal, findings first.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::table::{escape_control, percent, thousands, Align, Table};
+use super::table::{escape_control, percent, ratio, status_list, thousands, Align, Table};
 use super::{Latency, Report};
 use crate::classify::Class;
 
@@ -538,14 +537,6 @@ fn inputs(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn ratio(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 / of as f64
-    }
-}
-
 fn ms(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
@@ -561,11 +552,4 @@ fn percentiles(l: &Option<Latency>) -> (String, String, String, String) {
         Some(l) => (ms(l.p50_ms), ms(l.p90_ms), ms(l.p99_ms), ms(l.max_ms)),
         None => ("-".into(), "-".into(), "-".into(), "-".into()),
     }
-}
-
-fn status_list(m: &BTreeMap<String, u64>) -> String {
-    m.iter()
-        .map(|(s, n)| format!("{s}×{}", thousands(*n)))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
