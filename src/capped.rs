@@ -44,7 +44,9 @@ impl Merge for u64 {
 #[derive(Debug, Clone)]
 pub struct CappedMap<K, V> {
     cap: usize,
-    map: HashMap<K, (u64, V)>,
+    /// Seeded per run: keys come from log content, which must not be able to pick
+    /// colliding hashes.
+    map: HashMap<K, (u64, V), foldhash::fast::RandomState>,
     /// Values of keys not kept.
     other: Option<V>,
     /// The kept key with the largest (rank, key), once the map is full.
@@ -55,16 +57,22 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
     pub fn new(cap: usize) -> CappedMap<K, V> {
         CappedMap {
             cap,
-            map: HashMap::new(),
+            map: HashMap::default(),
             other: None,
             largest: None,
         }
     }
 
     /// The value for `key`, inserted with `init` if new: the kept entry, or the
-    /// shared `other` value when the key does not rank among the kept ones.
+    /// shared `other` value when the key does not rank among the kept ones. `rank`
+    /// is only computed for a key not seen yet.
     #[inline]
-    pub fn entry<Q>(&mut self, key: &Q, rank: u64, init: impl FnOnce() -> V) -> &mut V
+    pub fn entry<Q>(
+        &mut self,
+        key: &Q,
+        rank: impl FnOnce() -> u64,
+        init: impl FnOnce() -> V,
+    ) -> &mut V
     where
         K: Borrow<Q>,
         Q: Hash + Eq + OwnedKey<K> + ?Sized,
@@ -73,6 +81,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
             return &mut self.map.get_mut(key).expect("checked above").1;
         }
         let key = key.owned_key();
+        let rank = rank();
         if self.admit(rank, &key) {
             &mut self.map.entry(key).or_insert((rank, init())).1
         } else {
@@ -157,10 +166,10 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
 }
 
 /// The rank of a byte-string key: a hash that is the same on every run and machine
-/// (fixed keys), so the kept sample of names is reproducible.
+/// (a fixed seed), so the kept sample of names is reproducible.
 #[inline]
 pub fn hash_rank(key: &[u8]) -> u64 {
-    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(key)
+    foldhash::fast::FixedState::with_seed(0x6572_7273_636f_7065).hash_one(key)
 }
 
 #[cfg(test)]
@@ -177,7 +186,7 @@ mod tests {
     }
 
     fn record(map: &mut CappedMap<Box<[u8]>, Count>, key: &[u8]) {
-        map.entry(key, hash_rank(key), Count::default).0 += 1;
+        map.entry(key, || hash_rank(key), Count::default).0 += 1;
     }
 
     fn contents(map: &CappedMap<Box<[u8]>, Count>) -> (Vec<(Vec<u8>, u64)>, u64) {

@@ -314,7 +314,7 @@ impl Tally {
         let bucket = self.bucket_of(fields.time_ms);
         if let Some(start) = bucket {
             self.buckets
-                .entry(&start, bucket_rank(start), ClassTally::default)
+                .entry(&start, || bucket_rank(start), ClassTally::default)
                 .record(class, fields.status);
         }
         if let Some(endpoint) = endpoint {
@@ -361,7 +361,7 @@ impl Tally {
                 .code_buckets
                 .entry((section, name))
                 .or_insert_with(|| CappedMap::new(MAX_BUCKETS))
-                .entry(&start, bucket_rank(start), || 0) += 1;
+                .entry(&start, || bucket_rank(start), || 0) += 1;
         }
     }
 
@@ -374,13 +374,13 @@ impl Tally {
 
     fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
         self.endpoints
-            .entry(endpoint, hash_rank(endpoint), ClassTally::default)
+            .entry(endpoint, || hash_rank(endpoint), ClassTally::default)
             .record(class, status);
     }
 
     fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
         self.undocumented
-            .entry(name, hash_rank(name), || Undocumented::new(loc))
+            .entry(name, || hash_rank(name), || Undocumented::new(loc))
             .record(fields.status, fields.time_ms, loc);
     }
 

@@ -358,13 +358,21 @@ fn kpis(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     let cards: [(Class, &str, &str); 6] = [
         (Class::Documented, "#codes", "documented errors"),
-        (Class::Undocumented, "#undocumented", "with undocumented names"),
+        (
+            Class::Undocumented,
+            "#undocumented",
+            "with undocumented names",
+        ),
         (
             Class::StatusMismatch,
             "#status-mismatches",
             "with a status mismatch",
         ),
-        (Class::WrongSection, "#wrong-section", "in the wrong section"),
+        (
+            Class::WrongSection,
+            "#wrong-section",
+            "in the wrong section",
+        ),
         (Class::UnnamedError, "#unnamed", "errors without a name"),
         (Class::Malformed, "#malformed", "malformed lines"),
     ];
