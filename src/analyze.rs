@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
-use crate::input::{self, Opened, Source, StreamChunker};
+use crate::input::{self, Mapped, Opened, Source, StreamChunker};
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
 
@@ -98,6 +98,9 @@ pub struct Analysis {
     pub inputs: Vec<InputSummary>,
     /// `chunk_first_line[input][chunk]`: 0-based line number of the chunk's first line.
     chunk_first_line: Vec<Vec<u64>>,
+    /// `first_dropped[input]`: the first chunk not counted because the file changed
+    /// under it; lines after it have no reliable line number.
+    first_dropped: Vec<Option<u32>>,
     /// Errors met on the way (unreadable inputs, read failures); the run went on.
     pub errors: Vec<Error>,
     window: (Option<i64>, Option<i64>),
@@ -109,9 +112,13 @@ impl Analysis {
         self.window
     }
 
-    /// `path:line` (1-based) of a location.
+    /// `path:line` (1-based) of a location; `path:?` for a line after a part of a
+    /// file that changed during the run (its number cannot be known).
     pub fn locate(&self, loc: Location) -> String {
         let input = &self.inputs[loc.input as usize];
+        if self.first_dropped[loc.input as usize].is_some_and(|d| loc.chunk > d) {
+            return format!("{}:?", input.name);
+        }
         let first = self.chunk_first_line[loc.input as usize]
             .get(loc.chunk as usize)
             .copied()
@@ -130,11 +137,14 @@ struct LineContext<'a> {
     opts: &'a Options,
 }
 
-/// One chunk's result: whose it is and how many lines it held.
+/// One chunk's result: whose it is, how many lines and bytes it held, and whether
+/// it was dropped (read while its file was being truncated).
 struct ChunkCount {
     input: u32,
     chunk: u32,
     lines: u64,
+    bytes: u64,
+    dropped: bool,
 }
 
 /// Merged tallies plus the line count of every chunk they came from.
@@ -160,8 +170,24 @@ impl Partial {
                 input,
                 chunk,
                 lines: tally.lines,
+                bytes: data.len() as u64,
+                dropped: false,
             }],
             tally,
+        }
+    }
+
+    /// A chunk that is not counted: its bytes may not be the file's.
+    fn dropped(input: u32, chunk: u32, opts: &Options) -> Partial {
+        Partial {
+            tally: Tally::new(opts.tally_config()),
+            chunks: vec![ChunkCount {
+                input,
+                chunk,
+                lines: 0,
+                bytes: 0,
+                dropped: true,
+            }],
         }
     }
 
@@ -172,21 +198,36 @@ impl Partial {
     }
 }
 
+/// Bytes held in memory for the whole run: a mapped file (which may be cut short
+/// under us, see [`crate::sigbus`]) or a caller's buffer.
+struct Resident<'a> {
+    input: usize,
+    data: &'a [u8],
+    mapped: Option<&'a Mapped>,
+}
+
 /// Analyze `sources`. Inputs that cannot be opened are reported in
 /// [`Analysis::errors`] and the rest are still read.
 pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
-    let mut inputs: Vec<InputSummary> = sources
-        .iter()
-        .map(|s| InputSummary {
-            name: s.display_name(),
-            ..InputSummary::default()
-        })
-        .collect();
+    let opened = sources.iter().map(input::open).collect();
+    analyze_opened(sources, opened, catalog, routes, opts)
+}
+
+/// Analyze sources already opened (`opened[i]` is `sources[i]` opened, or why it
+/// could not be): [`analyze`] after its first step.
+pub fn analyze_opened(
+    sources: &[Source],
+    opened: Vec<Result<Opened>>,
+    catalog: &Catalog,
+    routes: &Routes,
+    opts: &Options,
+) -> Analysis {
+    let mut inputs = summaries(sources.iter().map(Source::display_name));
     let mut errors = Vec::new();
     let mut maps = Vec::new();
     let mut streams = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        match input::open(source) {
+    for (i, opened) in opened.into_iter().enumerate() {
+        match opened {
             Ok(Opened::Mapped(map)) => maps.push((i, Some(map))),
             Ok(Opened::Empty) => maps.push((i, None)),
             Ok(Opened::Stream(reader, compression)) => {
@@ -199,40 +240,24 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
             }
         }
     }
-
-    // Mapped inputs: every chunk of every file in one parallel pass.
-    let mut contexts: Vec<Option<LineContext>> = (0..sources.len()).map(|_| None).collect();
-    let mut jobs: Vec<(u32, u32, &[u8])> = Vec::new();
-    for (i, map) in &maps {
-        let data: &[u8] = map.as_deref().unwrap_or_default();
-        let sample = &data[..data.len().min(DETECT_SAMPLE_BYTES)];
-        match context(catalog, routes, opts, sample, &sources[*i]) {
-            Ok(ctx) => {
-                describe(&mut inputs[*i], &ctx);
-                inputs[*i].bytes = data.len() as u64;
-                contexts[*i] = Some(ctx);
-                for (c, range) in input::chunk_ranges(data, opts.chunk_size)
-                    .into_iter()
-                    .enumerate()
-                {
-                    jobs.push((*i as u32, c as u32, &data[range]));
-                }
-            }
-            Err(e) => {
-                inputs[*i].error = Some(e.to_string());
-                errors.push(e);
-            }
-        }
-    }
-    let mut total = jobs
-        .par_iter()
-        .map(|&(i, c, data)| {
-            let ctx = contexts[i as usize]
-                .as_ref()
-                .expect("context built for every job");
-            Partial::of_chunk(data, i, c, ctx)
+    let resident: Vec<Resident> = maps
+        .iter()
+        .map(|(i, map)| Resident {
+            input: *i,
+            data: map.as_ref().map_or(&[][..], Mapped::bytes),
+            mapped: map.as_ref(),
         })
-        .reduce(|| Partial::empty(opts), Partial::merge);
+        .collect();
+    let mut run = Run {
+        sources,
+        catalog,
+        routes,
+        opts,
+        inputs,
+        errors,
+        resident: vec![false; sources.len()],
+    };
+    let mut total = run.resident_pass(&resident);
 
     // Streamed inputs, one after another, each decoded on its own thread while the
     // rayon pool classifies its chunks.
@@ -240,47 +265,173 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     for (i, reader) in streams {
         match analyze_stream(reader, i as u32, &sources[i], catalog, routes, opts) {
             Ok(streamed) => {
-                describe(&mut inputs[i], &streamed.context);
-                inputs[i].bytes = streamed.bytes;
+                describe(&mut run.inputs[i], &streamed.context);
+                run.inputs[i].bytes = streamed.bytes;
                 cut_short.extend(streamed.read_error.map(|e| (i, e)));
                 total = total.merge(streamed.partial);
             }
             Err(e) => {
-                inputs[i].error = Some(e.to_string());
-                errors.push(e);
+                run.inputs[i].error = Some(e.to_string());
+                run.errors.push(e);
             }
         }
     }
-
-    let mut chunk_first_line = vec![Vec::new(); sources.len()];
-    total.chunks.sort_unstable_by_key(|c| (c.input, c.chunk));
-    for c in &total.chunks {
-        let input = &mut inputs[c.input as usize];
-        let starts = &mut chunk_first_line[c.input as usize];
-        debug_assert_eq!(
-            starts.len(),
-            c.chunk as usize,
-            "chunks are numbered densely"
-        );
-        starts.push(input.lines);
-        input.lines += c.lines;
-    }
+    let mut analysis = run.finish(total);
     // Said once the lines read before the failure are known.
     for (i, source) in cut_short {
         let e = Error::InputCut {
             path: sources[i].display_name().into(),
-            lines: inputs[i].lines,
+            lines: analysis.inputs[i].lines,
             source,
         };
-        inputs[i].error = Some(e.to_string());
-        errors.push(e);
+        analysis.inputs[i].error = Some(e.to_string());
+        analysis.errors.push(e);
     }
-    Analysis {
-        tally: total.tally,
-        inputs,
-        chunk_first_line,
-        errors,
-        window: (opts.since, opts.until),
+    // Mapped files that shrank while being read: what was read before is counted.
+    for (i, map) in &maps {
+        let Some(cut) = map.as_ref().and_then(Mapped::cut_at) else {
+            continue;
+        };
+        let summary = &analysis.inputs[*i];
+        let e = Error::InputChanged {
+            path: sources[*i].display_name().into(),
+            lines: summary.lines,
+            bytes: summary.bytes,
+            size: map.as_ref().map_or(0, |m| m.bytes().len() as u64),
+            cut: cut as u64,
+        };
+        analysis.inputs[*i].error = Some(e.to_string());
+        analysis.errors.push(e);
+    }
+    analysis
+}
+
+/// Analyze `data`, in memory, as one input called `name`: the same chunking,
+/// parsing and merging as for a mapped file (chunks of `opts.chunk_size`).
+pub fn analyze_bytes(
+    name: &str,
+    data: &[u8],
+    catalog: &Catalog,
+    routes: &Routes,
+    opts: &Options,
+) -> Analysis {
+    let sources = [Source::File(name.into())];
+    let mut run = Run {
+        sources: &sources,
+        catalog,
+        routes,
+        opts,
+        inputs: summaries([name.to_string()]),
+        errors: Vec::new(),
+        resident: vec![false],
+    };
+    let total = run.resident_pass(&[Resident {
+        input: 0,
+        data,
+        mapped: None,
+    }]);
+    run.finish(total)
+}
+
+fn summaries(names: impl IntoIterator<Item = String>) -> Vec<InputSummary> {
+    names
+        .into_iter()
+        .map(|name| InputSummary {
+            name,
+            ..InputSummary::default()
+        })
+        .collect()
+}
+
+/// One run's inputs and what is known of them so far.
+struct Run<'a> {
+    sources: &'a [Source],
+    catalog: &'a Catalog,
+    routes: &'a Routes,
+    opts: &'a Options,
+    inputs: Vec<InputSummary>,
+    errors: Vec<Error>,
+    /// Inputs whose bytes are the sum of their counted chunks (in memory); streamed
+    /// ones know theirs from the reader.
+    resident: Vec<bool>,
+}
+
+impl Run<'_> {
+    /// Every chunk of every in-memory input in one parallel pass. A chunk of a mapped
+    /// file is dropped when, once it has been classified, the file is known to have
+    /// been cut at or before its end: some of its bytes may have been zeros.
+    fn resident_pass(&mut self, resident: &[Resident]) -> Partial {
+        let opts = self.opts;
+        let mut contexts: Vec<Option<LineContext>> =
+            (0..self.sources.len()).map(|_| None).collect();
+        let mut jobs: Vec<(u32, u32, std::ops::Range<usize>, &Resident)> = Vec::new();
+        for r in resident {
+            let sample = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
+            match context(self.catalog, self.routes, opts, sample, &self.sources[r.input]) {
+                Ok(ctx) => {
+                    describe(&mut self.inputs[r.input], &ctx);
+                    contexts[r.input] = Some(ctx);
+                    self.resident[r.input] = true;
+                    for (c, range) in input::chunk_ranges(r.data, opts.chunk_size)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        jobs.push((r.input as u32, c as u32, range, r));
+                    }
+                }
+                Err(e) => {
+                    self.inputs[r.input].error = Some(e.to_string());
+                    self.errors.push(e);
+                }
+            }
+        }
+        jobs.par_iter()
+            .map(|(i, c, range, r)| {
+                let ctx = contexts[*i as usize]
+                    .as_ref()
+                    .expect("context built for every job");
+                let partial = Partial::of_chunk(&r.data[range.clone()], *i, *c, ctx);
+                match r.mapped.and_then(Mapped::cut_at) {
+                    Some(cut) if range.end > cut => Partial::dropped(*i, *c, opts),
+                    _ => partial,
+                }
+            })
+            .reduce(|| Partial::empty(opts), Partial::merge)
+    }
+
+    /// Number the chunks' lines, sum lines and bytes per input.
+    fn finish(self, mut total: Partial) -> Analysis {
+        let mut inputs = self.inputs;
+        let mut chunk_first_line = vec![Vec::new(); self.sources.len()];
+        let mut first_dropped = vec![None; self.sources.len()];
+        total.chunks.sort_unstable_by_key(|c| (c.input, c.chunk));
+        for c in &total.chunks {
+            let input = &mut inputs[c.input as usize];
+            let starts = &mut chunk_first_line[c.input as usize];
+            debug_assert_eq!(
+                starts.len(),
+                c.chunk as usize,
+                "chunks are numbered densely"
+            );
+            starts.push(input.lines);
+            input.lines += c.lines;
+            // Streamed inputs know their bytes from the reader (over-long lines
+            // included); in-memory ones add up the chunks they counted.
+            if self.resident[c.input as usize] {
+                input.bytes += c.bytes;
+            }
+            if c.dropped {
+                first_dropped[c.input as usize].get_or_insert(c.chunk);
+            }
+        }
+        Analysis {
+            tally: total.tally,
+            inputs,
+            chunk_first_line,
+            first_dropped,
+            errors: self.errors,
+            window: (self.opts.since, self.opts.until),
+        }
     }
 }
 

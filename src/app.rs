@@ -16,6 +16,7 @@ use crate::cli::{
 use crate::error::{Error, Result};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
+use crate::report::table::escape_control;
 use crate::report::{self, Report};
 use crate::routes::Routes;
 use crate::timestamp;
@@ -34,6 +35,10 @@ pub enum Outcome {
 /// Parse the command line, run, report errors on stderr, and give the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C / SIGTERM: exit 130 / 143 with no partial output (src/interrupt.rs).
+    if let Err(e) = crate::interrupt::install() {
+        eprintln!("errscope: cannot watch for Ctrl-C: {e}");
+    }
     let stdout = io::stdout();
     // Line-buffered on a terminal, block-buffered into pipes and files.
     let result = if stdout.is_terminal() {
@@ -227,13 +232,14 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
     let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
+    // Paths and what follows them are escaped: a file name can hold control bytes.
     for input in &analysis.inputs {
         if let Some(detection) = &input.detection {
-            eprintln!("errscope: {}: {detection}", input.name);
+            eprintln!("errscope: {}", escape_control(&format!("{}: {detection}", input.name)));
         }
     }
     for e in unlisted.iter().chain(&analysis.errors) {
-        eprintln!("errscope: {e}");
+        eprintln!("errscope: {}", escape_control(&e.to_string()));
     }
     let mut report = report::build(&analysis, &catalog);
     // Paths that could not be listed are inputs too: the report names them.
@@ -241,10 +247,18 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .inputs
         .extend(unlisted.iter().map(report::Input::unread));
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
+    // Rendered whole, then written under the interrupt gate: Ctrl-C gives all of
+    // the report or none of it.
+    let mut rendered = Vec::new();
     match args.output {
-        OutputArg::Text => report::text::render(&report, args.top, out),
-        OutputArg::Json => report::json::render(&report, out),
+        OutputArg::Text => report::text::render(&report, args.top, &mut rendered),
+        OutputArg::Json => report::json::render(&report, &mut rendered),
     }
+    .and_then(|()| {
+        let _gate = crate::interrupt::gate();
+        out.write_all(&rendered)?;
+        out.flush()
+    })
     .map_err(Error::Output)?;
     Ok(if had_errors {
         Outcome::Error

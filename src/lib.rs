@@ -23,9 +23,12 @@ pub mod error;
 pub mod format;
 pub mod generate;
 pub mod input;
+pub mod interrupt;
 pub mod path;
 pub mod report;
 pub mod routes;
+pub mod secrets;
+pub mod sigbus;
 pub mod tally;
 pub mod timestamp;
 

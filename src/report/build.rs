@@ -134,7 +134,8 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         .undocumented
         .iter()
         .map(|(name, u)| {
-            let name = String::from_utf8_lossy(name).into_owned();
+            // Log-derived: a secret logged as a name is masked (src/secrets.rs).
+            let name = crate::secrets::mask(&String::from_utf8_lossy(name)).into_owned();
             Undocumented {
                 resembles: catalog.resembles(&name).map(str::to_string),
                 name,
@@ -187,7 +188,10 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let mut endpoints: Vec<Endpoint> = t
         .endpoints
         .iter()
-        .map(|(e, c)| endpoint_row(String::from_utf8_lossy(e).into_owned(), c))
+        .map(|(e, c)| {
+            let endpoint = crate::secrets::mask(&String::from_utf8_lossy(e)).into_owned();
+            endpoint_row(endpoint, c)
+        })
         .collect();
     endpoints.sort_by(|a, b| {
         b.requests
@@ -219,6 +223,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             .collect(),
         totals: Totals {
             lines: t.lines,
+            bytes: analysis.inputs.iter().map(|i| i.bytes).sum(),
             outside_window: t.outside_window,
             requests,
             errors,
