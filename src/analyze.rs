@@ -602,3 +602,197 @@ fn process_line(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::report::{self, Report};
+
+    const SAMPLE: &[u8] = include_bytes!("../fixtures/sample.log");
+
+    /// The sample's lines (without their newlines), cycled to `n` lines, as a log.
+    fn sample_log(n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in SAMPLE.split(|&b| b == b'\n').filter(|l| !l.is_empty()).cycle().take(n) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn setup() -> (Catalog, Routes) {
+        let catalog = Catalog::embedded();
+        let routes = Routes::new(&catalog, &[]).unwrap();
+        (catalog, routes)
+    }
+
+    fn opts() -> Options {
+        Options {
+            format: FormatChoice::NginxPreset("gateway".into()),
+            // Small caps, so the capped maps' merge is exercised too.
+            max_names: 2,
+            max_endpoints: 3,
+            max_examples: 2,
+            bucket_ms: Some(3_600_000),
+            ..Options::default()
+        }
+    }
+
+    /// The report of `partial`, merged from chunks of `data` as input 0.
+    fn report_of(partial: Partial, catalog: &Catalog, routes: &Routes, opts: &Options) -> Report {
+        let sources = [Source::File("mem.log".into())];
+        let run = Run {
+            sources: &sources,
+            catalog,
+            routes,
+            opts,
+            inputs: summaries(["mem.log".to_string()]),
+            errors: Vec::new(),
+            resident: vec![true],
+        };
+        report::build(&run.finish(partial), catalog)
+    }
+
+    /// Up to 60 lines of the sample log, plus hostile lines.
+    fn log_lines() -> impl Strategy<Value = Vec<u8>> {
+        let lines: Vec<&'static [u8]> = SAMPLE.split(|&b| b == b'\n').collect();
+        let line = prop_oneof![
+            8 => proptest::sample::select(lines).prop_map(<[u8]>::to_vec),
+            1 => proptest::collection::vec(any::<u8>(), 0..40),
+            1 => Just(Vec::new()),
+        ];
+        proptest::collection::vec(line, 0..60).prop_map(|lines| {
+            let mut out = lines.join(&b'\n');
+            out.push(b'\n');
+            out
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Chunks merged in any grouping and order give the report of the input read
+        /// as one chunk: merging is associative and commutative.
+        #[test]
+        fn merge_is_associative_and_commutative(
+            data in log_lines(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+            order in any::<prop::sample::Index>(),
+        ) {
+            let (catalog, routes) = setup();
+            let opts = opts();
+            let ctx = context(&catalog, &routes, &opts, &data, &Source::Stdin).unwrap();
+            let whole = report_of(Partial::of_chunk(&data, 0, 0, &ctx), &catalog, &routes, &opts);
+
+            // Cut at line starts picked by `cuts`.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', &data).map(|i| i + 1))
+                .filter(|&i| i < data.len())
+                .collect();
+            let mut bounds: Vec<usize> = cuts.iter().map(|c| starts[c.index(starts.len())]).collect();
+            bounds.extend([0, data.len()]);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let parts: Vec<Partial> = bounds
+                .windows(2)
+                .enumerate()
+                .map(|(c, w)| Partial::of_chunk(&data[w[0]..w[1]], 0, c as u32, &ctx))
+                .collect();
+            let n = parts.len();
+            // Left fold, right fold, and a rotation of the order.
+            let fold = |parts: Vec<Partial>| parts.into_iter().fold(Partial::empty(&opts), Partial::merge);
+            let rebuild = || -> Vec<Partial> {
+                bounds
+                    .windows(2)
+                    .enumerate()
+                    .map(|(c, w)| Partial::of_chunk(&data[w[0]..w[1]], 0, c as u32, &ctx))
+                    .collect()
+            };
+            let left = report_of(fold(parts), &catalog, &routes, &opts);
+            let right = report_of(
+                rebuild().into_iter().rev().fold(Partial::empty(&opts), |acc, p| p.merge(acc)),
+                &catalog, &routes, &opts,
+            );
+            let mut rotated = rebuild();
+            rotated.rotate_left(order.index(n.max(1)));
+            let rotated = report_of(fold(rotated), &catalog, &routes, &opts);
+            prop_assert_eq!(&left, &whole);
+            prop_assert_eq!(&right, &whole);
+            prop_assert_eq!(&rotated, &whole);
+        }
+    }
+
+    /// A file truncated after it was mapped (the copytruncate race, made
+    /// deterministic): no SIGBUS death; the chunks read after the cut are dropped,
+    /// and the input is reported as changed, with what was counted.
+    #[test]
+    fn file_truncated_while_mapped_is_reported_not_fatal() {
+        let (catalog, routes) = setup();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&sample_log(4000)).unwrap();
+        file.flush().unwrap();
+        let source = Source::File(file.path().to_path_buf());
+        let opened = input::open(&source).unwrap();
+        assert!(matches!(opened, Opened::Mapped(_)));
+        // Keep the first 3 pages and a bit: chunks of 4 KiB after that fault.
+        file.as_file().set_len(3 * 4096 + 100).unwrap();
+        let opts = Options {
+            chunk_size: 4096,
+            ..opts()
+        };
+        let a = analyze_opened(&[source], vec![Ok(opened)], &catalog, &routes, &opts);
+        assert_eq!(a.errors.len(), 1, "{:?}", a.errors);
+        let message = a.errors[0].to_string();
+        assert!(message.contains("changed during the run"), "{message}");
+        let input = &a.inputs[0];
+        // Only whole chunks of real bytes are counted: below the cut, nothing of the
+        // zeros past it, every line a line of the sample.
+        assert!(input.bytes < 3 * 4096 + 4096, "{}", input.bytes);
+        assert!(input.lines > 0 && input.lines < 4000);
+        assert_eq!(a.tally.lines, input.lines);
+        assert!(a.tally.count(crate::classify::Class::Malformed) <= input.lines / 20);
+        assert!(message.contains(&format!("the {} lines", input.lines)), "{message}");
+        let r = report::build(&a, &catalog);
+        assert_eq!(r.totals.classes.sum() + r.totals.outside_window, r.totals.lines);
+        assert_eq!(r.totals.bytes, input.bytes);
+    }
+
+    /// A file that grows while it is read is read up to its size at open.
+    #[test]
+    fn file_grown_while_mapped_is_read_to_its_size_at_open() {
+        let (catalog, routes) = setup();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let text = sample_log(100);
+        file.write_all(&text).unwrap();
+        file.flush().unwrap();
+        let source = Source::File(file.path().to_path_buf());
+        let opened = input::open(&source).unwrap();
+        file.write_all(&text.repeat(50)).unwrap();
+        file.flush().unwrap();
+        let a = analyze_opened(&[source], vec![Ok(opened)], &catalog, &routes, &opts());
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        assert_eq!(a.inputs[0].bytes, text.len() as u64);
+        assert_eq!(a.inputs[0].lines, 100);
+    }
+
+    /// A file that vanished between listing and opening is reported and skipped.
+    #[test]
+    fn file_vanished_after_listing_is_reported_and_skipped() {
+        let (catalog, routes) = setup();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.log"), SAMPLE).unwrap();
+        std::fs::write(dir.path().join("b.log"), SAMPLE).unwrap();
+        let (sources, errors) = input::expand(&[dir.path().to_path_buf()], false);
+        assert!(errors.is_empty());
+        std::fs::remove_file(dir.path().join("a.log")).unwrap();
+        let a = analyze(&sources, &catalog, &routes, &opts());
+        assert_eq!(a.errors.len(), 1);
+        assert!(matches!(&a.errors[0], Error::Input { source, .. } if source.kind() == io::ErrorKind::NotFound));
+        assert_eq!(a.inputs[1].lines, 250);
+        assert_eq!(a.tally.lines, 250);
+    }
+}

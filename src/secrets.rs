@@ -102,6 +102,14 @@ pub fn mask(text: &str) -> Cow<'_, str> {
             i += c.len_utf8();
             continue;
         }
+        // `%3Fkey=…`: a percent-escape is a separator, not part of the word.
+        if text[..i].ends_with('%')
+            && text[i..].len() >= 2
+            && text.as_bytes()[i..i + 2].iter().all(u8::is_ascii_hexdigit)
+        {
+            i += 2;
+            continue;
+        }
         let end = text[i..]
             .find(|c: char| !is_token_char(c))
             .map_or(text.len(), |n| i + n);
@@ -193,7 +201,14 @@ fn key_separator(word: &str, after: &str) -> Option<usize> {
         return None;
     }
     let rest = after.strip_prefix('"').unwrap_or(after);
-    let rest = rest.strip_prefix(['=', ':'])?;
+    let rest = rest.strip_prefix(['=', ':']).or_else(|| {
+        // Percent-encoded: `%3D` (=) or `%3A` (:), either case.
+        let escape = rest.get(..3)?;
+        ["%3D", "%3A"]
+            .iter()
+            .any(|e| escape.eq_ignore_ascii_case(e))
+            .then(|| &rest[3..])
+    })?;
     let rest = rest.trim_start_matches([' ', '"', '\'']);
     rest.starts_with(|c: char| is_value_char(c))
         .then_some(after.len() - rest.len())
@@ -244,6 +259,8 @@ mod tests {
             ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_li…"),
             ("/v1/keys/sk-abcdefghijkl/usage", "/v1/keys/sk-ab…/usage"),
             ("/v1/x;api_key=abcd1234&y=2", "/v1/x;api_key=ab…&y=2"),
+            ("/v1/x%3Fkey=abcd1234", "/v1/x%3Fkey=ab…"),
+            ("/v1/x%3fapi_key%3Dabcd1234", "/v1/x%3fapi_key%3Dab…"),
             ("key=AIzaSyA-1234567890abcdefgh", "key=AI…"),
             ("KEY=hunter2hunter2", "KEY=hu…"),
             (r#"{"api_key": "abc123xyz"}"#, r#"{"api_key": "ab…"}"#),

@@ -88,6 +88,8 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     }
     let starts = bucket_starts(t);
     let mut codes = Vec::new();
+    // (section, name) rows already made: a set, so a huge catalog is not quadratic.
+    let mut listed = std::collections::HashSet::new();
     for (si, section) in catalog.sections().iter().enumerate() {
         let si = si as u8;
         for entry in &section.entries {
@@ -95,11 +97,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 .name_id(entry.name.as_bytes())
                 .expect("catalog names are interned");
             // A name listed twice in a section is counted once, on its first row.
-            if catalog.status_in(si, id) != Some(entry.status)
-                || codes
-                    .iter()
-                    .any(|c: &Code| c.section == section.id && c.name == entry.name)
-            {
+            if catalog.status_in(si, id) != Some(entry.status) || !listed.insert((si, id)) {
                 continue;
             }
             let CodeUse {

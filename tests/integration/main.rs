@@ -12,6 +12,7 @@
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
+//! - `hostile`: hostile content, secrets, broken catalogs, live files, Ctrl-C
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 
 mod util;
@@ -21,6 +22,7 @@ mod catalog;
 mod edge;
 mod fail_on;
 mod formats;
+mod hostile;
 mod inputs;
 mod presets;
 mod rotation;
