@@ -367,7 +367,13 @@ impl Run<'_> {
         let mut jobs: Vec<(u32, u32, std::ops::Range<usize>, &Resident)> = Vec::new();
         for r in resident {
             let sample = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
-            match context(self.catalog, self.routes, opts, sample, &self.sources[r.input]) {
+            match context(
+                self.catalog,
+                self.routes,
+                opts,
+                sample,
+                &self.sources[r.input],
+            ) {
                 Ok(ctx) => {
                     describe(&mut self.inputs[r.input], &ctx);
                     contexts[r.input] = Some(ctx);
@@ -617,7 +623,12 @@ mod tests {
     /// The sample's lines (without their newlines), cycled to `n` lines, as a log.
     fn sample_log(n: usize) -> Vec<u8> {
         let mut out = Vec::new();
-        for line in SAMPLE.split(|&b| b == b'\n').filter(|l| !l.is_empty()).cycle().take(n) {
+        for line in SAMPLE
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .cycle()
+            .take(n)
+        {
             out.extend_from_slice(line);
             out.push(b'\n');
         }
@@ -755,9 +766,15 @@ mod tests {
         assert!(input.lines > 0 && input.lines < 4000);
         assert_eq!(a.tally.lines, input.lines);
         assert!(a.tally.count(crate::classify::Class::Malformed) <= input.lines / 20);
-        assert!(message.contains(&format!("the {} lines", input.lines)), "{message}");
+        assert!(
+            message.contains(&format!("the {} lines", input.lines)),
+            "{message}"
+        );
         let r = report::build(&a, &catalog);
-        assert_eq!(r.totals.classes.sum() + r.totals.outside_window, r.totals.lines);
+        assert_eq!(
+            r.totals.classes.sum() + r.totals.outside_window,
+            r.totals.lines
+        );
         assert_eq!(r.totals.bytes, input.bytes);
     }
 
@@ -791,7 +808,9 @@ mod tests {
         std::fs::remove_file(dir.path().join("a.log")).unwrap();
         let a = analyze(&sources, &catalog, &routes, &opts());
         assert_eq!(a.errors.len(), 1);
-        assert!(matches!(&a.errors[0], Error::Input { source, .. } if source.kind() == io::ErrorKind::NotFound));
+        assert!(
+            matches!(&a.errors[0], Error::Input { source, .. } if source.kind() == io::ErrorKind::NotFound)
+        );
         assert_eq!(a.inputs[1].lines, 250);
         assert_eq!(a.tally.lines, 250);
     }

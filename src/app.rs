@@ -235,7 +235,10 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     // Paths and what follows them are escaped: a file name can hold control bytes.
     for input in &analysis.inputs {
         if let Some(detection) = &input.detection {
-            eprintln!("errscope: {}", escape_control(&format!("{}: {detection}", input.name)));
+            eprintln!(
+                "errscope: {}",
+                escape_control(&format!("{}: {detection}", input.name))
+            );
         }
     }
     for e in unlisted.iter().chain(&analysis.errors) {

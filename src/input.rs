@@ -49,15 +49,13 @@ pub fn expand(paths: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<Error>) {
             continue;
         }
         let listed = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                list_dir(path, recursive, &mut errors).and_then(|files| {
-                    if files.is_empty() {
-                        Err(Error::EmptyDirectory { path: path.clone() })
-                    } else {
-                        Ok(files)
-                    }
-                })
-            }
+            Ok(meta) if meta.is_dir() => list_dir(path, recursive, &mut errors).and_then(|files| {
+                if files.is_empty() {
+                    Err(Error::EmptyDirectory { path: path.clone() })
+                } else {
+                    Ok(files)
+                }
+            }),
             Ok(_) => Ok(vec![path.clone()]),
             Err(source) if source.kind() == io::ErrorKind::NotFound && is_pattern(path) => {
                 expand_glob(path)

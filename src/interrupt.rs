@@ -144,9 +144,7 @@ mod tests {
         let pending = TempPath::register(lost.clone());
         std::fs::write(&kept, "{}").unwrap();
         std::fs::write(&lost, "{").unwrap();
-        committed
-            .commit(|tmp| std::fs::rename(tmp, &done))
-            .unwrap();
+        committed.commit(|tmp| std::fs::rename(tmp, &done)).unwrap();
         // What the signal thread does, short of exiting.
         {
             let mut temps = lock();

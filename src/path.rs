@@ -67,8 +67,7 @@ fn looks_like_id(segment: &[u8]) -> bool {
     let token = segment
         .iter()
         .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
-    if token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic)
-    {
+    if token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic) {
         return true;
     }
     // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.

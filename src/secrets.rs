@@ -85,7 +85,11 @@ fn is_token_char(c: char) -> bool {
 
 /// Characters a parameter's value runs over.
 fn is_value_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '&' | ';' | ',' | '"' | '\'' | '/' | '?' | '#' | '<' | '>')
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '&' | ';' | ',' | '"' | '\'' | '/' | '?' | '#' | '<' | '>'
+        )
 }
 
 /// `text` with every secret masked; borrowed unchanged when there is none.
@@ -173,17 +177,30 @@ pub fn has_secret(text: &str) -> bool {
 pub fn is_secret_segment(segment: &[u8]) -> bool {
     let worth_a_look = memchr::memchr2(b'=', b':', segment).is_some()
         || segment.len() >= 20
-        || (segment.len() >= 11 && KEY_PREFIXES.iter().any(|(p, _)| segment.starts_with(p.as_bytes())));
+        || (segment.len() >= 11
+            && KEY_PREFIXES
+                .iter()
+                .any(|(p, _)| segment.starts_with(p.as_bytes())));
     worth_a_look && std::str::from_utf8(segment).is_ok_and(has_secret)
 }
 
 /// Write `text[copied..start]`, then the first `keep` characters of
 /// `text[start..end]` and `…`, and move `copied` to `end`. A value no longer than
 /// `keep` is hidden whole.
-fn replace(out: &mut String, copied: &mut usize, text: &str, start: usize, end: usize, keep: usize) {
+fn replace(
+    out: &mut String,
+    copied: &mut usize,
+    text: &str,
+    start: usize,
+    end: usize,
+    keep: usize,
+) {
     let value = &text[start..end];
     let kept = if value.chars().count() > keep + 2 {
-        value.char_indices().nth(keep).map_or(value.len(), |(n, _)| n)
+        value
+            .char_indices()
+            .nth(keep)
+            .map_or(value.len(), |(n, _)| n)
     } else {
         0
     };
@@ -226,7 +243,10 @@ fn key_prefix(word: &str) -> Option<usize> {
 /// What follows an auth scheme: a credential, not prose (`token expired`).
 fn looks_like_credential(s: &str) -> bool {
     let word: &str = s.split(|c: char| !is_value_char(c)).next().unwrap_or("");
-    word.len() >= 8 && word.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    word.len() >= 8
+        && word
+            .chars()
+            .any(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
 }
 
 /// A long token mixing character kinds the way random keys do: at least 20
@@ -252,9 +272,18 @@ mod tests {
     #[test]
     fn sample_shapes_are_masked() {
         for (input, want) in [
-            ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "Bearer ey…"),
-            ("Authorization: Bearer abcdEFGH1234", "Authorization: Bearer ab…"),
-            ("authorization=Basic dXNlcjpwYXNz", "authorization=Basic dX…"),
+            (
+                "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+                "Bearer ey…",
+            ),
+            (
+                "Authorization: Bearer abcdEFGH1234",
+                "Authorization: Bearer ab…",
+            ),
+            (
+                "authorization=Basic dXNlcjpwYXNz",
+                "authorization=Basic dX…",
+            ),
             ("sk-proj-4f9a8b7c6d5e", "sk-pr…"),
             ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_li…"),
             ("/v1/keys/sk-abcdefghijkl/usage", "/v1/keys/sk-ab…/usage"),
@@ -269,8 +298,14 @@ mod tests {
             ("ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_ab…"),
             ("AKIAIOSFODNN7EXAMPLE", "AKIAIO…"),
             ("Zm9vYmFyYmF6cXV4MTIzNDU2", "Zm9v…"),
-            ("req 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b done", "req 9f86… done"),
-            ("two sk-aaaaaaaaaa and sk-bbbbbbbbbb", "two sk-aa… and sk-bb…"),
+            (
+                "req 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b done",
+                "req 9f86… done",
+            ),
+            (
+                "two sk-aaaaaaaaaa and sk-bbbbbbbbbb",
+                "two sk-aa… and sk-bb…",
+            ),
         ] {
             assert_eq!(mask(input), want, "{input}");
             assert!(has_secret(input), "{input}");

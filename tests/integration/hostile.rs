@@ -39,7 +39,12 @@ fn hundred_megabyte_line() {
         file.write_all(&block).unwrap();
     }
     writeln!(file).unwrap();
-    writeln!(file, "{}", gw("/v3/async/txt2img", "403", "INVALID_API_KEY")).unwrap();
+    writeln!(
+        file,
+        "{}",
+        gw("/v3/async/txt2img", "403", "INVALID_API_KEY")
+    )
+    .unwrap();
     drop(file);
     let size = std::fs::metadata(&path).unwrap().len();
     let preset = ["--preset", "gateway"];
@@ -48,7 +53,10 @@ fn hundred_megabyte_line() {
     let streamed = analyze_stdin(&preset, &bytes, 0);
     for r in [&mapped, &streamed] {
         let c = r.totals.classes;
-        assert_eq!((r.totals.lines, c.ok, c.documented, c.malformed), (3, 1, 1, 1));
+        assert_eq!(
+            (r.totals.lines, c.ok, c.documented, c.malformed),
+            (3, 1, 1, 1)
+        );
         assert_eq!(r.malformed.reasons.get(TOO_LONG), Some(&1));
         assert_eq!(r.totals.bytes, size);
     }
@@ -69,7 +77,11 @@ fn file_of_nul_bytes() {
     assert_eq!(r.malformed.reasons.get(NO_MATCH), Some(&1));
 
     let many = dir.write("nuls.log", b"\0\0\0\n".repeat(1000));
-    for format in [["--preset", "gateway"], ["--format", "json"], ["--preset", "logfmt"]] {
+    for format in [
+        ["--preset", "gateway"],
+        ["--format", "json"],
+        ["--preset", "logfmt"],
+    ] {
         let r = analyze(&format, &[&many]);
         assert_eq!((r.totals.lines, r.totals.classes.malformed), (1000, 1000));
     }
@@ -86,9 +98,20 @@ fn invalid_utf8_everywhere() {
     bytes.push(b'\n');
     let log = dir.write("utf8.log", bytes);
     let r = analyze_every_way(&["--preset", "gateway"], &log, 0);
-    assert_eq!((r.totals.lines, r.totals.classes.undocumented, r.totals.classes.ok), (2, 1, 1));
+    assert_eq!(
+        (
+            r.totals.lines,
+            r.totals.classes.undocumented,
+            r.totals.classes.ok
+        ),
+        (2, 1, 1)
+    );
     assert_eq!(r.undocumented[0].name, "BAD_\u{fffd}_NAME");
-    assert!(r.endpoints.iter().any(|e| e.endpoint.contains('\u{fffd}')), "{:?}", r.endpoints);
+    assert!(
+        r.endpoints.iter().any(|e| e.endpoint.contains('\u{fffd}')),
+        "{:?}",
+        r.endpoints
+    );
 }
 
 /// Deeply nested JSON is read without recursion: nesting in a value errscope
@@ -101,18 +124,34 @@ fn deeply_nested_json() {
     let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     let objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
     let text = lines(&[
-        format!(r#"{{"x":{},"status":200,"uri":"/v3/async/a"}}"#, deep(100_000)),
+        format!(
+            r#"{{"x":{},"status":200,"uri":"/v3/async/a"}}"#,
+            deep(100_000)
+        ),
         format!(r#"{{"status":200,"response":{}}}"#, objects(50_000)),
         format!(r#"{{"status":{},"uri":"/v3/async/a"}}"#, deep(100_000)),
         format!(r#"{{"status":200,"x":{}"#, "[".repeat(100_000)),
     ]);
     let log = dir.write("deep.jsonl", text);
     let r = analyze_every_way(&["--format", "json"], &log, 0);
-    assert_eq!((r.totals.lines, r.totals.classes.ok, r.totals.classes.malformed), (4, 2, 2));
-    assert_eq!(r.malformed.reasons.get("status is not an integer"), Some(&1));
+    assert_eq!(
+        (
+            r.totals.lines,
+            r.totals.classes.ok,
+            r.totals.classes.malformed
+        ),
+        (4, 2, 2)
+    );
+    assert_eq!(
+        r.malformed.reasons.get("status is not an integer"),
+        Some(&1)
+    );
     assert_eq!(r.malformed.reasons.get("invalid JSON"), Some(&1));
     // Through a nested `--field` path too (Kong-style).
-    let r = analyze(&["--format", "json", "--field", "status=response.a.a.a"], &[&log]);
+    let r = analyze(
+        &["--format", "json", "--field", "status=response.a.a.a"],
+        &[&log],
+    );
     assert_eq!(r.totals.lines, 4);
 }
 
@@ -169,7 +208,10 @@ fn statuses_out_of_range() {
     let r = analyze_every_way(&["--format", "json"], &log, 0);
     assert_eq!((r.totals.lines, r.totals.requests), (8, 1));
     assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&4));
-    assert_eq!(r.malformed.reasons.get("status is not an integer"), Some(&3));
+    assert_eq!(
+        r.malformed.reasons.get("status is not an integer"),
+        Some(&3)
+    );
 }
 
 /// Control characters and ANSI escape sequences inside fields, and in a file
@@ -187,8 +229,15 @@ fn control_characters_and_ansi_escapes_are_escaped() {
         gw("/v3/a", "200", "-").replace("27/Nov/2026", "\u{1b}[1m/Nov/2026"),
     ]);
     let log = dir.write("evil\u{1b}[2J\u{7}.log", text);
-    let json = run(&["analyze", "--preset", "gateway", "-o", "json", log.to_str().unwrap()])
-        .expect_code(0);
+    let json = run(&[
+        "analyze",
+        "--preset",
+        "gateway",
+        "-o",
+        "json",
+        log.to_str().unwrap(),
+    ])
+    .expect_code(0);
     let report = json.report();
     assert_eq!(report.undocumented[0].name, evil_name);
     assert!(json.stdout.contains(r"\u001b[31mEVIL"));
@@ -205,10 +254,22 @@ fn control_characters_and_ansi_escapes_are_escaped() {
             .chars()
             .filter(|c| c.is_control() && *c != '\n')
             .collect();
-        assert!(raw.is_empty(), "{what} holds raw control characters {raw:?}:\n{out}");
+        assert!(
+            raw.is_empty(),
+            "{what} holds raw control characters {raw:?}:\n{out}"
+        );
     }
-    assert!(text.stdout.contains(r"\x1b[31mEVIL\x1b[0m\x07\x08\x0d\x9b2J"), "{}", text.stdout);
-    assert!(text.stdout.contains(r"evil\x1b[2J\x07.log"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains(r"\x1b[31mEVIL\x1b[0m\x07\x08\x0d\x9b2J"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(r"evil\x1b[2J\x07.log"),
+        "{}",
+        text.stdout
+    );
 }
 
 /// Secrets logged where errscope reads names and paths never reach a report:
@@ -226,13 +287,21 @@ fn secrets_are_masked_in_reports() {
         "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5",
     ];
     let text = lines(&[
-        gw("/v3/async/txt2img", "401", &format!("Bearer {}", secrets[2])),
+        gw(
+            "/v3/async/txt2img",
+            "401",
+            &format!("Bearer {}", secrets[2]),
+        ),
         gw("/v3/async/txt2img", "401", secrets[0]),
         gw(&format!("/v1/keys/{}/usage", secrets[1]), "403", "-"),
         gw(&format!("/v1/keys/{}", secrets[3]), "403", "-"),
         gw(&format!("/v3/x;api_key={}", secrets[5]), "200", "-"),
         gw(&format!("/v3/x%3Fkey={}", secrets[5]), "200", "-"),
-        gw(&format!("/v3/x?key={}&token={}", secrets[5], secrets[4]), "200", "-"),
+        gw(
+            &format!("/v3/x?key={}&token={}", secrets[5], secrets[4]),
+            "200",
+            "-",
+        ),
         gw("/v3/async/txt2img", "401", &format!("token={}", secrets[4])),
         gw(&format!("/v1/{}", secrets[6]), "401", "-"),
         gw("/v3/async/txt2img", "403", "INVALID_API_KEY"),
@@ -253,7 +322,10 @@ fn secrets_are_masked_in_reports() {
     names.sort_unstable();
     assert_eq!(names, ["Bearer ey…", "sk-pr…", "token=gh…"]);
     assert_eq!(r.totals.classes.documented, 1);
-    assert!(r.endpoints.iter().any(|e| e.endpoint == "/v1/keys/{id}/usage"));
+    assert!(r
+        .endpoints
+        .iter()
+        .any(|e| e.endpoint == "/v1/keys/{id}/usage"));
     assert!(r.endpoints.iter().any(|e| e.endpoint == "/v3/{id}"));
 }
 
@@ -280,13 +352,25 @@ fn hostile_catalog_pages() {
     for (name, content, message) in [
         ("empty.md", b"".to_vec(), "no sections"),
         ("blank.md", b"\n\n   \n".to_vec(), "no sections"),
-        ("page.html", b"<html><body><table><tr><td>X</td></tr></table></body></html>".to_vec(), "no sections"),
-        ("binary.md", vec![0x89, b'P', b'N', b'G', 0, 0xff, 0xfe], "not UTF-8"),
+        (
+            "page.html",
+            b"<html><body><table><tr><td>X</td></tr></table></body></html>".to_vec(),
+            "no sections",
+        ),
+        (
+            "binary.md",
+            vec![0x89, b'P', b'N', b'G', 0, 0xff, 0xfe],
+            "not UTF-8",
+        ),
         ("wide.md", wide.into_bytes(), "too large a catalog"),
     ] {
         let page = dir.write(name, content);
         let out = run(&["analyze", "--catalog", page.to_str().unwrap(), log]).expect_code(2);
-        assert!(out.stderr.contains(name) && out.stderr.contains(message), "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(name) && out.stderr.contains(message),
+            "{name}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty());
     }
     let out = run(&["analyze", "--catalog", huge.to_str().unwrap(), log]).expect_code(2);
@@ -300,7 +384,11 @@ fn hostile_catalog_pages() {
     let started = Instant::now();
     let r = analyze(&["--catalog", page.to_str().unwrap()], &[Path::new(log)]);
     assert_eq!(r.codes.len(), 100_000);
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// `-r` over symlink loops (a link to an ancestor, a link to itself, two links to
@@ -354,7 +442,17 @@ fn truncated_while_read_never_kills() {
         let copy = dir.path().join(format!("copy-{delay_ms}.log"));
         std::fs::copy(&log, &copy).unwrap();
         let child = errscope()
-            .args(["analyze", "-o", "json", "-j", "2", "--chunk-size", "64KiB", "--preset", "gateway"])
+            .args([
+                "analyze",
+                "-o",
+                "json",
+                "-j",
+                "2",
+                "--chunk-size",
+                "64KiB",
+                "--preset",
+                "gateway",
+            ])
             .arg(&copy)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -369,11 +467,18 @@ fn truncated_while_read_never_kills() {
             .unwrap();
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let code = out.status.code().unwrap_or_else(|| panic!("killed: {:?}\n{stderr}", out.status));
+        let code = out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("killed: {:?}\n{stderr}", out.status));
         let r: errscope::report::Report = serde_json::from_slice(&out.stdout).unwrap();
         crate::util::check_invariants(&r);
         match code {
-            0 => assert!(r.totals.bytes == size || r.totals.bytes == 0, "{}", r.totals.bytes),
+            0 => assert!(
+                r.totals.bytes == size || r.totals.bytes == 0,
+                "{}",
+                r.totals.bytes
+            ),
             2 => {
                 changed += 1;
                 assert!(stderr.contains("changed during the run"), "{stderr}");
@@ -426,6 +531,10 @@ fn interrupted_run_exits_130_with_no_output() {
         let out = child.wait_with_output().unwrap();
         drop(stdin);
         assert_eq!(out.status.code(), Some(code), "{:?}", out);
-        assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }

@@ -10,6 +10,7 @@
 //! - `fail_on`: `--fail-on` exit codes
 //! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
+//! - `properties`: proptest over parsers, chunking and accounting
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `hostile`: hostile content, secrets, broken catalogs, live files, Ctrl-C
@@ -25,6 +26,7 @@ mod formats;
 mod hostile;
 mod inputs;
 mod presets;
+mod properties;
 mod rotation;
 mod strategies;
 mod time;
