@@ -220,7 +220,7 @@ fn statuses_out_of_range() {
 #[test]
 fn control_characters_and_ansi_escapes_are_escaped() {
     let dir = Dir::new();
-    let evil_name = "\u{1b}[31mEVIL\u{1b}[0m\u{7}\u{8}\r\u{9b}2J";
+    let evil_name = "\u{1b}[31mEVIL\u{1b}[0m\u{7}\u{8}\r\u{9b}2J\u{202e}desrever";
     let evil_path = "/v3/\u{1b}]0;pwned\u{7}/x\u{1b}[2J";
     let text = lines(&[
         gw(evil_path, "400", evil_name),
@@ -261,10 +261,12 @@ fn control_characters_and_ansi_escapes_are_escaped() {
     }
     assert!(
         text.stdout
-            .contains(r"\x1b[31mEVIL\x1b[0m\x07\x08\x0d\x9b2J"),
+            .contains(r"\x1b[31mEVIL\x1b[0m\x07\x08\x0d\x9b2J\u{202e}desrever"),
         "{}",
         text.stdout
     );
+    // A bidirectional override is no control character, but reorders what is shown.
+    assert!(!text.stdout.contains('\u{202e}'), "{}", text.stdout);
     assert!(
         text.stdout.contains(r"evil\x1b[2J\x07.log"),
         "{}",
