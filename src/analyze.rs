@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::mpsc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -12,6 +13,7 @@ use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Mapped, Opened, Source, StreamChunker};
+use crate::progress::Progress;
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
 
@@ -39,6 +41,8 @@ pub struct Options {
     pub until: Option<i64>,
     /// Width of the time-series buckets, if a series is wanted.
     pub bucket_ms: Option<i64>,
+    /// Where bytes classified are counted, for a progress line.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Options {
@@ -70,6 +74,7 @@ impl Default for Options {
             since: None,
             until: None,
             bucket_ms: None,
+            progress: None,
         }
     }
 }
@@ -138,7 +143,7 @@ struct LineContext<'a> {
 }
 
 /// One chunk's result: whose it is, how many lines and bytes it held, and whether
-/// it was dropped (read while its file was being truncated).
+/// it was dropped (its file was cut under it, so it may have read zeros).
 struct ChunkCount {
     input: u32,
     chunk: u32,
@@ -161,34 +166,32 @@ impl Partial {
         }
     }
 
-    /// Classify one chunk's lines into a tally of its own.
-    fn of_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext) -> Partial {
-        let mut tally = Tally::new(ctx.opts.tally_config());
-        process_chunk(data, input, chunk, ctx, &mut tally);
-        Partial {
-            chunks: vec![ChunkCount {
-                input,
-                chunk,
-                lines: tally.lines,
-                bytes: data.len() as u64,
-                dropped: false,
-            }],
-            tally,
+    /// Classify one chunk's lines into this partial result, noting how many lines
+    /// the chunk held.
+    fn add_chunk(&mut self, data: &[u8], input: u32, chunk: u32, ctx: &LineContext) {
+        let before = self.tally.lines;
+        process_chunk(data, input, chunk, ctx, &mut self.tally);
+        self.chunks.push(ChunkCount {
+            input,
+            chunk,
+            lines: self.tally.lines - before,
+            bytes: data.len() as u64,
+            dropped: false,
+        });
+        if let Some(progress) = &ctx.opts.progress {
+            progress.add(data.len());
         }
     }
 
-    /// A chunk that is not counted: its bytes may not be the file's.
-    fn dropped(input: u32, chunk: u32, opts: &Options) -> Partial {
-        Partial {
-            tally: Tally::new(opts.tally_config()),
-            chunks: vec![ChunkCount {
-                input,
-                chunk,
-                lines: 0,
-                bytes: 0,
-                dropped: true,
-            }],
-        }
+    /// Note a chunk that is not counted: its bytes may not be the file's.
+    fn add_dropped(&mut self, input: u32, chunk: u32) {
+        self.chunks.push(ChunkCount {
+            input,
+            chunk,
+            lines: 0,
+            bytes: 0,
+            dropped: true,
+        });
     }
 
     fn merge(mut self, other: Partial) -> Partial {
@@ -204,6 +207,52 @@ struct Resident<'a> {
     input: usize,
     data: &'a [u8],
     mapped: Option<&'a Mapped>,
+}
+
+/// One chunk of a resident input to classify.
+struct Job<'a> {
+    input: u32,
+    chunk: u32,
+    range: std::ops::Range<usize>,
+    resident: &'a Resident<'a>,
+}
+
+impl Job<'_> {
+    /// Whether the chunk's file is known to have been cut before the chunk's end:
+    /// then some of its bytes may read as zeros, and it is not counted.
+    fn spoiled(&self) -> bool {
+        self.resident
+            .mapped
+            .and_then(Mapped::cut_at)
+            .is_some_and(|cut| self.range.end > cut)
+    }
+}
+
+/// Classify a group of chunks into one partial result. A chunk whose file was cut
+/// before its end (see [`Job::spoiled`]) is not counted; when a chunk turns out to
+/// have been cut only while it was read, the group is classified again without it
+/// (rare: a `copytruncate` during the run), so no zero read from a cut file counts.
+fn classify_group(group: &[Job], contexts: &[Option<LineContext>], opts: &Options) -> Partial {
+    loop {
+        let mut partial = Partial::empty(opts);
+        let mut dropped = 0;
+        for job in group {
+            if job.spoiled() {
+                partial.add_dropped(job.input, job.chunk);
+                dropped += 1;
+                continue;
+            }
+            let ctx = contexts[job.input as usize]
+                .as_ref()
+                .expect("context built for every job");
+            let data = &job.resident.data[job.range.clone()];
+            partial.add_chunk(data, job.input, job.chunk, ctx);
+        }
+        // Cuts only move earlier, so this ends: each pass drops at least one more.
+        if group.iter().filter(|job| job.spoiled()).count() == dropped {
+            return partial;
+        }
+    }
 }
 
 /// Analyze `sources`. Inputs that cannot be opened are reported in
@@ -228,7 +277,12 @@ pub fn analyze_opened(
     let mut streams = Vec::new();
     for (i, opened) in opened.into_iter().enumerate() {
         match opened {
-            Ok(Opened::Mapped(map)) => maps.push((i, Some(map))),
+            Ok(Opened::Mapped(map)) => {
+                if let Some(progress) = &opts.progress {
+                    progress.expect(map.bytes().len() as u64);
+                }
+                maps.push((i, Some(map)));
+            }
             Ok(Opened::Empty) => maps.push((i, None)),
             Ok(Opened::Stream(reader, compression)) => {
                 inputs[i].compression = compression.map(|c| c.name());
@@ -357,14 +411,12 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Every chunk of every in-memory input in one parallel pass. A chunk of a mapped
-    /// file is dropped when, once it has been classified, the file is known to have
-    /// been cut at or before its end: some of its bytes may have been zeros.
+    /// Every chunk of every in-memory input in one parallel pass.
     fn resident_pass(&mut self, resident: &[Resident]) -> Partial {
         let opts = self.opts;
         let mut contexts: Vec<Option<LineContext>> =
             (0..self.sources.len()).map(|_| None).collect();
-        let mut jobs: Vec<(u32, u32, std::ops::Range<usize>, &Resident)> = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
         for r in resident {
             let sample = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
             match context(
@@ -382,7 +434,12 @@ impl Run<'_> {
                         .into_iter()
                         .enumerate()
                     {
-                        jobs.push((r.input as u32, c as u32, range, r));
+                        jobs.push(Job {
+                            input: r.input as u32,
+                            chunk: c as u32,
+                            range,
+                            resident: r,
+                        });
                     }
                 }
                 Err(e) => {
@@ -391,17 +448,12 @@ impl Run<'_> {
                 }
             }
         }
-        jobs.par_iter()
-            .map(|(i, c, range, r)| {
-                let ctx = contexts[*i as usize]
-                    .as_ref()
-                    .expect("context built for every job");
-                let partial = Partial::of_chunk(&r.data[range.clone()], *i, *c, ctx);
-                match r.mapped.and_then(Mapped::cut_at) {
-                    Some(cut) if range.end > cut => Partial::dropped(*i, *c, opts),
-                    _ => partial,
-                }
-            })
+        // A few accumulators per thread, not one per chunk: each group of chunks fills
+        // one tally (with its histograms), so merging and allocation stay off the
+        // profile while the groups are still small enough to balance the load.
+        let group = jobs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+        jobs.par_chunks(group)
+            .map(|group| classify_group(group, &contexts, opts))
             .reduce(|| Partial::empty(opts), Partial::merge)
     }
 
@@ -536,7 +588,13 @@ fn analyze_stream<'a>(
         let partial = rx
             .into_iter()
             .par_bridge()
-            .map(|(c, data)| Partial::of_chunk(&data, input, c, &ctx))
+            .fold(
+                || Partial::empty(opts),
+                |mut partial, (c, data)| {
+                    partial.add_chunk(&data, input, c, &ctx);
+                    partial
+                },
+            )
             .reduce(|| Partial::empty(opts), Partial::merge);
         (
             partial,
@@ -653,6 +711,13 @@ mod tests {
         }
     }
 
+    /// One chunk classified on its own.
+    fn of_chunk(data: &[u8], chunk: u32, ctx: &LineContext) -> Partial {
+        let mut partial = Partial::empty(ctx.opts);
+        partial.add_chunk(data, 0, chunk, ctx);
+        partial
+    }
+
     /// The report of `partial`, merged from chunks of `data` as input 0.
     fn report_of(partial: Partial, catalog: &Catalog, routes: &Routes, opts: &Options) -> Report {
         let sources = [Source::File("mem.log".into())];
@@ -697,7 +762,7 @@ mod tests {
             let (catalog, routes) = setup();
             let opts = opts();
             let ctx = context(&catalog, &routes, &opts, &data, &Source::Stdin).unwrap();
-            let whole = report_of(Partial::of_chunk(&data, 0, 0, &ctx), &catalog, &routes, &opts);
+            let whole = report_of(of_chunk(&data, 0, &ctx), &catalog, &routes, &opts);
 
             // Cut at line starts picked by `cuts`.
             let starts: Vec<usize> = std::iter::once(0)
@@ -711,7 +776,7 @@ mod tests {
             let parts: Vec<Partial> = bounds
                 .windows(2)
                 .enumerate()
-                .map(|(c, w)| Partial::of_chunk(&data[w[0]..w[1]], 0, c as u32, &ctx))
+                .map(|(c, w)| of_chunk(&data[w[0]..w[1]], c as u32, &ctx))
                 .collect();
             let n = parts.len();
             // Left fold, right fold, and a rotation of the order.
@@ -720,7 +785,7 @@ mod tests {
                 bounds
                     .windows(2)
                     .enumerate()
-                    .map(|(c, w)| Partial::of_chunk(&data[w[0]..w[1]], 0, c as u32, &ctx))
+                    .map(|(c, w)| of_chunk(&data[w[0]..w[1]], c as u32, &ctx))
                     .collect()
             };
             let left = report_of(fold(parts), &catalog, &routes, &opts);

@@ -1,21 +1,27 @@
 //! Commands: turn parsed command-line arguments into a run, write its output, and
 //! decide the exit status. `main.rs` only calls [`main`].
 
-use std::io::{self, IsTerminal, Write};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
 use crate::analyze::{self, Options};
+use crate::catalog::lint;
 use crate::catalog::Catalog;
 use crate::classify::Class;
 use crate::cli::{
-    AnalyzeArgs, CatalogArgs, CatalogSource, Cli, Command, FailOn, FormatArg, OutputArg,
-    PresetsArgs,
+    AnalyzeArgs, CatalogAction, CatalogArgs, CatalogSource, Cli, ColorArg, Command, CompareArgs,
+    DiffArgs, FailOn, FormatArg, LintArgs, OutputArg, PresetsArgs,
 };
+use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
+use crate::progress::{self, Progress};
 use crate::report::table::escape_control;
 use crate::report::{self, Report};
 use crate::routes::Routes;
@@ -57,16 +63,141 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Run one command, writing its output to `out`. Per-input errors are printed on
-/// stderr as they are found and make the outcome [`Outcome::Error`]; an `Err` is an
-/// error that stopped the run.
+/// Run one command, writing its output to `out`, or to its `--output-file` (then
+/// atomically: see [`write_atomically`]). Per-input errors are printed on stderr as
+/// they are found and make the outcome [`Outcome::Error`]; an `Err` is an error that
+/// stopped the run.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
-    match cli.command {
+    let mut command = cli.command;
+    // `generate -O` names the log it writes: replaced atomically like any output.
+    let generated = match &mut command {
+        Command::Generate(args) => args.output_file.take(),
+        _ => None,
+    };
+    match generated.or_else(|| command.output_file().map(Path::to_path_buf)) {
+        Some(path) => write_atomically(&path, |file| dispatch(command, file)),
+        None => dispatch(command, out),
+    }
+}
+
+fn dispatch(command: Command, out: &mut dyn Write) -> Result<Outcome> {
+    match command {
         Command::Analyze(args) => run_analyze(&args, out),
         Command::Catalog(args) => run_catalog(&args, out),
         Command::Generate(args) => crate::generate::run(&args, out),
         Command::Presets(args) => run_presets(&args, out),
+        Command::Diff(args) => run_diff(&args, out),
     }
+}
+
+/// Run `write` into a new temporary file in `path`'s directory and rename it to
+/// `path` once `write` succeeded and the data is on disk, so readers see the old file
+/// or the whole new one, never a part. An existing file's permissions are kept. When
+/// `write` (or anything before the rename) fails, the temporary file is removed and
+/// `path` is untouched.
+pub fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    let named =
+        |e: io::Error| Error::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+    let mut temp = TempFile::create(path).map_err(named)?;
+    let value = {
+        let mut out = BufWriter::with_capacity(64 * 1024, &temp.file);
+        let value = write(&mut out)?;
+        out.flush().map_err(named)?;
+        value
+    };
+    temp.persist(path).map_err(named)?;
+    Ok(value)
+}
+
+/// A temporary file beside its destination; removed on drop unless persisted, and
+/// by the interrupt handler if Ctrl-C comes first (see [`crate::interrupt`]).
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    persisted: bool,
+    /// Registered for removal on a signal until the rename is committed.
+    registration: Option<crate::interrupt::TempPath>,
+}
+
+impl TempFile {
+    /// `.NAME.PID-N.tmp` in the directory of `dest`, created exclusively.
+    fn create(dest: &Path) -> io::Result<TempFile> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+        let dir = match dest.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut attempt = 0;
+        loop {
+            let mut temp_name = std::ffi::OsString::from(".");
+            temp_name.push(name);
+            temp_name.push(format!(".{}-{attempt}.tmp", std::process::id()));
+            let path = dir.join(temp_name);
+            // Registered before it exists, so a signal in between cannot leave it.
+            let registration = crate::interrupt::TempPath::register(path.clone());
+            match File::options().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file,
+                        persisted: false,
+                        registration: Some(registration),
+                    })
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Flush to disk, take over `dest`'s permissions, and rename over `dest`.
+    fn persist(&mut self, dest: &Path) -> io::Result<()> {
+        if let Ok(meta) = fs::metadata(dest) {
+            if meta.is_file() {
+                self.file.set_permissions(meta.permissions())?;
+            }
+        }
+        self.file.sync_all()?;
+        // Under the interrupt gate: a signal removes the temporary file before the
+        // rename, or exits after it, never in between.
+        match self.registration.take() {
+            Some(registration) => registration.commit(|temp| fs::rename(temp, dest))?,
+            None => fs::rename(&self.path, dest)?,
+        }
+        self.persisted = true;
+        // Make the rename itself durable (best effort: not every system allows it).
+        #[cfg(unix)]
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// `-o FORMAT` for a command that does not write it.
+fn unsupported(command: &str, output: OutputArg, supported: &str) -> Error {
+    use clap::ValueEnum;
+    let name = output
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string());
+    Error::Usage(format!(
+        "`-o {name}` is not available for `errscope {command}`; use {supported}"
+    ))
 }
 
 fn load_catalog(source: &CatalogSource) -> Result<Catalog> {
@@ -77,12 +208,16 @@ fn load_catalog(source: &CatalogSource) -> Result<Catalog> {
 }
 
 fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
+    if let Some(CatalogAction::Lint(lint_args)) = &args.action {
+        return run_lint(lint_args, out);
+    }
     let catalog = load_catalog(&args.catalog)?;
     match args.output {
         OutputArg::Text => report::catalog::render(&catalog, out),
         OutputArg::Json => serde_json::to_writer_pretty(&mut *out, &catalog.to_document())
             .map_err(io::Error::from)
             .and_then(|_| out.write_all(b"\n")),
+        other => return Err(unsupported("catalog", other, "text or json")),
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)
@@ -128,6 +263,7 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         since,
         until,
         bucket_ms: args.bucket,
+        progress: None,
     })
 }
 
@@ -183,6 +319,20 @@ fn format_choice(args: &AnalyzeArgs) -> Result<FormatChoice> {
     )
 }
 
+/// Whether the text report is colored: `--color auto` means on a terminal, unless
+/// NO_COLOR is set or TERM is dumb.
+fn use_color(choice: ColorArg) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && std::env::var_os("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
 /// A format error, saying which flag and value it is about.
 fn name_the_flag(e: Error, choice: &FormatChoice) -> Error {
     let flag = match choice {
@@ -202,12 +352,86 @@ fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.output {
         OutputArg::Text => report::presets::render_text(presets::PRESETS, out),
         OutputArg::Json => report::presets::render_json(presets::PRESETS, out),
+        other => return Err(unsupported("presets", other, "text or json")),
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)
 }
 
+/// `errscope catalog lint`: exit status 1 when there are findings.
+fn run_lint(args: &LintArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let lint = lint::lint(args.catalog.catalog.as_deref())?;
+    match args.output {
+        OutputArg::Text => lint::render_text(&lint, out),
+        OutputArg::Json => lint::render_json(&lint, out),
+        other => return Err(unsupported("catalog lint", other, "text or json")),
+    }
+    .map_err(Error::Output)?;
+    Ok(if lint.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+fn diff_options(args: &CompareArgs) -> diff::Options {
+    diff::Options {
+        threshold: args.threshold,
+        min_count: args.min_count,
+    }
+}
+
+/// `errscope diff BASELINE CURRENT`.
+fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
+    if args.output == OutputArg::Csv {
+        return Err(unsupported("diff", args.output, "text, json or markdown"));
+    }
+    let baseline = diff::load_report(&args.baseline)?;
+    let current = diff::load_report(&args.current)?;
+    let d = diff::build(
+        &baseline,
+        &args.baseline.display().to_string(),
+        &current,
+        &args.current.display().to_string(),
+        diff_options(&args.compare),
+    );
+    render_diff(&d, args.output, out).map_err(Error::Output)?;
+    Ok(
+        if failed(&current, &args.fail_on) || d.failed(&args.fail_on) {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        },
+    )
+}
+
+fn render_diff(d: &Diff, output: OutputArg, out: &mut dyn Write) -> io::Result<()> {
+    match output {
+        OutputArg::Text => diff::text::render(d, out),
+        OutputArg::Json => diff::render_json(d, out),
+        OutputArg::Markdown => diff::markdown::render(d, out),
+        OutputArg::Csv => unreachable!("refused before the reports are read"),
+    }
+}
+
 fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
+    if let Some(f) = args.fail_on.iter().find(|f| f.needs_baseline()) {
+        if args.baseline.is_none() {
+            use clap::ValueEnum;
+            let name = f.to_possible_value().map(|v| v.get_name().to_string());
+            return Err(Error::Usage(format!(
+                "--fail-on {} compares with an earlier report: give it with --baseline \
+                 BASELINE.json",
+                name.unwrap_or_default()
+            )));
+        }
+    }
+    // Read the baseline first: a bad one should not cost a whole analysis.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(diff::load_report)
+        .transpose()?;
     let catalog = load_catalog(&args.catalog)?;
     let routes = Routes::new(&catalog, &args.routes)?;
     let opts = analyze_options(args)?;
@@ -231,9 +455,18 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .num_threads(args.threads.map_or(0, |n| n.get()))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let mut opts = opts;
+    let progress = (!args.quiet).then(|| {
+        let counter = Arc::new(Progress::default());
+        opts.progress = Some(Arc::clone(&counter));
+        progress::start(counter)
+    });
     let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
+    if let Some(line) = progress.flatten() {
+        line.finish();
+    }
     // Paths and what follows them are escaped: a file name can hold control bytes.
-    for input in &analysis.inputs {
+    for input in analysis.inputs.iter().filter(|_| !args.quiet) {
         if let Some(detection) = &input.detection {
             eprintln!(
                 "errscope: {}",
@@ -250,29 +483,71 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         .inputs
         .extend(unlisted.iter().map(report::Input::unread));
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
+    let diff = baseline.map(|b| {
+        let source = args.baseline.as_deref().unwrap_or(Path::new("")).display();
+        diff::build(
+            &b,
+            &source.to_string(),
+            &report,
+            "this run",
+            diff_options(&args.compare),
+        )
+    });
     // Rendered whole, then written under the interrupt gate: Ctrl-C gives all of
     // the report or none of it.
     let mut rendered = Vec::new();
+    let buf = &mut rendered;
     match args.output {
-        OutputArg::Text => report::text::render(&report, args.top, &mut rendered),
-        OutputArg::Json => report::json::render(&report, &mut rendered),
+        OutputArg::Text => {
+            let color = use_color(args.color);
+            report::text::render(
+                &report,
+                &report::text::Style {
+                    top: args.top,
+                    color,
+                },
+                buf,
+            )
+        }
+        OutputArg::Json => report::json::render(&report, buf),
+        OutputArg::Markdown => report::markdown::render(&report, args.top, buf),
+        OutputArg::Csv => report::csv::render(&report, buf),
     }
+    .and_then(|()| match (&diff, args.output) {
+        // Human formats end with the comparison; JSON and CSV stay the report (the
+        // next night's baseline), with a summary on stderr.
+        (Some(d), OutputArg::Text | OutputArg::Markdown) => {
+            writeln!(buf)?;
+            render_diff(d, args.output, buf)
+        }
+        (Some(d), _) => {
+            eprintln!(
+                "errscope: compared with {}: {}",
+                d.baseline.source,
+                d.summary()
+            );
+            Ok(())
+        }
+        (None, _) => Ok(()),
+    })
     .and_then(|()| {
         let _gate = crate::interrupt::gate();
         out.write_all(&rendered)?;
         out.flush()
     })
     .map_err(Error::Output)?;
+    let diff_failed = diff.as_ref().is_some_and(|d| d.failed(&args.fail_on));
     Ok(if had_errors {
         Outcome::Error
-    } else if failed(&report, &args.fail_on) {
+    } else if failed(&report, &args.fail_on) || diff_failed {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
 }
 
-/// Whether any class named by `--fail-on` occurred.
+/// Whether any class named by `--fail-on` occurred (the comparison kinds are
+/// [`Diff::failed`]'s).
 pub fn failed(report: &Report, fail_on: &[FailOn]) -> bool {
     fail_on.iter().any(|f| {
         let class = match f {
@@ -281,6 +556,7 @@ pub fn failed(report: &Report, fail_on: &[FailOn]) -> bool {
             FailOn::WrongSection => Class::WrongSection,
             FailOn::Malformed => Class::Malformed,
             FailOn::UnnamedError => Class::UnnamedError,
+            FailOn::NewUndocumented | FailOn::NewMismatch | FailOn::Regression => return false,
         };
         report.totals.classes.get(class) > 0
     })

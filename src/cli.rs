@@ -34,12 +34,109 @@ pub enum Command {
     /// Classify every response in the logs against the catalog and report.
     #[command(after_help = EXIT_CODES)]
     Analyze(Box<AnalyzeArgs>),
-    /// Print the catalog errscope checks against (text, or JSON that --catalog reads back).
+    /// Print the catalog errscope checks against (text, or JSON that --catalog reads back);
+    /// `errscope catalog lint` checks the catalog page itself.
     Catalog(CatalogArgs),
     /// Write a deterministic synthetic gateway log with known ground truth.
     Generate(GenerateArgs),
     /// List the gateway log-format presets (--preset NAME), with an example line each.
     Presets(PresetsArgs),
+    /// Compare two JSON reports (`analyze -o json`): new undocumented names, new
+    /// mismatches, codes whose rate changed, codes that disappeared.
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(DiffArgs),
+}
+
+impl Command {
+    /// The `--output-file` the command writes its output to, if one was given
+    /// (`generate`'s `-O` is the log it writes, handled by `app::run` too).
+    pub fn output_file(&self) -> Option<&std::path::Path> {
+        let file = match self {
+            Command::Analyze(args) => &args.output_file,
+            Command::Catalog(args) => match &args.action {
+                Some(CatalogAction::Lint(lint)) => &lint.output_file,
+                None => &args.output_file,
+            },
+            Command::Presets(args) => &args.output_file,
+            Command::Diff(args) => &args.output_file,
+            Command::Generate(_) => return None,
+        };
+        file.output_file.as_deref()
+    }
+}
+
+const DIFF_EXIT_CODES: &str = "\
+Exit status:
+  0  the comparison finished (and nothing named by --fail-on occurred)
+  1  something named by --fail-on occurred (e.g. a new undocumented name)
+  2  usage error, or a file that is not an errscope JSON report of this version";
+
+const LINT_EXIT_CODES: &str = "\
+Exit status:
+  0  the catalog has no findings
+  1  the catalog has findings (one line each: source:line: kind: what to fix)
+  2  usage error, or a catalog that cannot be read";
+
+/// `--output-file`: shared by every command that writes a report.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputFile {
+    /// Write the output to PATH instead of standard output, atomically: a temporary
+    /// file in the same directory, renamed into place once complete, so a reader (or a
+    /// failed run) never sees half a report.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub output_file: Option<PathBuf>,
+}
+
+/// How two reports are compared: `diff`, and `analyze --baseline`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// A code's rate (its share of requests) changed when it rose above
+    /// baseline × (1 + X), or fell below baseline / (1 + X); 0.5 = +50 %.
+    #[arg(long, value_name = "X", default_value_t = 0.5, value_parser = parse_threshold, help_heading = "Comparison")]
+    pub threshold: f64,
+
+    /// A rate change counts only for codes with at least N lines in the report where
+    /// the rate is higher, so rare codes do not flap.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        help_heading = "Comparison"
+    )]
+    pub min_count: u64,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = DIFF_EXIT_CODES)]
+pub struct DiffArgs {
+    /// The earlier report (`errscope analyze -o json`).
+    #[arg(value_name = "BASELINE.json")]
+    pub baseline: PathBuf,
+
+    /// The later report.
+    #[arg(value_name = "CURRENT.json")]
+    pub current: PathBuf,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
+    /// Output format: text, json or markdown.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
+    pub output: OutputArg,
+
+    /// Exit with status 1 when any of these occurred (comma-separated):
+    /// new-undocumented, new-mismatch, regression; or a class present in CURRENT:
+    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error.
+    #[arg(
+        long,
+        value_name = "WHAT",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub fail_on: Vec<FailOn>,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -135,8 +232,21 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
     pub output: OutputArg,
 
+    #[command(flatten)]
+    pub output_file: OutputFile,
+
+    /// Compare with this earlier JSON report too: text and markdown output end with
+    /// the comparison; with json and csv the report stays as it is and a summary goes
+    /// to stderr. Enables --fail-on new-undocumented,new-mismatch,regression.
+    #[arg(long, value_name = "BASELINE.json", help_heading = "Comparison")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
     /// Exit with status 1 when any of these classes occurred (comma-separated):
-    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error.
+    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error; with
+    /// --baseline also new-undocumented, new-mismatch, regression.
     #[arg(
         long,
         value_name = "CLASSES",
@@ -148,6 +258,15 @@ pub struct AnalyzeArgs {
     /// Malformed lines listed with their location.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub examples: usize,
+
+    /// Colors in the text report: `auto` uses them on a terminal unless NO_COLOR is
+    /// set or TERM is dumb.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// No progress line and no per-input format line on stderr (errors still are).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
 
     /// Endpoints shown in the text report (the JSON report lists all kept).
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
@@ -196,9 +315,20 @@ pub enum FormatArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputArg {
     Text,
     Json,
+    /// Markdown for a chat message or a wiki page: findings, then the key tables.
+    Markdown,
+    /// CSV (RFC 4180), one row per code and class, for spreadsheets.
+    Csv,
 }
 
 /// The classes `--fail-on` accepts: everything but `ok` and `documented`.
@@ -210,23 +340,74 @@ pub enum FailOn {
     WrongSection,
     Malformed,
     UnnamedError,
+    /// A name that is not in the baseline report (`diff`, `analyze --baseline`).
+    #[value(name = "new-undocumented", alias = "new_undocumented")]
+    NewUndocumented,
+    /// A mismatch or wrong-section pair that is not in the baseline report.
+    #[value(name = "new-mismatch", alias = "new_mismatch")]
+    NewMismatch,
+    /// A code whose rate rose beyond --threshold.
+    #[value(name = "regression")]
+    Regression,
+}
+
+impl FailOn {
+    /// Whether this is about a comparison with a baseline rather than a class.
+    pub fn needs_baseline(self) -> bool {
+        matches!(
+            self,
+            FailOn::NewUndocumented | FailOn::NewMismatch | FailOn::Regression
+        )
+    }
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub action: Option<CatalogAction>,
+
     #[command(flatten)]
     pub catalog: CatalogSource,
 
-    /// Output format; `json` can be edited and passed back with --catalog.
+    /// Output format (text or json); `json` can be edited and passed back with --catalog.
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// Check the catalog page itself: names listed twice in a section, names with
+    /// different statuses in different sections, one description for different names,
+    /// statuses that are not HTTP error statuses, rows that cannot be read.
+    #[command(after_help = LINT_EXIT_CODES)]
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub catalog: CatalogSource,
+
+    /// Output format: text (one `source:line: kind: message` line per finding) or json.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
+    pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
 }
 
 #[derive(Debug, Args)]
 pub struct PresetsArgs {
-    /// Output format.
+    /// Output format (text or json).
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
     pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
 }
 
 #[derive(Debug, Args)]
@@ -274,6 +455,16 @@ fn parse_bucket(s: &str) -> Result<i64, String> {
     crate::timestamp::parse_span(s).ok_or_else(|| {
         format!("{s:?} is not a span: use 1m, 5m, 1h, 1d (N followed by s, m, h or d)")
     })
+}
+
+/// `--threshold`: a finite, non-negative relative change.
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a relative change: use a number such as 0.5 (+50 %)"
+        )),
+    }
 }
 
 /// `4096`, `64KiB`, `4MiB`, `1GiB` (also K/M/G, KB/MB/GB as powers of 1024).

@@ -311,6 +311,8 @@ pub struct StreamChunker<R> {
     done: bool,
     /// A read error, reported after the bytes read before it are handed out.
     error: Option<io::Error>,
+    /// What each `read` fills, reused call after call.
+    block: Vec<u8>,
     bytes_read: u64,
 }
 
@@ -325,6 +327,7 @@ impl<R: Read> StreamChunker<R> {
             skipping: false,
             done: false,
             error: None,
+            block: Vec::new(),
             bytes_read: 0,
         }
     }
@@ -337,7 +340,8 @@ impl<R: Read> StreamChunker<R> {
             return Err(e);
         }
         let read_size = self.target.clamp(1, 1 << 20);
-        let mut block = vec![0u8; read_size];
+        let mut block = std::mem::take(&mut self.block);
+        block.resize(read_size, 0);
         while !self.done && self.partial_start < self.target {
             let n = match self.reader.read(&mut block) {
                 Ok(0) => {
@@ -357,6 +361,7 @@ impl<R: Read> StreamChunker<R> {
             };
             self.push(&block[..n]);
         }
+        self.block = block;
         if self.done {
             if self.buf.is_empty() {
                 return self.error.take().map_or(Ok(None), Err);
@@ -364,9 +369,13 @@ impl<R: Read> StreamChunker<R> {
             self.partial_start = 0;
             return Ok(Some(std::mem::take(&mut self.buf)));
         }
-        let tail = self.buf.split_off(self.partial_start);
+        // The next chunk starts with this one's partial last line, in a buffer sized
+        // once for the whole chunk rather than grown by doubling.
+        let mut next = Vec::with_capacity(self.target + read_size);
+        next.extend_from_slice(&self.buf[self.partial_start..]);
+        self.buf.truncate(self.partial_start);
         self.partial_start = 0;
-        Ok(Some(std::mem::replace(&mut self.buf, tail)))
+        Ok(Some(std::mem::replace(&mut self.buf, next)))
     }
 
     /// Bytes taken from the reader so far (over-long line tails included).

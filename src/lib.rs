@@ -8,7 +8,8 @@
 //!   -> format (one line -> Fields)  -> routes (path -> section)
 //!   -> classify (Catalog + section + status + name -> Class)
 //!   -> tally (per-chunk accumulators, exact merge)
-//!   -> report (serde model) -> render (text | json)
+//!   -> report (serde model) -> render (text | json | markdown | csv)
+//!   -> diff (two reports -> what changed)
 //! ```
 //!
 //! `main.rs` is a thin shell over [`app::run`].
@@ -19,12 +20,14 @@ pub mod capped;
 pub mod catalog;
 pub mod classify;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod format;
 pub mod generate;
 pub mod input;
 pub mod interrupt;
 pub mod path;
+pub mod progress;
 pub mod report;
 pub mod routes;
 pub mod secrets;

@@ -15,8 +15,61 @@ pub const DEFAULT_ROUTES: &[(&str, &str)] = &[
 
 #[derive(Debug, Clone)]
 pub struct Routes {
-    /// (prefix, section), longest prefix first.
-    rules: Vec<(Vec<u8>, SectionId)>,
+    /// Longest prefix first.
+    rules: Vec<Rule>,
+}
+
+/// One prefix rule, with its first bytes packed into a word so that most rules are
+/// ruled out by one integer compare instead of a `memcmp` per line.
+#[derive(Debug, Clone)]
+struct Rule {
+    prefix: Vec<u8>,
+    section: SectionId,
+    /// The prefix's first (up to 8) bytes, little-endian.
+    head: u64,
+    /// Which bytes of `head` count.
+    mask: u64,
+}
+
+impl Rule {
+    fn new(prefix: Vec<u8>, section: SectionId) -> Rule {
+        let n = prefix.len().min(8);
+        Rule {
+            head: first_word(&prefix),
+            mask: if n == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * n)) - 1
+            },
+            prefix,
+            section,
+        }
+    }
+
+    /// `word` is [`first_word`] of `path`.
+    #[inline]
+    fn matches(&self, path: &[u8], word: u64) -> bool {
+        if word & self.mask == self.head && path.starts_with(&self.prefix) {
+            return true;
+        }
+        // A prefix ending in `/` also matches the path without it (`/v3/openai`
+        // for `/v3/openai/`), possibly followed by a query: only paths shorter
+        // than the prefix can.
+        path.len() < self.prefix.len() && self.prefix.ends_with(b"/") && {
+            let bare = &self.prefix[..self.prefix.len() - 1];
+            path.starts_with(bare) && matches!(path.get(bare.len()), None | Some(b'?' | b'#'))
+        }
+    }
+}
+
+/// The first 8 bytes of `bytes` (zero-padded), little-endian. Route prefixes hold no
+/// zero bytes, so the padding never matches one.
+#[inline]
+fn first_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(word)
 }
 
 impl Routes {
@@ -49,7 +102,9 @@ impl Routes {
             rules.push((prefix.as_bytes().to_vec(), id));
         }
         rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        Ok(Routes { rules })
+        Ok(Routes {
+            rules: rules.into_iter().map(|(p, s)| Rule::new(p, s)).collect(),
+        })
     }
 
     /// The section for `path`; `None` when no rule matches. A full URL
@@ -58,22 +113,16 @@ impl Routes {
     #[inline]
     pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
         let path = crate::path::strip_origin(path);
+        let word = first_word(path);
         self.rules
             .iter()
-            .find(|(prefix, _)| {
-                path.starts_with(prefix)
-                    || (prefix.ends_with(b"/") && {
-                        let bare = &prefix[..prefix.len() - 1];
-                        path.starts_with(bare)
-                            && matches!(path.get(bare.len()), None | Some(b'?' | b'#'))
-                    })
-            })
-            .map(|(_, s)| *s)
+            .find(|rule| rule.matches(path, word))
+            .map(|rule| rule.section)
     }
 
     /// The rules, longest prefix first, for display.
     pub fn rules(&self) -> impl Iterator<Item = (&[u8], SectionId)> {
-        self.rules.iter().map(|(p, s)| (p.as_slice(), *s))
+        self.rules.iter().map(|r| (r.prefix.as_slice(), r.section))
     }
 }
 

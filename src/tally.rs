@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
+use rustc_hash::FxHashMap;
 
 use crate::capped::{hash_rank, CappedMap, Merge};
 use crate::catalog::{NameId, SectionId};
@@ -204,13 +205,14 @@ pub struct Tally {
     pub bad_time_examples: Vec<Location>,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
-    /// Latency of every parsed line that has one.
+    /// Latency of the lines no per-key histogram holds (ok and undocumented), so
+    /// each line is recorded once; [`Tally::overall_latency`] adds the rest.
     pub latency: Latency,
-    pub codes: HashMap<CodeKey, Stat>,
+    pub codes: FxHashMap<CodeKey, Stat>,
     /// With a time series: documented and mismatched lines of each (section, name)
     /// per bucket start, for per-code sparklines.
-    pub code_buckets: HashMap<(SectionId, NameId), CappedMap<i64, u64>>,
-    pub unnamed: HashMap<u16, Stat>,
+    pub code_buckets: FxHashMap<(SectionId, NameId), CappedMap<i64, u64>>,
+    pub unnamed: FxHashMap<u16, Stat>,
     /// Undocumented names: `max_names` of them keep their own row (a fixed sample,
     /// by hash, the same however the input is split); the rest count as other.
     pub undocumented: CappedMap<Box<[u8]>, Undocumented>,
@@ -239,9 +241,9 @@ impl Tally {
             first_ms: None,
             last_ms: None,
             latency: Latency::default(),
-            codes: HashMap::new(),
-            code_buckets: HashMap::new(),
-            unnamed: HashMap::new(),
+            codes: FxHashMap::default(),
+            code_buckets: FxHashMap::default(),
+            unnamed: FxHashMap::default(),
             undocumented: CappedMap::new(config.max_names),
             malformed_reasons: HashMap::new(),
             malformed_examples: Vec::new(),
@@ -252,6 +254,15 @@ impl Tally {
 
     pub fn config(&self) -> &TallyConfig {
         &self.config
+    }
+
+    /// Latency of every parsed line that has one.
+    pub fn overall_latency(&self) -> Latency {
+        let mut all = self.latency.clone();
+        for stat in self.codes.values().chain(self.unnamed.values()) {
+            all.merge(&stat.latency);
+        }
+        all
     }
 
     /// Count a line outside the time window.
@@ -269,10 +280,11 @@ impl Tally {
         self.lines += 1;
         self.classes[Class::Malformed as usize] += 1;
         *self.malformed_reasons.entry(reason).or_default() += 1;
-        if self.malformed_examples.len() < self.config.max_examples {
-            // Lines arrive in order within a chunk, so pushing keeps the list sorted.
-            self.malformed_examples.push((loc, reason));
-        }
+        keep_earliest(
+            &mut self.malformed_examples,
+            (loc, reason),
+            self.config.max_examples,
+        );
     }
 
     /// Count a parsed line and its verdict. `endpoint` is the line's path grouped
@@ -293,9 +305,7 @@ impl Tally {
         self.unrouted += u64::from(!routed);
         if fields.bad_time {
             self.bad_time += 1;
-            if self.bad_time_examples.len() < self.config.max_examples {
-                self.bad_time_examples.push(loc);
-            }
+            keep_earliest(&mut self.bad_time_examples, loc, self.config.max_examples);
         }
         if let Some(t) = fields.time_ms {
             self.first_ms = min_opt(self.first_ms, Some(t));
@@ -310,11 +320,13 @@ impl Tally {
         if let Some(endpoint) = endpoint {
             self.record_endpoint(endpoint, class, fields.status);
         }
-        if let Some(us) = fields.latency_us {
-            self.latency.record(us);
-        }
         let (section, name) = match verdict {
-            Verdict::Ok => return,
+            Verdict::Ok => {
+                if let Some(us) = fields.latency_us {
+                    self.latency.record(us);
+                }
+                return;
+            }
             Verdict::UnnamedError => {
                 self.unnamed
                     .entry(fields.status)
@@ -323,6 +335,9 @@ impl Tally {
                 return;
             }
             Verdict::Undocumented => {
+                if let Some(us) = fields.latency_us {
+                    self.latency.record(us);
+                }
                 let name = fields.name.expect("an undocumented verdict has a name");
                 self.record_undocumented(name, fields, loc);
                 return;
@@ -410,7 +425,7 @@ impl Tally {
     }
 }
 
-fn merge_stats<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Stat>, from: HashMap<K, Stat>) {
+fn merge_stats<K: std::hash::Hash + Eq>(into: &mut FxHashMap<K, Stat>, from: FxHashMap<K, Stat>) {
     for (k, s) in from {
         match into.get_mut(&k) {
             Some(mine) => mine.merge(&s),
@@ -419,6 +434,19 @@ fn merge_stats<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Stat>, from: HashM
             }
         }
     }
+}
+
+/// Keep `item` in `list` (sorted, at most `max` long) if it is among the `max`
+/// smallest: chunks reach a tally in any order, and the examples must be the first
+/// lines of the input whatever the order.
+#[inline]
+fn keep_earliest<T: Ord>(list: &mut Vec<T>, item: T, max: usize) {
+    if list.len() == max && list.last().map_or(true, |last| item >= *last) {
+        return;
+    }
+    let at = list.partition_point(|x| *x < item);
+    list.insert(at, item);
+    list.truncate(max);
 }
 
 /// Buckets rank by time, so the earliest ones are kept when there are too many.
@@ -437,5 +465,22 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_earliest;
+
+    #[test]
+    fn earliest_examples_whatever_the_order() {
+        let mut kept = Vec::new();
+        for x in [9, 3, 7, 1, 8, 2, 2, 10] {
+            keep_earliest(&mut kept, x, 3);
+        }
+        assert_eq!(kept, [1, 2, 2]);
+        let mut none = Vec::new();
+        keep_earliest(&mut none, 1, 0);
+        assert!(none.is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! embedded default page, loading from a markdown page or a JSON catalog, and the
 //! interned lookups the classifier uses on the hot path.
 
+pub mod lint;
 mod markdown;
 #[cfg(test)]
 mod tests;
@@ -9,6 +10,7 @@ mod tests;
 use std::collections::HashMap;
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -68,7 +70,8 @@ pub struct Catalog {
     source: String,
     sections: Vec<Section>,
     names: Vec<String>,
-    ids: HashMap<Box<[u8]>, NameId>,
+    /// FxHash: a fixed table looked up with log bytes cannot be grown by them.
+    ids: FxHashMap<Box<[u8]>, NameId>,
     /// Upper-cased name -> id, to say which catalog name an undocumented one resembles.
     folded: HashMap<String, NameId>,
     /// `status[section][name]`: the documented status of `name` in `section`.
@@ -181,7 +184,7 @@ impl Catalog {
             }
         }
         let mut names: Vec<String> = Vec::new();
-        let mut ids: HashMap<Box<[u8]>, NameId> = HashMap::new();
+        let mut ids: FxHashMap<Box<[u8]>, NameId> = FxHashMap::default();
         for entry in sections.iter().flat_map(|s| &s.entries) {
             if !ids.contains_key(entry.name.as_bytes()) {
                 ids.insert(entry.name.as_bytes().into(), names.len() as NameId);

@@ -5,8 +5,18 @@
 //! time, response body), from well-known nginx variable names or `--field` overrides.
 //!
 //! Parsing walks the compiled variables once: each value runs up to the next
-//! occurrence of the literal that follows it in the format, found with `memchr`.
-//! Nothing is allocated per line; values borrow from the line.
+//! occurrence of the literal that follows it in the format. Nothing is allocated
+//! per line; values borrow from the line.
+//!
+//! Why the hot loop looks the way it does: a gateway line is ~150 bytes split into
+//! eleven short values, so calling `memchr`/`memcmp` per value spends more time in
+//! call and setup overhead than in searching. The search for a literal's first byte
+//! is therefore inlined as a word-at-a-time (SWAR) scan over the first bytes, with
+//! `memchr` taking over only for long values (long URLs and user agents); literal
+//! tails (one or two bytes) are compared inline; and variables after the last one
+//! that plays a role are never split at all.
+
+use std::cell::Cell;
 
 use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
@@ -49,6 +59,20 @@ pub struct NginxFormat {
     /// The variables in format order, each with the literal that ends its value.
     vars: Box<[Variable]>,
     roles: Roles,
+    /// The roles each variable plays, by index into `vars` (a [`role`] bit set).
+    var_roles: Box<[u8]>,
+    /// Variables from this index on play no role: a line is split no further.
+    needed: usize,
+}
+
+/// Bits of [`NginxFormat::var_roles`].
+mod role {
+    pub const STATUS: u8 = 1;
+    pub const NAME: u8 = 1 << 1;
+    pub const BODY: u8 = 1 << 2;
+    pub const PATH: u8 = 1 << 3;
+    pub const LATENCY: u8 = 1 << 4;
+    pub const TIME: u8 = 1 << 5;
 }
 
 #[derive(Debug, Clone)]
@@ -138,11 +162,15 @@ impl NginxFormat {
             });
             before = after;
         }
+        let var_roles: Box<[u8]> = (0..vars.len()).map(|i| roles.of(i)).collect();
+        let needed = var_roles.iter().rposition(|&r| r != 0).map_or(0, |i| i + 1);
         Ok(NginxFormat {
             name: name.to_string(),
             prefix: prefix.into_bytes().into_boxed_slice(),
             vars: vars.into_boxed_slice(),
             roles,
+            var_roles,
+            needed,
         })
     }
 
@@ -167,7 +195,9 @@ impl NginxFormat {
         }
         let mut rest = line.strip_prefix(&*self.prefix).ok_or(NO_MATCH)?;
         let mut raw = RawValues::default();
-        for (i, var) in self.vars.iter().enumerate() {
+        // Variables after the last one with a role cannot change the result (a
+        // missing terminator there would only end the walk), so they are not split.
+        for (i, var) in self.vars[..self.needed].iter().enumerate() {
             // A missing terminator means the line ends early: a half-read value
             // (`INVALID_API_K`) is worse than none, so it is dropped.
             let Some((value, after)) = var.split_value(rest) else {
@@ -177,42 +207,11 @@ impl NginxFormat {
                 }
                 break;
             };
-            self.store(i, value, &mut raw)?;
+            store(self.var_roles[i], value, &mut raw)?;
             rest = after;
         }
         let status = raw.status.ok_or(NO_MATCH)?;
         Ok(self.finish(status, &raw))
-    }
-
-    /// Record `value` of variable `i` under every role it plays. The status is
-    /// checked here so a bad one fails the line at once.
-    #[inline]
-    fn store<'a>(
-        &self,
-        i: usize,
-        value: &'a [u8],
-        raw: &mut RawValues<'a>,
-    ) -> Result<(), Malformed> {
-        let r = &self.roles;
-        if i == r.status {
-            raw.status = Some(parse_status(value)?);
-        }
-        if r.name == Some(i) {
-            raw.name = value;
-        }
-        if r.body == Some(i) {
-            raw.body = value;
-        }
-        if r.path.is_some_and(|p| p.var == i) {
-            raw.path = value;
-        }
-        if r.latency.is_some_and(|l| l.var == i) {
-            raw.latency = value;
-        }
-        if r.time.is_some_and(|t| t.var == i) {
-            raw.time = value;
-        }
-        Ok(())
     }
 
     /// Turn the raw values into [`Fields`]: parse numbers and times, pick the path
@@ -254,23 +253,71 @@ impl NginxFormat {
     }
 }
 
+impl Roles {
+    /// The [`role`] bits of variable `i`.
+    fn of(&self, i: usize) -> u8 {
+        let mut bits = 0;
+        for (plays, bit) in [
+            (self.status == i, role::STATUS),
+            (self.name == Some(i), role::NAME),
+            (self.body == Some(i), role::BODY),
+            (self.path.is_some_and(|p| p.var == i), role::PATH),
+            (self.latency.is_some_and(|l| l.var == i), role::LATENCY),
+            (self.time.is_some_and(|t| t.var == i), role::TIME),
+        ] {
+            if plays {
+                bits |= bit;
+            }
+        }
+        bits
+    }
+}
+
+/// Record `value` under every role in `roles`. The status is checked here so a bad
+/// one fails the line at once.
+#[inline]
+fn store<'a>(roles: u8, value: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), Malformed> {
+    if roles == 0 {
+        return Ok(());
+    }
+    if roles & role::STATUS != 0 {
+        raw.status = Some(parse_status(value)?);
+    }
+    if roles & role::NAME != 0 {
+        raw.name = value;
+    }
+    if roles & role::BODY != 0 {
+        raw.body = value;
+    }
+    if roles & role::PATH != 0 {
+        raw.path = value;
+    }
+    if roles & role::LATENCY != 0 {
+        raw.latency = value;
+    }
+    if roles & role::TIME != 0 {
+        raw.time = value;
+    }
+    Ok(())
+}
+
 impl Variable {
     /// Split `rest` into this variable's value and what follows its terminating
     /// literal. `None` when the terminator is not in `rest` (the line ended early).
     #[inline]
     fn split_value<'a>(&self, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         let Some(literal) = &self.end else {
-            let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+            let end = find_byte(b' ', rest).unwrap_or(rest.len());
             return Some((&rest[..end], &rest[end..]));
         };
         // Literals are short and values are short, so finding the literal's first
-        // byte with memchr and comparing the rest beats a general substring search.
+        // byte and comparing the rest inline beats a general substring search.
         let (&first, tail) = literal.split_first()?;
         let mut from = 0;
         loop {
-            let at = from + memchr::memchr(first, &rest[from..])?;
+            let at = from + find_byte(first, &rest[from..])?;
             from = at + 1;
-            if !rest[from..].starts_with(tail) {
+            if !starts_with_short(&rest[from..], tail) {
                 continue;
             }
             // With `escape=json` nginx writes a `"` inside a value as `\"`; such a
@@ -282,6 +329,49 @@ impl Variable {
             return Some((&rest[..at], &rest[from + tail.len()..]));
         }
     }
+}
+
+/// Bytes [`find_byte`] scans a word at a time before handing over to `memchr`.
+const INLINE_SCAN: usize = 32;
+
+/// The index of the first `needle` in `hay`.
+///
+/// Most values are a few bytes to a few dozen, where `memchr`'s call and SIMD
+/// setup cost more than the search; so the first [`INLINE_SCAN`] bytes are
+/// scanned inline, eight at a time, and only a longer value goes to `memchr`.
+#[inline(always)]
+fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(needle);
+    let head = hay.len().min(INLINE_SCAN);
+    let mut words = hay[..head].chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("chunks of 8")) ^ pattern;
+        // The classic zero-byte test: the lowest set high bit marks the first byte
+        // of `x` that is zero, i.e. the first `needle` (a borrow can only set
+        // bits above a true zero byte, never below it).
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return Some(base + (zeros.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    if let Some(i) = words.remainder().iter().position(|&b| b == needle) {
+        return Some(base + i);
+    }
+    if head == hay.len() {
+        return None;
+    }
+    memchr::memchr(needle, &hay[head..]).map(|i| head + i)
+}
+
+/// `hay.starts_with(prefix)` for the one- or two-byte tails of literals, compared
+/// inline: the slice comparison calls `memcmp` for lengths unknown at compile time.
+#[inline(always)]
+fn starts_with_short(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.len() >= prefix.len() && hay.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 /// Whether the byte after `before` is escaped: `before` ends with an odd number of
@@ -320,14 +410,15 @@ fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
 /// is not one (`-` was already filtered out; TLS handshakes and other garbage sent to
 /// a plain-HTTP port) gives no path.
 fn request_target(request: &[u8]) -> Option<&[u8]> {
-    let sp = memchr::memchr(b' ', request)?;
+    // Both spaces are near an end (a method, a protocol): byte loops beat memchr.
+    let sp = request.iter().position(|&b| b == b' ')?;
     let (method, rest) = (&request[..sp], &request[sp + 1..]);
     if method.is_empty() || !method.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
     // Split the protocol off at the last space, so a target holding a raw space
     // stays whole; without a protocol (HTTP/0.9) the target runs to the first space.
-    let target = match memchr::memrchr(b' ', rest) {
+    let target = match rest.iter().rposition(|&b| b == b' ') {
         Some(p) if rest[p + 1..].starts_with(b"HTTP/") => &rest[..p],
         _ => rest.split(|&b| b == b' ').next().unwrap_or(rest),
     };
@@ -353,9 +444,41 @@ fn parse_latency(v: &[u8], l: LatencySource) -> Option<u64> {
     total
 }
 
+/// Length of every valid `$time_local` value: `10/Oct/2000:13:55:36 -0700`.
+const TIME_LOCAL_LEN: usize = 26;
+
+thread_local! {
+    /// The last `$time_local` value parsed on this thread, and what it parsed to.
+    static LAST_TIME_LOCAL: Cell<([u8; TIME_LOCAL_LEN], Option<i64>)> =
+        const { Cell::new(([0; TIME_LOCAL_LEN], None)) };
+}
+
+/// [`timestamp::parse_time_local`], remembering the last value per thread.
+///
+/// Why: `$time_local` has one-second resolution and logs are written in time
+/// order, so a busy gateway writes the same value on dozens of lines in a row;
+/// comparing 26 bytes is several times cheaper than the date arithmetic. The
+/// result is exactly the uncached one (the key is the whole value; the initial
+/// all-zero key is no valid time and maps to `None`, as parsing it would).
+#[inline]
+fn parse_time_local_cached(v: &[u8]) -> Option<i64> {
+    let Ok(key) = <[u8; TIME_LOCAL_LEN]>::try_from(v) else {
+        return None; // a value of another length is no `$time_local`
+    };
+    LAST_TIME_LOCAL.with(|last| {
+        let (last_key, last_ms) = last.get();
+        if last_key == key {
+            return last_ms;
+        }
+        let ms = timestamp::parse_time_local(v);
+        last.set((key, ms));
+        ms
+    })
+}
+
 fn parse_time_value(v: &[u8], parser: TimeParser) -> Option<i64> {
     match parser {
-        TimeParser::Local => timestamp::parse_time_local(v),
+        TimeParser::Local => parse_time_local_cached(v),
         TimeParser::Iso8601 => timestamp::parse_iso8601(v),
         TimeParser::Unit(unit) => timestamp::parse_time(v, unit),
         TimeParser::AutoText => timestamp::parse_text_time(v),
@@ -602,6 +725,161 @@ mod tests {
         format!(
             r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img HTTP/1.1" 403 98 "-" "{ua}" 0.012 "{name}""#
         )
+    }
+
+    /// The parser as first written, one `memchr` per value and every variable
+    /// split: the reference the fast walk must agree with.
+    fn reference_parse<'a>(f: &NginxFormat, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        fn split<'a>(var: &Variable, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+            let Some(literal) = &var.end else {
+                let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                return Some((&rest[..end], &rest[end..]));
+            };
+            let (&first, tail) = literal.split_first()?;
+            let mut from = 0;
+            loop {
+                let at = from + memchr::memchr(first, &rest[from..])?;
+                from = at + 1;
+                if !rest[from..].starts_with(tail) {
+                    continue;
+                }
+                if var.quoted && escaped(&rest[..at]) {
+                    continue;
+                }
+                return Some((&rest[..at], &rest[from + tail.len()..]));
+            }
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Err(EMPTY_LINE);
+        }
+        let mut rest = line.strip_prefix(&*f.prefix).ok_or(NO_MATCH)?;
+        let mut raw = RawValues::default();
+        for (i, var) in f.vars.iter().enumerate() {
+            let Some((value, after)) = split(var, rest) else {
+                if i == f.roles.status {
+                    raw.status = parse_status(rest).ok();
+                }
+                break;
+            };
+            store(f.roles.of(i), value, &mut raw)?;
+            rest = after;
+        }
+        let status = raw.status.ok_or(NO_MATCH)?;
+        Ok(f.finish(status, &raw))
+    }
+
+    #[test]
+    fn fast_walk_agrees_with_reference_on_tricky_lines() {
+        let long_ua = format!("Mozilla {} end", "x y\\\" ".repeat(40));
+        let mut lines: Vec<Vec<u8>> = [
+            gw_line("ua", "INVALID_API_KEY"),
+            gw_line(r#"Mozilla \"quoted\" agent"#, "X"),
+            gw_line(r#"ends with \" "#, "X"),
+            gw_line(r"back\\", "X"),
+            gw_line(r"back\\\", "X"),
+            gw_line(r#"Mozilla \x22quoted\x22 \x5C agent"#, "TASK_FAILED"),
+            gw_line(&long_ua, "LONG"),
+            gw_line("ua\" \"fake", "X"),
+            gw_line("", ""),
+            gw_line("-", "-"),
+            gw_line("ua", "INVALID_API_KEY") + "\r",
+            gw_line("ua", "TASK_FAILED") + r#" "trace-id=abc" 0.003 extra"#,
+            format!(
+                r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/async/task-result?task_id={} HTTP/1.1" 404 0 "-" "-" 0.001 "TASK_NOT_FOUND""#,
+                "a".repeat(300)
+            ),
+            r#"2001:db8::1 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/openai/chat HTTP/1.1" 429 10 "-" "ua" 0.5 "RATE_LIMIT_EXCEEDED""#.into(),
+            r#"1.2.3.4 - - [yesterday at noon] "GET / HTTP/1.1" 200 0 "-" "-""#.into(),
+            r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "\x16\x03\x01" 400 0 "-" "-""#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 403"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 40"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2"#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 2x0 1 "-" "-" 1 "-""#.into(),
+            r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 700 1 "-" "-" 1 "-""#.into(),
+            r#"{"status":200,"path":"/v3/openai/x"}"#.into(),
+            "".into(),
+            " ".into(),
+            "\r".into(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+        let mut bad = gw_line("bad \u{1}", "X").into_bytes();
+        bad.extend_from_slice(&[0xff, 0xfe, b' ', b'"']);
+        lines.push(bad);
+        // Every prefix of a gateway line: cut anywhere, in a value or a literal.
+        let whole = gw_line(r#"Mozilla/5.0 \"q\" (X11)"#, "INVALID_API_KEY");
+        for end in 0..=whole.len() {
+            lines.push(whole.as_bytes()[..end].to_vec());
+        }
+        let formats = [
+            gateway(),
+            combined(),
+            custom(r#"$status "$upstream_http_x_error_code" "$resp_body""#),
+            custom("${status}|${request_time}s|${upstream_http_x_error_code}"),
+            custom(r#"$remote_addr "$request" $request_time $status"#),
+            custom(r#"[$time_local] $status "$upstream_response_time" $remote_addr"#),
+        ];
+        for f in &formats {
+            for line in &lines {
+                assert_eq!(
+                    f.parse(line),
+                    reference_parse(f, line),
+                    "{}: {}",
+                    f.name(),
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_walk_agrees_with_reference_on_generated_lines() {
+        let mut generator =
+            crate::generate::Generator::new(crate::cli::GenerateFormat::Gateway, 3, 5_000);
+        let mut log = Vec::new();
+        for _ in 0..5_000 {
+            generator.write_line(&mut log).unwrap();
+        }
+        for f in [gateway(), combined()] {
+            for line in log.split(|&b| b == b'\n') {
+                assert_eq!(f.parse(line), reference_parse(&f, line));
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_matches_memchr() {
+        let hay: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
+        for needle in [0u8, b' ', b'"', 0x80, 0xff, 1, 250] {
+            for start in 0..hay.len() {
+                for len in [0, 1, 7, 8, 9, 31, 32, 33, 64, 199] {
+                    let h = &hay[start..(start + len).min(hay.len())];
+                    assert_eq!(find_byte(needle, h), memchr::memchr(needle, h));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn time_local_memo_is_exact() {
+        for v in [
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:01 +0800",
+            "27/Nov/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 -0700",
+            "31/Feb/2026:10:00:00 +0800",
+            "31/Feb/2026:10:00:00 +0800",
+            "27/Nov/2026:10:00:00 +080",
+            "",
+        ] {
+            let v = v.as_bytes();
+            assert_eq!(parse_time_local_cached(v), timestamp::parse_time_local(v));
+        }
+        let zeros = [0u8; TIME_LOCAL_LEN];
+        assert_eq!(parse_time_local_cached(&zeros), None);
     }
 
     #[test]

@@ -235,7 +235,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         time_series: time_series(t, starts.as_deref()),
         status_classes,
         statuses,
-        latency: latency(&t.latency),
+        latency: latency(&t.overall_latency()),
         codes,
         status_mismatches: mismatches,
         wrong_section,

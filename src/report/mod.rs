@@ -3,7 +3,9 @@
 
 mod build;
 pub mod catalog;
+pub mod csv;
 pub mod json;
+pub mod markdown;
 pub mod presets;
 pub mod table;
 pub mod text;

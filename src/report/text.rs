@@ -7,8 +7,33 @@ use super::table::{escape_control, percent, thousands, Align, Table};
 use super::{Latency, Report};
 use crate::classify::Class;
 
-/// Write the report; `top` endpoints are listed.
-pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
+/// How the text report is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Endpoints listed.
+    pub top: usize,
+    /// ANSI colors (a terminal without NO_COLOR).
+    pub color: bool,
+}
+
+impl Style {
+    /// `text` in bold (headings) when colors are on.
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Write the report, most important finding first; every table fits 100 columns
+/// for paths of ordinary length.
+pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.totals;
     writeln!(
         out,
@@ -41,23 +66,23 @@ pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
-    findings(r, out)?;
-    classes(r, out)?;
-    codes(r, out)?;
-    mismatches(r, out)?;
-    wrong_section(r, out)?;
-    undocumented(r, out)?;
-    unnamed(r, out)?;
-    malformed(r, out)?;
-    time_series(r, out)?;
-    endpoints(r, out, top)?;
-    inputs(r, out)
+    findings(r, style, out)?;
+    classes(r, style, out)?;
+    codes(r, style, out)?;
+    mismatches(r, style, out)?;
+    wrong_section(r, style, out)?;
+    undocumented(r, style, out)?;
+    unnamed(r, style, out)?;
+    malformed(r, style, out)?;
+    time_series(r, style, out)?;
+    endpoints(r, style, out)?;
+    inputs(r, style, out)
 }
 
 /// Rows at most in the text time series; longer series are shown merged.
 const MAX_SERIES_ROWS: usize = 48;
 
-fn time_series(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn time_series(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(series) = &r.time_series else {
         return Ok(());
     };
@@ -65,6 +90,7 @@ fn time_series(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let span = series.bucket_seconds * per_row as u64;
     heading(
         out,
+        style,
         &format!("Time series ({} per row, UTC)", span_text(span)),
     )?;
     let mut table = Table::new(&[
@@ -110,12 +136,14 @@ fn span_text(seconds: u64) -> String {
     }
 }
 
-fn endpoints(r: &Report, out: &mut dyn Write, top: usize) -> io::Result<()> {
+fn endpoints(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let top = style.top;
     if r.endpoints.is_empty() || top == 0 {
         return Ok(());
     }
     heading(
         out,
+        style,
         &format!(
             "Endpoints (top {} of {} by requests)",
             top.min(r.endpoints.len()),
@@ -127,9 +155,9 @@ fn endpoints(r: &Report, out: &mut dyn Write, top: usize) -> io::Result<()> {
         ("requests", Align::Right),
         ("errors", Align::Right),
         ("%err", Align::Right),
-        ("documented", Align::Right),
+        ("doc", Align::Right),
         ("mismatch", Align::Right),
-        ("wrong sect", Align::Right),
+        ("wrong", Align::Right),
         ("undoc", Align::Right),
         ("unnamed", Align::Right),
     ]);
@@ -149,13 +177,13 @@ fn endpoints(r: &Report, out: &mut dyn Write, top: usize) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn heading(out: &mut dyn Write, title: &str) -> io::Result<()> {
+fn heading(out: &mut dyn Write, style: &Style, title: &str) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{title}")
+    writeln!(out, "{}", style.bold(title))
 }
 
-fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Findings")?;
+fn findings(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, style, "Findings")?;
     let c = &r.totals.classes;
     let mut lines = Vec::new();
     // "1 line" / "12 lines"; thousands separators for big counts.
@@ -195,10 +223,14 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ));
     }
     if lines.is_empty() {
-        writeln!(out, "  none: every named error matches the catalog")?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint("32", "none: every named error matches the catalog")
+        )?;
     }
     for l in lines {
-        writeln!(out, "  ! {l}")?;
+        writeln!(out, "  {} {l}", style.paint("1;31", "!"))?;
     }
     for input in r.inputs.iter().filter(|i| i.error.is_some()) {
         writeln!(
@@ -210,8 +242,8 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn classes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Classes")?;
+fn classes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, style, "Classes")?;
     let t = &r.totals;
     let mut table = Table::new(&[
         ("class", Align::Left),
@@ -269,13 +301,14 @@ fn classes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn codes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn codes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut seen: Vec<_> = r.codes.iter().filter(|c| c.count > 0).collect();
     seen.sort_by_key(|c| std::cmp::Reverse(c.count));
     heading(
         out,
+        style,
         &format!(
-            "Catalog codes seen ({} of {}; the others never occurred)",
+            "Catalog codes seen ({} of {}; latency in ms; rates and p90 in -o json)",
             seen.len(),
             r.codes.len()
         ),
@@ -289,40 +322,38 @@ fn codes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ("status", Align::Right),
         ("count", Align::Right),
         ("%req", Align::Right),
-        ("%err", Align::Right),
-        ("/s", Align::Right),
-        ("p50 ms", Align::Right),
-        ("p90 ms", Align::Right),
-        ("p99 ms", Align::Right),
-        ("max ms", Align::Right),
-        ("statuses seen", Align::Left),
+        ("p50", Align::Right),
+        ("p99", Align::Right),
+        ("max", Align::Right),
+        ("also sent as", Align::Left),
     ]);
     for c in seen {
-        let (p50, p90, p99, max) = percentiles(&c.latency);
+        let (p50, _, p99, max) = percentiles(&c.latency);
+        let documented = c.status.to_string();
+        let mut others = c.statuses.clone();
+        others.remove(&documented);
         table.row(vec![
             c.section.clone(),
             c.name.clone(),
-            c.status.to_string(),
+            documented,
             thousands(c.count),
             percent(c.share_of_requests),
-            percent(c.share_of_errors),
-            c.per_second.map_or("-".into(), rate),
             p50,
-            p90,
             p99,
             max,
-            status_list(&c.statuses),
+            status_list(&others),
         ]);
     }
     table.render(out, 2)
 }
 
-fn mismatches(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn mismatches(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if r.status_mismatches.is_empty() {
         return Ok(());
     }
     heading(
         out,
+        style,
         "Status mismatches: a documented name with another status",
     )?;
     let mut table = Table::new(&[
@@ -346,12 +377,13 @@ fn mismatches(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn wrong_section(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn wrong_section(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if r.wrong_section.is_empty() {
         return Ok(());
     }
     heading(
         out,
+        style,
         "Wrong section: a name the request's section does not list",
     )?;
     let mut table = Table::new(&[
@@ -380,50 +412,60 @@ fn wrong_section(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn undocumented(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn undocumented(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if r.undocumented.is_empty() {
         return Ok(());
     }
-    heading(out, "Undocumented names: listed in no section")?;
+    heading(
+        out,
+        style,
+        "Undocumented names: listed in no section (≈ the catalog name it differs from by case)",
+    )?;
     let mut table = Table::new(&[
         ("name", Align::Left),
         ("count", Align::Right),
         ("statuses", Align::Left),
         ("first seen", Align::Left),
-        ("last seen", Align::Left),
         ("first at", Align::Left),
-        ("resembles", Align::Left),
     ]);
     for u in &r.undocumented {
+        let name = match &u.resembles {
+            Some(catalog) => format!("{} ≈ {catalog}", u.name),
+            None => u.name.clone(),
+        };
         table.row(vec![
-            u.name.clone(),
+            name,
             thousands(u.count),
             status_list(&u.statuses),
-            u.first_seen.clone().unwrap_or_else(|| "-".into()),
-            u.last_seen.clone().unwrap_or_else(|| "-".into()),
+            u.first_seen.as_deref().map_or("-".into(), short_time),
             u.example.clone(),
-            u.resembles.clone().unwrap_or_default(),
         ]);
     }
     if let Some(o) = &r.undocumented_other {
         table.row(vec![
-            format!("(other names beyond --max-names {})", o.max_names),
+            format!("(names beyond --max-names {})", o.max_names),
             thousands(o.count),
             status_list(&o.statuses),
             String::new(),
-            String::new(),
             o.example.clone(),
-            String::new(),
         ]);
     }
     table.render(out, 2)
 }
 
-fn unnamed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// `2026-11-25T16:26:23Z` -> `11-25 16:26` UTC (the full times are in `-o json`).
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(5..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time}"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+fn unnamed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if r.unnamed_errors.is_empty() {
         return Ok(());
     }
-    heading(out, "Errors without a name, by status")?;
+    heading(out, style, "Errors without a name, by status")?;
     let mut table = Table::new(&[
         ("status", Align::Right),
         ("count", Align::Right),
@@ -446,12 +488,16 @@ fn unnamed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn malformed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn malformed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let m = &r.malformed;
     if m.count == 0 {
         return Ok(());
     }
-    heading(out, &format!("Malformed lines: {}", thousands(m.count)))?;
+    heading(
+        out,
+        style,
+        &format!("Malformed lines: {}", thousands(m.count)),
+    )?;
     let mut reasons = Table::new(&[("reason", Align::Left), ("count", Align::Right)]);
     let mut sorted: Vec<_> = m.reasons.iter().collect();
     sorted.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -467,8 +513,8 @@ fn malformed(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     first.render(out, 2)
 }
 
-fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Inputs")?;
+fn inputs(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, style, "Inputs")?;
     let mut table = Table::new(&[
         ("path", Align::Left),
         ("format", Align::Left),
@@ -497,17 +543,6 @@ fn ratio(n: u64, of: u64) -> f64 {
         0.0
     } else {
         n as f64 / of as f64
-    }
-}
-
-/// Requests per second, readable for busy and for rare codes alike.
-fn rate(per_second: f64) -> String {
-    if per_second == 0.0 {
-        "0".into()
-    } else if per_second >= 0.01 {
-        format!("{per_second:.2}")
-    } else {
-        format!("{per_second:.1e}")
     }
 }
 

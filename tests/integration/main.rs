@@ -14,20 +14,28 @@
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `hostile`: hostile content, secrets, broken catalogs, live files, Ctrl-C
+//! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
+//! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
+//! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
+//! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 
 mod util;
 
 mod cases;
 mod catalog;
+mod diff;
 mod edge;
 mod fail_on;
 mod formats;
 mod hostile;
 mod inputs;
+mod lint;
 mod presets;
 mod properties;
+mod reports;
 mod rotation;
 mod strategies;
+mod text;
 mod time;
 mod truth;
