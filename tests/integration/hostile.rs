@@ -540,3 +540,46 @@ fn interrupted_run_exits_130_with_no_output() {
         );
     }
 }
+
+/// Ctrl-C with `--output-file`: the temporary file being written is removed and
+/// the destination keeps its previous content.
+#[test]
+fn interrupted_output_file_is_left_untouched() {
+    let dir = Dir::new();
+    let dest = dir.write("report.json", "previous\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_errscope"))
+        .args(["analyze", "-o", "json", "--output-file"])
+        .arg(&dest)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(lines(&[gw("/v3/a", "200", "-")]).repeat(100).as_bytes())
+        .unwrap();
+    wait_for_handler(child.id());
+    // The temporary file exists while errscope waits for more input.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(dir.path()).unwrap().count() < 2 {
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "previous\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["report.json"]);
+}
