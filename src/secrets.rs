@@ -172,12 +172,17 @@ pub fn has_secret(text: &str) -> bool {
 
 /// Whether a path segment holds a secret. The per-line endpoint grouping calls it,
 /// so a byte-level filter first rules out the segments paths are made of (words,
-/// versions): only a segment with `=` or `:`, a long one, or one starting like a
-/// known key is looked at closely.
+/// versions): only a segment of 8 bytes or more with `=` or `:`, a long one, or one
+/// starting like a known key is looked at closely.
+#[inline]
 pub fn is_secret_segment(segment: &[u8]) -> bool {
-    let worth_a_look = memchr::memchr2(b'=', b':', segment).is_some()
-        || segment.len() >= 20
+    if segment.len() < 8 {
+        return false;
+    }
+    let worth_a_look = segment.len() >= 20
+        || segment.iter().any(|&b| b == b'=' || b == b':')
         || (segment.len() >= 11
+            && matches!(segment[0], b's' | b'p' | b'r' | b'g' | b'x' | b'A' | b'e')
             && KEY_PREFIXES
                 .iter()
                 .any(|(p, _)| segment.starts_with(p.as_bytes())));
@@ -335,6 +340,35 @@ mod tests {
             "x\u{1b}[31mred",
         ] {
             assert!(matches!(mask(text), Cow::Borrowed(_)), "{text}");
+        }
+    }
+
+    #[test]
+    fn secret_segments() {
+        for segment in [
+            "sk-proj-abcdefghijkl",
+            "api_key=abcdefgh",
+            "x%3Fkey=abcd1234",
+            "ghp_abcdefghijklmnopqrstuv",
+        ] {
+            assert!(is_secret_segment(segment.as_bytes()), "{segment}");
+        }
+        for segment in [
+            "completions",
+            "task-result",
+            "v3",
+            "key=abc",
+            "remove-background",
+            "sk-short1",
+        ] {
+            assert!(!is_secret_segment(segment.as_bytes()), "{segment}");
+        }
+        // The first-byte filter matches the prefixes' first bytes.
+        for (prefix, _) in KEY_PREFIXES {
+            assert!(matches!(
+                prefix.as_bytes()[0],
+                b's' | b'p' | b'r' | b'g' | b'x' | b'A' | b'e'
+            ));
         }
     }
 
