@@ -21,7 +21,10 @@ fn parsers() -> &'static [JsonFormat] {
         .iter()
         .map(|s| FieldOverride::parse(s).unwrap())
         .collect();
-        vec![JsonFormat::new(&[]).unwrap(), JsonFormat::new(&kong).unwrap()]
+        vec![
+            JsonFormat::new(&[]).unwrap(),
+            JsonFormat::new(&kong).unwrap(),
+        ]
     })
 }
 
