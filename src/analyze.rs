@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
-use crate::input::{self, Opened, Source, StreamChunker};
+use crate::input::{self, Mapped, Opened, Source, StreamChunker};
 use crate::progress::Progress;
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
@@ -103,6 +103,9 @@ pub struct Analysis {
     pub inputs: Vec<InputSummary>,
     /// `chunk_first_line[input][chunk]`: 0-based line number of the chunk's first line.
     chunk_first_line: Vec<Vec<u64>>,
+    /// `first_dropped[input]`: the first chunk not counted because the file changed
+    /// under it; lines after it have no reliable line number.
+    first_dropped: Vec<Option<u32>>,
     /// Errors met on the way (unreadable inputs, read failures); the run went on.
     pub errors: Vec<Error>,
     window: (Option<i64>, Option<i64>),
@@ -114,9 +117,13 @@ impl Analysis {
         self.window
     }
 
-    /// `path:line` (1-based) of a location.
+    /// `path:line` (1-based) of a location; `path:?` for a line after a part of a
+    /// file that changed during the run (its number cannot be known).
     pub fn locate(&self, loc: Location) -> String {
         let input = &self.inputs[loc.input as usize];
+        if self.first_dropped[loc.input as usize].is_some_and(|d| loc.chunk > d) {
+            return format!("{}:?", input.name);
+        }
         let first = self.chunk_first_line[loc.input as usize]
             .get(loc.chunk as usize)
             .copied()
@@ -135,11 +142,14 @@ struct LineContext<'a> {
     opts: &'a Options,
 }
 
-/// One chunk's result: whose it is and how many lines it held.
+/// One chunk's result: whose it is, how many lines and bytes it held, and whether
+/// it was dropped (its file was cut under it, so it may have read zeros).
 struct ChunkCount {
     input: u32,
     chunk: u32,
     lines: u64,
+    bytes: u64,
+    dropped: bool,
 }
 
 /// Merged tallies plus the line count of every chunk they came from.
@@ -165,10 +175,23 @@ impl Partial {
             input,
             chunk,
             lines: self.tally.lines - before,
+            bytes: data.len() as u64,
+            dropped: false,
         });
         if let Some(progress) = &ctx.opts.progress {
             progress.add(data.len());
         }
+    }
+
+    /// Note a chunk that is not counted: its bytes may not be the file's.
+    fn add_dropped(&mut self, input: u32, chunk: u32) {
+        self.chunks.push(ChunkCount {
+            input,
+            chunk,
+            lines: 0,
+            bytes: 0,
+            dropped: true,
+        });
     }
 
     fn merge(mut self, other: Partial) -> Partial {
@@ -178,24 +201,85 @@ impl Partial {
     }
 }
 
+/// Bytes held in memory for the whole run: a mapped file (which may be cut short
+/// under us, see [`crate::sigbus`]) or a caller's buffer.
+struct Resident<'a> {
+    input: usize,
+    data: &'a [u8],
+    mapped: Option<&'a Mapped>,
+}
+
+/// One chunk of a resident input to classify.
+struct Job<'a> {
+    input: u32,
+    chunk: u32,
+    range: std::ops::Range<usize>,
+    resident: &'a Resident<'a>,
+}
+
+impl Job<'_> {
+    /// Whether the chunk's file is known to have been cut before the chunk's end:
+    /// then some of its bytes may read as zeros, and it is not counted.
+    fn spoiled(&self) -> bool {
+        self.resident
+            .mapped
+            .and_then(Mapped::cut_at)
+            .is_some_and(|cut| self.range.end > cut)
+    }
+}
+
+/// Classify a group of chunks into one partial result. A chunk whose file was cut
+/// before its end (see [`Job::spoiled`]) is not counted; when a chunk turns out to
+/// have been cut only while it was read, the group is classified again without it
+/// (rare: a `copytruncate` during the run), so no zero read from a cut file counts.
+fn classify_group(group: &[Job], contexts: &[Option<LineContext>], opts: &Options) -> Partial {
+    loop {
+        let mut partial = Partial::empty(opts);
+        let mut dropped = 0;
+        for job in group {
+            if job.spoiled() {
+                partial.add_dropped(job.input, job.chunk);
+                dropped += 1;
+                continue;
+            }
+            let ctx = contexts[job.input as usize]
+                .as_ref()
+                .expect("context built for every job");
+            let data = &job.resident.data[job.range.clone()];
+            partial.add_chunk(data, job.input, job.chunk, ctx);
+        }
+        // Cuts only move earlier, so this ends: each pass drops at least one more.
+        if group.iter().filter(|job| job.spoiled()).count() == dropped {
+            return partial;
+        }
+    }
+}
+
 /// Analyze `sources`. Inputs that cannot be opened are reported in
 /// [`Analysis::errors`] and the rest are still read.
 pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
-    let mut inputs: Vec<InputSummary> = sources
-        .iter()
-        .map(|s| InputSummary {
-            name: s.display_name(),
-            ..InputSummary::default()
-        })
-        .collect();
+    let opened = sources.iter().map(input::open).collect();
+    analyze_opened(sources, opened, catalog, routes, opts)
+}
+
+/// Analyze sources already opened (`opened[i]` is `sources[i]` opened, or why it
+/// could not be): [`analyze`] after its first step.
+pub fn analyze_opened(
+    sources: &[Source],
+    opened: Vec<Result<Opened>>,
+    catalog: &Catalog,
+    routes: &Routes,
+    opts: &Options,
+) -> Analysis {
+    let mut inputs = summaries(sources.iter().map(Source::display_name));
     let mut errors = Vec::new();
     let mut maps = Vec::new();
     let mut streams = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        match input::open(source) {
+    for (i, opened) in opened.into_iter().enumerate() {
+        match opened {
             Ok(Opened::Mapped(map)) => {
                 if let Some(progress) = &opts.progress {
-                    progress.expect(map.len() as u64);
+                    progress.expect(map.bytes().len() as u64);
                 }
                 maps.push((i, Some(map)));
             }
@@ -210,48 +294,24 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
             }
         }
     }
-
-    // Mapped inputs: every chunk of every file in one parallel pass.
-    let mut contexts: Vec<Option<LineContext>> = (0..sources.len()).map(|_| None).collect();
-    let mut jobs: Vec<(u32, u32, &[u8])> = Vec::new();
-    for (i, map) in &maps {
-        let data: &[u8] = map.as_deref().unwrap_or_default();
-        let sample = &data[..data.len().min(DETECT_SAMPLE_BYTES)];
-        match context(catalog, routes, opts, sample, &sources[*i]) {
-            Ok(ctx) => {
-                describe(&mut inputs[*i], &ctx);
-                inputs[*i].bytes = data.len() as u64;
-                contexts[*i] = Some(ctx);
-                for (c, range) in input::chunk_ranges(data, opts.chunk_size)
-                    .into_iter()
-                    .enumerate()
-                {
-                    jobs.push((*i as u32, c as u32, &data[range]));
-                }
-            }
-            Err(e) => {
-                inputs[*i].error = Some(e.to_string());
-                errors.push(e);
-            }
-        }
-    }
-    // A few accumulators per thread, not one per chunk: each group of chunks fills
-    // one tally (with its histograms), so merging and allocation stay off the profile
-    // while the groups are still small enough to balance the load.
-    let group = jobs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-    let mut total = jobs
-        .par_chunks(group)
-        .map(|group| {
-            let mut partial = Partial::empty(opts);
-            for &(i, c, data) in group {
-                let ctx = contexts[i as usize]
-                    .as_ref()
-                    .expect("context built for every job");
-                partial.add_chunk(data, i, c, ctx);
-            }
-            partial
+    let resident: Vec<Resident> = maps
+        .iter()
+        .map(|(i, map)| Resident {
+            input: *i,
+            data: map.as_ref().map_or(&[][..], Mapped::bytes),
+            mapped: map.as_ref(),
         })
-        .reduce(|| Partial::empty(opts), Partial::merge);
+        .collect();
+    let mut run = Run {
+        sources,
+        catalog,
+        routes,
+        opts,
+        inputs,
+        errors,
+        resident: vec![false; sources.len()],
+    };
+    let mut total = run.resident_pass(&resident);
 
     // Streamed inputs, one after another, each decoded on its own thread while the
     // rayon pool classifies its chunks.
@@ -259,47 +319,177 @@ pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Op
     for (i, reader) in streams {
         match analyze_stream(reader, i as u32, &sources[i], catalog, routes, opts) {
             Ok(streamed) => {
-                describe(&mut inputs[i], &streamed.context);
-                inputs[i].bytes = streamed.bytes;
+                describe(&mut run.inputs[i], &streamed.context);
+                run.inputs[i].bytes = streamed.bytes;
                 cut_short.extend(streamed.read_error.map(|e| (i, e)));
                 total = total.merge(streamed.partial);
             }
             Err(e) => {
-                inputs[i].error = Some(e.to_string());
-                errors.push(e);
+                run.inputs[i].error = Some(e.to_string());
+                run.errors.push(e);
             }
         }
     }
-
-    let mut chunk_first_line = vec![Vec::new(); sources.len()];
-    total.chunks.sort_unstable_by_key(|c| (c.input, c.chunk));
-    for c in &total.chunks {
-        let input = &mut inputs[c.input as usize];
-        let starts = &mut chunk_first_line[c.input as usize];
-        debug_assert_eq!(
-            starts.len(),
-            c.chunk as usize,
-            "chunks are numbered densely"
-        );
-        starts.push(input.lines);
-        input.lines += c.lines;
-    }
+    let mut analysis = run.finish(total);
     // Said once the lines read before the failure are known.
     for (i, source) in cut_short {
         let e = Error::InputCut {
             path: sources[i].display_name().into(),
-            lines: inputs[i].lines,
+            lines: analysis.inputs[i].lines,
             source,
         };
-        inputs[i].error = Some(e.to_string());
-        errors.push(e);
+        analysis.inputs[i].error = Some(e.to_string());
+        analysis.errors.push(e);
     }
-    Analysis {
-        tally: total.tally,
-        inputs,
-        chunk_first_line,
-        errors,
-        window: (opts.since, opts.until),
+    // Mapped files that shrank while being read: what was read before is counted.
+    for (i, map) in &maps {
+        let Some(cut) = map.as_ref().and_then(Mapped::cut_at) else {
+            continue;
+        };
+        let summary = &analysis.inputs[*i];
+        let e = Error::InputChanged {
+            path: sources[*i].display_name().into(),
+            lines: summary.lines,
+            bytes: summary.bytes,
+            size: map.as_ref().map_or(0, |m| m.bytes().len() as u64),
+            cut: cut as u64,
+        };
+        analysis.inputs[*i].error = Some(e.to_string());
+        analysis.errors.push(e);
+    }
+    analysis
+}
+
+/// Analyze `data`, in memory, as one input called `name`: the same chunking,
+/// parsing and merging as for a mapped file (chunks of `opts.chunk_size`).
+pub fn analyze_bytes(
+    name: &str,
+    data: &[u8],
+    catalog: &Catalog,
+    routes: &Routes,
+    opts: &Options,
+) -> Analysis {
+    let sources = [Source::File(name.into())];
+    let mut run = Run {
+        sources: &sources,
+        catalog,
+        routes,
+        opts,
+        inputs: summaries([name.to_string()]),
+        errors: Vec::new(),
+        resident: vec![false],
+    };
+    let total = run.resident_pass(&[Resident {
+        input: 0,
+        data,
+        mapped: None,
+    }]);
+    run.finish(total)
+}
+
+fn summaries(names: impl IntoIterator<Item = String>) -> Vec<InputSummary> {
+    names
+        .into_iter()
+        .map(|name| InputSummary {
+            name,
+            ..InputSummary::default()
+        })
+        .collect()
+}
+
+/// One run's inputs and what is known of them so far.
+struct Run<'a> {
+    sources: &'a [Source],
+    catalog: &'a Catalog,
+    routes: &'a Routes,
+    opts: &'a Options,
+    inputs: Vec<InputSummary>,
+    errors: Vec<Error>,
+    /// Inputs whose bytes are the sum of their counted chunks (in memory); streamed
+    /// ones know theirs from the reader.
+    resident: Vec<bool>,
+}
+
+impl Run<'_> {
+    /// Every chunk of every in-memory input in one parallel pass.
+    fn resident_pass(&mut self, resident: &[Resident]) -> Partial {
+        let opts = self.opts;
+        let mut contexts: Vec<Option<LineContext>> =
+            (0..self.sources.len()).map(|_| None).collect();
+        let mut jobs: Vec<Job> = Vec::new();
+        for r in resident {
+            let sample = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
+            match context(
+                self.catalog,
+                self.routes,
+                opts,
+                sample,
+                &self.sources[r.input],
+            ) {
+                Ok(ctx) => {
+                    describe(&mut self.inputs[r.input], &ctx);
+                    contexts[r.input] = Some(ctx);
+                    self.resident[r.input] = true;
+                    for (c, range) in input::chunk_ranges(r.data, opts.chunk_size)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        jobs.push(Job {
+                            input: r.input as u32,
+                            chunk: c as u32,
+                            range,
+                            resident: r,
+                        });
+                    }
+                }
+                Err(e) => {
+                    self.inputs[r.input].error = Some(e.to_string());
+                    self.errors.push(e);
+                }
+            }
+        }
+        // A few accumulators per thread, not one per chunk: each group of chunks fills
+        // one tally (with its histograms), so merging and allocation stay off the
+        // profile while the groups are still small enough to balance the load.
+        let group = jobs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+        jobs.par_chunks(group)
+            .map(|group| classify_group(group, &contexts, opts))
+            .reduce(|| Partial::empty(opts), Partial::merge)
+    }
+
+    /// Number the chunks' lines, sum lines and bytes per input.
+    fn finish(self, mut total: Partial) -> Analysis {
+        let mut inputs = self.inputs;
+        let mut chunk_first_line = vec![Vec::new(); self.sources.len()];
+        let mut first_dropped = vec![None; self.sources.len()];
+        total.chunks.sort_unstable_by_key(|c| (c.input, c.chunk));
+        for c in &total.chunks {
+            let input = &mut inputs[c.input as usize];
+            let starts = &mut chunk_first_line[c.input as usize];
+            debug_assert_eq!(
+                starts.len(),
+                c.chunk as usize,
+                "chunks are numbered densely"
+            );
+            starts.push(input.lines);
+            input.lines += c.lines;
+            // Streamed inputs know their bytes from the reader (over-long lines
+            // included); in-memory ones add up the chunks they counted.
+            if self.resident[c.input as usize] {
+                input.bytes += c.bytes;
+            }
+            if c.dropped {
+                first_dropped[c.input as usize].get_or_insert(c.chunk);
+            }
+        }
+        Analysis {
+            tally: total.tally,
+            inputs,
+            chunk_first_line,
+            first_dropped,
+            errors: self.errors,
+            window: (self.opts.since, self.opts.until),
+        }
     }
 }
 
@@ -474,5 +664,219 @@ fn process_line(
             });
             tally.record(verdict, &fields, section.is_some(), endpoint, loc);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::report::{self, Report};
+
+    const SAMPLE: &[u8] = include_bytes!("../fixtures/sample.log");
+
+    /// The sample's lines (without their newlines), cycled to `n` lines, as a log.
+    fn sample_log(n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in SAMPLE
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .cycle()
+            .take(n)
+        {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn setup() -> (Catalog, Routes) {
+        let catalog = Catalog::embedded();
+        let routes = Routes::new(&catalog, &[]).unwrap();
+        (catalog, routes)
+    }
+
+    fn opts() -> Options {
+        Options {
+            format: FormatChoice::NginxPreset("gateway".into()),
+            // Small caps, so the capped maps' merge is exercised too.
+            max_names: 2,
+            max_endpoints: 3,
+            max_examples: 2,
+            bucket_ms: Some(3_600_000),
+            ..Options::default()
+        }
+    }
+
+    /// One chunk classified on its own.
+    fn of_chunk(data: &[u8], chunk: u32, ctx: &LineContext) -> Partial {
+        let mut partial = Partial::empty(ctx.opts);
+        partial.add_chunk(data, 0, chunk, ctx);
+        partial
+    }
+
+    /// The report of `partial`, merged from chunks of `data` as input 0.
+    fn report_of(partial: Partial, catalog: &Catalog, routes: &Routes, opts: &Options) -> Report {
+        let sources = [Source::File("mem.log".into())];
+        let run = Run {
+            sources: &sources,
+            catalog,
+            routes,
+            opts,
+            inputs: summaries(["mem.log".to_string()]),
+            errors: Vec::new(),
+            resident: vec![true],
+        };
+        report::build(&run.finish(partial), catalog)
+    }
+
+    /// Up to 60 lines of the sample log, plus hostile lines.
+    fn log_lines() -> impl Strategy<Value = Vec<u8>> {
+        let lines: Vec<&'static [u8]> = SAMPLE.split(|&b| b == b'\n').collect();
+        let line = prop_oneof![
+            8 => proptest::sample::select(lines).prop_map(<[u8]>::to_vec),
+            1 => proptest::collection::vec(any::<u8>(), 0..40),
+            1 => Just(Vec::new()),
+        ];
+        proptest::collection::vec(line, 0..60).prop_map(|lines| {
+            let mut out = lines.join(&b'\n');
+            out.push(b'\n');
+            out
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Chunks merged in any grouping and order give the report of the input read
+        /// as one chunk: merging is associative and commutative.
+        #[test]
+        fn merge_is_associative_and_commutative(
+            data in log_lines(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+            order in any::<prop::sample::Index>(),
+        ) {
+            let (catalog, routes) = setup();
+            let opts = opts();
+            let ctx = context(&catalog, &routes, &opts, &data, &Source::Stdin).unwrap();
+            let whole = report_of(of_chunk(&data, 0, &ctx), &catalog, &routes, &opts);
+
+            // Cut at line starts picked by `cuts`.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', &data).map(|i| i + 1))
+                .filter(|&i| i < data.len())
+                .collect();
+            let mut bounds: Vec<usize> = cuts.iter().map(|c| starts[c.index(starts.len())]).collect();
+            bounds.extend([0, data.len()]);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let parts: Vec<Partial> = bounds
+                .windows(2)
+                .enumerate()
+                .map(|(c, w)| of_chunk(&data[w[0]..w[1]], c as u32, &ctx))
+                .collect();
+            let n = parts.len();
+            // Left fold, right fold, and a rotation of the order.
+            let fold = |parts: Vec<Partial>| parts.into_iter().fold(Partial::empty(&opts), Partial::merge);
+            let rebuild = || -> Vec<Partial> {
+                bounds
+                    .windows(2)
+                    .enumerate()
+                    .map(|(c, w)| of_chunk(&data[w[0]..w[1]], c as u32, &ctx))
+                    .collect()
+            };
+            let left = report_of(fold(parts), &catalog, &routes, &opts);
+            let right = report_of(
+                rebuild().into_iter().rev().fold(Partial::empty(&opts), |acc, p| p.merge(acc)),
+                &catalog, &routes, &opts,
+            );
+            let mut rotated = rebuild();
+            rotated.rotate_left(order.index(n.max(1)));
+            let rotated = report_of(fold(rotated), &catalog, &routes, &opts);
+            prop_assert_eq!(&left, &whole);
+            prop_assert_eq!(&right, &whole);
+            prop_assert_eq!(&rotated, &whole);
+        }
+    }
+
+    /// A file truncated after it was mapped (the copytruncate race, made
+    /// deterministic): no SIGBUS death; the chunks read after the cut are dropped,
+    /// and the input is reported as changed, with what was counted.
+    #[test]
+    fn file_truncated_while_mapped_is_reported_not_fatal() {
+        let (catalog, routes) = setup();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&sample_log(4000)).unwrap();
+        file.flush().unwrap();
+        let source = Source::File(file.path().to_path_buf());
+        let opened = input::open(&source).unwrap();
+        assert!(matches!(opened, Opened::Mapped(_)));
+        // Keep the first 3 pages and a bit: chunks of 4 KiB after that fault.
+        file.as_file().set_len(3 * 4096 + 100).unwrap();
+        let opts = Options {
+            chunk_size: 4096,
+            ..opts()
+        };
+        let a = analyze_opened(&[source], vec![Ok(opened)], &catalog, &routes, &opts);
+        assert_eq!(a.errors.len(), 1, "{:?}", a.errors);
+        let message = a.errors[0].to_string();
+        assert!(message.contains("changed during the run"), "{message}");
+        let input = &a.inputs[0];
+        // Only whole chunks of real bytes are counted: below the cut, nothing of the
+        // zeros past it, every line a line of the sample.
+        assert!(input.bytes < 3 * 4096 + 4096, "{}", input.bytes);
+        assert!(input.lines > 0 && input.lines < 4000);
+        assert_eq!(a.tally.lines, input.lines);
+        assert!(a.tally.count(crate::classify::Class::Malformed) <= input.lines / 20);
+        assert!(
+            message.contains(&format!("the {} lines", input.lines)),
+            "{message}"
+        );
+        let r = report::build(&a, &catalog);
+        assert_eq!(
+            r.totals.classes.sum() + r.totals.outside_window,
+            r.totals.lines
+        );
+        assert_eq!(r.totals.bytes, input.bytes);
+    }
+
+    /// A file that grows while it is read is read up to its size at open.
+    #[test]
+    fn file_grown_while_mapped_is_read_to_its_size_at_open() {
+        let (catalog, routes) = setup();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let text = sample_log(100);
+        file.write_all(&text).unwrap();
+        file.flush().unwrap();
+        let source = Source::File(file.path().to_path_buf());
+        let opened = input::open(&source).unwrap();
+        file.write_all(&text.repeat(50)).unwrap();
+        file.flush().unwrap();
+        let a = analyze_opened(&[source], vec![Ok(opened)], &catalog, &routes, &opts());
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        assert_eq!(a.inputs[0].bytes, text.len() as u64);
+        assert_eq!(a.inputs[0].lines, 100);
+    }
+
+    /// A file that vanished between listing and opening is reported and skipped.
+    #[test]
+    fn file_vanished_after_listing_is_reported_and_skipped() {
+        let (catalog, routes) = setup();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.log"), SAMPLE).unwrap();
+        std::fs::write(dir.path().join("b.log"), SAMPLE).unwrap();
+        let (sources, errors) = input::expand(&[dir.path().to_path_buf()], false);
+        assert!(errors.is_empty());
+        std::fs::remove_file(dir.path().join("a.log")).unwrap();
+        let a = analyze(&sources, &catalog, &routes, &opts());
+        assert_eq!(a.errors.len(), 1);
+        assert!(
+            matches!(&a.errors[0], Error::Input { source, .. } if source.kind() == io::ErrorKind::NotFound)
+        );
+        assert_eq!(a.inputs[1].lines, 250);
+        assert_eq!(a.tally.lines, 250);
     }
 }

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
 use crate::progress::{self, Progress};
+use crate::report::table::escape_control;
 use crate::report::{self, Report};
 use crate::routes::Routes;
 use crate::timestamp;
@@ -40,6 +41,10 @@ pub enum Outcome {
 /// Parse the command line, run, report errors on stderr, and give the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C / SIGTERM: exit 130 / 143 with no partial output (src/interrupt.rs).
+    if let Err(e) = crate::interrupt::install() {
+        eprintln!("errscope: cannot watch for Ctrl-C: {e}");
+    }
     let stdout = io::stdout();
     // Line-buffered on a terminal, block-buffered into pipes and files.
     let result = if stdout.is_terminal() {
@@ -107,11 +112,14 @@ pub fn write_atomically<T>(
     Ok(value)
 }
 
-/// A temporary file beside its destination; removed on drop unless persisted.
+/// A temporary file beside its destination; removed on drop unless persisted, and
+/// by the interrupt handler if Ctrl-C comes first (see [`crate::interrupt`]).
 struct TempFile {
     path: PathBuf,
     file: File,
     persisted: bool,
+    /// Registered for removal on a signal until the rename is committed.
+    registration: Option<crate::interrupt::TempPath>,
 }
 
 impl TempFile {
@@ -130,12 +138,15 @@ impl TempFile {
             temp_name.push(name);
             temp_name.push(format!(".{}-{attempt}.tmp", std::process::id()));
             let path = dir.join(temp_name);
+            // Registered before it exists, so a signal in between cannot leave it.
+            let registration = crate::interrupt::TempPath::register(path.clone());
             match File::options().write(true).create_new(true).open(&path) {
                 Ok(file) => {
                     return Ok(TempFile {
                         path,
                         file,
                         persisted: false,
+                        registration: Some(registration),
                     })
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
@@ -154,7 +165,12 @@ impl TempFile {
             }
         }
         self.file.sync_all()?;
-        fs::rename(&self.path, dest)?;
+        // Under the interrupt gate: a signal removes the temporary file before the
+        // rename, or exits after it, never in between.
+        match self.registration.take() {
+            Some(registration) => registration.commit(|temp| fs::rename(temp, dest))?,
+            None => fs::rename(&self.path, dest)?,
+        }
         self.persisted = true;
         // Make the rename itself durable (best effort: not every system allows it).
         #[cfg(unix)]
@@ -452,13 +468,17 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     if let Some(line) = progress.flatten() {
         line.finish();
     }
+    // Paths and what follows them are escaped: a file name can hold control bytes.
     for input in analysis.inputs.iter().filter(|_| !args.quiet) {
         if let Some(detection) = &input.detection {
-            eprintln!("errscope: {}: {detection}", input.name);
+            eprintln!(
+                "errscope: {}",
+                escape_control(&format!("{}: {detection}", input.name))
+            );
         }
     }
     for e in unlisted.iter().chain(&analysis.errors) {
-        eprintln!("errscope: {e}");
+        eprintln!("errscope: {}", escape_control(&e.to_string()));
     }
     let mut report = report::build(&analysis, &catalog);
     // Paths that could not be listed are inputs too: the report names them.
@@ -476,6 +496,10 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
             diff_options(&args.compare),
         )
     });
+    // Rendered whole, then written under the interrupt gate: Ctrl-C gives all of
+    // the report or none of it.
+    let mut rendered = Vec::new();
+    let buf = &mut rendered;
     match args.output {
         OutputArg::Text => {
             let color = use_color(args.color);
@@ -485,20 +509,20 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
                     top: args.top,
                     color,
                 },
-                out,
+                buf,
             )
         }
-        OutputArg::Json => report::json::render(&report, out),
-        OutputArg::Markdown => report::markdown::render(&report, args.top, out),
-        OutputArg::Csv => report::csv::render(&report, out),
-        OutputArg::Html => report::html::render(&report, out),
+        OutputArg::Json => report::json::render(&report, buf),
+        OutputArg::Markdown => report::markdown::render(&report, args.top, buf),
+        OutputArg::Csv => report::csv::render(&report, buf),
+        OutputArg::Html => report::html::render(&report, buf),
     }
     .and_then(|()| match (&diff, args.output) {
         // Text and Markdown end with the comparison; JSON and CSV stay the report
         // (the next night's baseline) and HTML the page, with a summary on stderr.
         (Some(d), OutputArg::Text | OutputArg::Markdown) => {
-            writeln!(out)?;
-            render_diff(d, args.output, out)
+            writeln!(buf)?;
+            render_diff(d, args.output, buf)
         }
         (Some(d), _) => {
             eprintln!(
@@ -509,6 +533,11 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
             Ok(())
         }
         (None, _) => Ok(()),
+    })
+    .and_then(|()| {
+        let _gate = crate::interrupt::gate();
+        out.write_all(&rendered)?;
+        out.flush()
     })
     .map_err(Error::Output)?;
     let diff_failed = diff.as_ref().is_some_and(|d| d.failed(&args.fail_on));

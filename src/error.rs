@@ -41,6 +41,16 @@ pub enum Error {
         lines: u64,
         source: io::Error,
     },
+    /// A mapped file that shrank while it was read (a `copytruncate` rotation): the
+    /// parts read before it changed are counted, the rest is not.
+    #[error("{}: changed during the run (truncated from {size} bytes while being read, from byte {cut} on); counted: the {lines} lines in the {bytes} bytes read before the change", path.display())]
+    InputChanged {
+        path: PathBuf,
+        lines: u64,
+        bytes: u64,
+        size: u64,
+        cut: u64,
+    },
     /// A directory given as input that holds no log files.
     #[error("{}: directory holds no log files", path.display())]
     EmptyDirectory { path: PathBuf },
@@ -55,6 +65,7 @@ impl Error {
         match self {
             Error::Input { path, .. }
             | Error::InputCut { path, .. }
+            | Error::InputChanged { path, .. }
             | Error::Format { path, .. }
             | Error::EmptyDirectory { path } => Some(path),
             _ => None,

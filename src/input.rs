@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
+use crate::sigbus;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub fn expand(paths: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<Error>) {
             continue;
         }
         let listed = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => list_dir(path, recursive).and_then(|files| {
+            Ok(meta) if meta.is_dir() => list_dir(path, recursive, &mut errors).and_then(|files| {
                 if files.is_empty() {
                     Err(Error::EmptyDirectory { path: path.clone() })
                 } else {
@@ -103,9 +104,11 @@ fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn list_dir(dir: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
+/// The files under `dir`. A subdirectory that cannot be read (or vanished while
+/// listing) is an error of its own, pushed to `errors`; the rest is still listed.
+fn list_dir(dir: &Path, recursive: bool, errors: &mut Vec<Error>) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    walk(dir, recursive, &mut HashSet::new(), &mut files)?;
+    walk(dir, recursive, &mut HashSet::new(), &mut files, errors)?;
     Ok(files)
 }
 
@@ -114,6 +117,7 @@ fn walk(
     recursive: bool,
     visited: &mut HashSet<PathBuf>,
     files: &mut Vec<PathBuf>,
+    errors: &mut Vec<Error>,
 ) -> Result<()> {
     let err = |source: io::Error| Error::Input {
         path: dir.to_path_buf(),
@@ -139,7 +143,11 @@ fn walk(
         // `metadata` follows symlinks, so a link to a log file counts as a file.
         match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => files.push(path),
-            Ok(m) if m.is_dir() && recursive => walk(&path, recursive, visited, files)?,
+            Ok(m) if m.is_dir() && recursive => {
+                if let Err(e) = walk(&path, recursive, visited, files, errors) {
+                    errors.push(e);
+                }
+            }
             // Dangling links, sockets, subdirectories without -r: not logs.
             _ => {}
         }
@@ -173,9 +181,32 @@ impl Compression {
     }
 }
 
+/// A file mapped in memory, its mapping registered with [`sigbus`] so that the file
+/// shrinking while it is read (a `copytruncate` rotation) reads zeros instead of
+/// killing the process. The length is the file's size when it was opened: what is
+/// appended afterwards is not read.
+pub struct Mapped {
+    // Declared first so it drops first: unregistered before the pages are unmapped.
+    guard: sigbus::Guard,
+    map: Mmap,
+}
+
+impl Mapped {
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// The offset from which the mapping may have read zeros because the file was
+    /// truncated while mapped; `None` if it was not. Bytes before it were read from
+    /// the file (see [`sigbus::Guard::cut_at`]).
+    pub fn cut_at(&self) -> Option<usize> {
+        self.guard.cut_at()
+    }
+}
+
 /// An opened source: its bytes mapped in memory, or a stream to read in chunks.
 pub enum Opened {
-    Mapped(Mmap),
+    Mapped(Mapped),
     /// A file of length zero (which cannot be mapped).
     Empty,
     Stream(Box<dyn Read + Send>, Option<Compression>),
@@ -209,16 +240,26 @@ pub fn open(source: &Source) -> Result<Opened> {
     if len == 0 {
         return Ok(Opened::Empty);
     }
-    // SAFETY: the map is only read. If another process truncates the file while it
-    // is mapped, reading the missing pages raises SIGBUS; access logs are appended
-    // to, not truncated, while a run reads them (rotation renames them).
-    match unsafe { Mmap::map(&file) } {
-        Ok(map) => {
+    // SAFETY: the map is only read, and only its first `len` bytes (the size now).
+    // If another process truncates the file while it is mapped, reading the missing
+    // pages raises SIGBUS: the mapping is registered with `sigbus` before any byte
+    // of it is read, whose handler turns such pages into zeros and records the cut,
+    // which the analysis checks (and otherwise the file is streamed).
+    let mapped = usize::try_from(len)
+        .ok()
+        .and_then(|len| unsafe { memmap2::MmapOptions::new().len(len).map(&file) }.ok())
+        .and_then(|map| {
+            let guard = sigbus::Guard::register(map.as_ptr(), map.len())?;
+            Some(Mapped { guard, map })
+        });
+    match mapped {
+        Some(mapped) => {
             #[cfg(unix)]
-            let _ = map.advise(memmap2::Advice::Sequential);
-            Ok(Opened::Mapped(map))
+            let _ = mapped.map.advise(memmap2::Advice::Sequential);
+            Ok(Opened::Mapped(mapped))
         }
-        Err(_) => Ok(Opened::Stream(Box::new(file), None)),
+        // Streamed up to the size at open, like a mapping.
+        None => Ok(Opened::Stream(Box::new(file.take(len)), None)),
     }
 }
 

@@ -25,10 +25,13 @@ pub mod error;
 pub mod format;
 pub mod generate;
 pub mod input;
+pub mod interrupt;
 pub mod path;
 pub mod progress;
 pub mod report;
 pub mod routes;
+pub mod secrets;
+pub mod sigbus;
 pub mod tally;
 pub mod timestamp;
 

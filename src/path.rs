@@ -67,7 +67,11 @@ fn looks_like_id(segment: &[u8]) -> bool {
     let token = segment
         .iter()
         .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
-    token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic)
+    if token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic) {
+        return true;
+    }
+    // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.
+    crate::secrets::is_secret_segment(segment)
 }
 
 #[cfg(test)]
@@ -95,6 +99,8 @@ mod tests {
             ),
             ("/v1/files/92d2510fbb0ec12b", "/v1/files/{id}"),
             ("/v1/keys/sk_live_4eC39HqLyjWDarjtT1zdp7dc", "/v1/keys/{id}"),
+            ("/v1/keys/sk-proj-abcdefghijkl/usage", "/v1/keys/{id}/usage"),
+            ("/v1/x/api_key=abcdefgh", "/v1/x/{id}"),
             ("/v3/openai/chat/completions", "/v3/openai/chat/completions"),
             (
                 "/openapi/v1/billing/bill/list#x",

@@ -18,6 +18,13 @@ use crate::error::{Error, Result};
 /// The platform's published error page, embedded so errscope runs with no flags.
 pub const EMBEDDED_PAGE: &str = include_str!("../../catalog/api-error-codes.zh.md");
 
+/// The largest catalog file read (`--catalog`); the published page is 3 KiB.
+pub const MAX_PAGE_BYTES: u64 = 64 << 20;
+
+/// Sections × distinct names at most: the size of the status lookup table (4 bytes
+/// a cell), so a hostile catalog cannot exhaust memory.
+pub const MAX_TABLE_CELLS: usize = 16 << 20;
+
 /// Index of a section in [`Catalog::sections`].
 pub type SectionId = u8;
 /// Interned id of an error name listed in at least one section.
@@ -117,11 +124,28 @@ impl Catalog {
 
     /// Load `path`: a JSON catalog when its first non-blank byte is `{`, else a page.
     pub fn load(path: &Path) -> Result<Catalog> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Input {
+        use std::io::Read;
+        let io_err = |source| Error::Input {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
         let name = path.display().to_string();
+        // Read at most one byte past the limit: enough to tell the page is too big,
+        // without reading a huge (or endless: a FIFO, /dev/zero) file whole.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_PAGE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io_err)?;
+        if bytes.len() as u64 > MAX_PAGE_BYTES {
+            return Err(Error::Catalog {
+                source_name: name,
+                line: None,
+                message: format!(
+                    "larger than {} MiB; a catalog page is far smaller",
+                    MAX_PAGE_BYTES >> 20
+                ),
+            });
+        }
         let text = String::from_utf8(bytes).map_err(|e| Error::Catalog {
             source_name: name.clone(),
             line: None,
@@ -166,6 +190,14 @@ impl Catalog {
                 ids.insert(entry.name.as_bytes().into(), names.len() as NameId);
                 names.push(entry.name.clone());
             }
+        }
+        if sections.len().saturating_mul(names.len()) > MAX_TABLE_CELLS {
+            return Err(err(format!(
+                "{} sections × {} distinct names is too large a catalog (at most {} cells)",
+                sections.len(),
+                names.len(),
+                MAX_TABLE_CELLS
+            )));
         }
         let mut status = vec![vec![None; names.len()]; sections.len()];
         for (si, section) in sections.iter().enumerate() {

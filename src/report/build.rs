@@ -88,6 +88,8 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     }
     let starts = bucket_starts(t);
     let mut codes = Vec::new();
+    // (section, name) rows already made: a set, so a huge catalog is not quadratic.
+    let mut listed = std::collections::HashSet::new();
     for (si, section) in catalog.sections().iter().enumerate() {
         let si = si as u8;
         for entry in &section.entries {
@@ -95,11 +97,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 .name_id(entry.name.as_bytes())
                 .expect("catalog names are interned");
             // A name listed twice in a section is counted once, on its first row.
-            if catalog.status_in(si, id) != Some(entry.status)
-                || codes
-                    .iter()
-                    .any(|c: &Code| c.section == section.id && c.name == entry.name)
-            {
+            if catalog.status_in(si, id) != Some(entry.status) || !listed.insert((si, id)) {
                 continue;
             }
             let CodeUse {
@@ -134,7 +132,8 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         .undocumented
         .iter()
         .map(|(name, u)| {
-            let name = String::from_utf8_lossy(name).into_owned();
+            // Log-derived: a secret logged as a name is masked (src/secrets.rs).
+            let name = crate::secrets::mask(&String::from_utf8_lossy(name)).into_owned();
             Undocumented {
                 resembles: catalog.resembles(&name).map(str::to_string),
                 name,
@@ -187,7 +186,10 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let mut endpoints: Vec<Endpoint> = t
         .endpoints
         .iter()
-        .map(|(e, c)| endpoint_row(String::from_utf8_lossy(e).into_owned(), c))
+        .map(|(e, c)| {
+            let endpoint = crate::secrets::mask(&String::from_utf8_lossy(e)).into_owned();
+            endpoint_row(endpoint, c)
+        })
         .collect();
     endpoints.sort_by(|a, b| {
         b.requests
@@ -219,6 +221,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             .collect(),
         totals: Totals {
             lines: t.lines,
+            bytes: analysis.inputs.iter().map(|i| i.bytes).sum(),
             outside_window: t.outside_window,
             requests,
             errors,

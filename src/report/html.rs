@@ -1399,6 +1399,7 @@ mod tests {
             }],
             totals: Totals {
                 lines: 19,
+                bytes: 0,
                 outside_window: 0,
                 requests: 18,
                 errors: 8,

@@ -107,6 +107,9 @@ impl Input {
 #[serde(deny_unknown_fields)]
 pub struct Totals {
     pub lines: u64,
+    /// Bytes of log text read: the sum of `inputs[].bytes` (each the file's size at
+    /// open, decompressed for archives, unless the input reports an error).
+    pub bytes: u64,
     /// Lines outside `--since`/`--until`: read, not classified.
     pub outside_window: u64,
     pub requests: u64,

@@ -74,19 +74,29 @@ impl Table {
 
 /// Replace control characters (C0, DEL, C1) with visible escapes (`\x1b`), so log
 /// content printed in a terminal stays text.
+///
+/// Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) are escaped
+/// too (`\u{202e}`): they are not control characters, but they reorder what a
+/// terminal shows, so log content could make a row read as something else.
 pub fn escape_control(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if c.is_control() {
             let _ = write!(out, "\\x{:02x}", c as u32);
+        } else if is_bidi_control(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
         }
     }
     out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `1234567` -> `1,234,567`.

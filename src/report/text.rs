@@ -283,7 +283,7 @@ fn classes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
             out,
             "  {} requests had a time that could not be read (first at {})",
             thousands(t.bad_time),
-            r.bad_time_examples.join(", ")
+            escape_control(&r.bad_time_examples.join(", "))
         )?;
     }
     if let Some(l) = &r.latency {

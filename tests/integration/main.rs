@@ -11,8 +11,10 @@
 //! - `formats`: log formats, presets, `--log-format`, `--field`, auto detection
 //! - `html`: `-o html`, rendered in headless Chromium when it is installed
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
+//! - `properties`: proptest over parsers, chunking and accounting
 //! - `presets`: every gateway preset on its documented example, auto-detection
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
+//! - `hostile`: hostile content, secrets, broken catalogs, live files, Ctrl-C
 //! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
@@ -27,10 +29,12 @@ mod diff;
 mod edge;
 mod fail_on;
 mod formats;
+mod hostile;
 mod html;
 mod inputs;
 mod lint;
 mod presets;
+mod properties;
 mod reports;
 mod rotation;
 mod strategies;

@@ -185,6 +185,8 @@ pub fn check_invariants(r: &Report) {
     );
     let input_lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
     assert_eq!(input_lines, t.lines, "sum of inputs[].lines == lines");
+    let input_bytes: u64 = r.inputs.iter().map(|i| i.bytes).sum();
+    assert_eq!(input_bytes, t.bytes, "sum of inputs[].bytes == bytes");
     assert_eq!(
         t.requests,
         t.lines - t.outside_window - t.classes.malformed,

@@ -1,0 +1,38 @@
+//! The JSON-lines parser (default keys, and a nested `--field` set like Kong's) on
+//! any line: fields with a status in 100..=599, or a malformed reason.
+#![no_main]
+
+use errscope::format::json::JsonFormat;
+use errscope::format::FieldOverride;
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn parsers() -> &'static [JsonFormat] {
+    static PARSERS: OnceLock<Vec<JsonFormat>> = OnceLock::new();
+    PARSERS.get_or_init(|| {
+        let kong: Vec<FieldOverride> = [
+            "status=response.status",
+            "path=request.uri",
+            "name=response.headers.x-error-code",
+            "latency=latencies.request:ms",
+            "time=started_at:epoch_ms",
+            "body=response.body",
+        ]
+        .iter()
+        .map(|s| FieldOverride::parse(s).unwrap())
+        .collect();
+        vec![
+            JsonFormat::new(&[]).unwrap(),
+            JsonFormat::new(&kong).unwrap(),
+        ]
+    })
+}
+
+fuzz_target!(|line: &[u8]| {
+    for parser in parsers() {
+        match parser.parse(line) {
+            Ok(fields) => assert!((100..=599).contains(&fields.status)),
+            Err(reason) => assert!(!reason.is_empty()),
+        }
+    }
+});

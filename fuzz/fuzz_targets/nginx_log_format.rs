@@ -1,0 +1,20 @@
+//! The nginx `log_format` compiler on any format string, and the compiled parser on
+//! lines made from the same bytes: an error or a parser, and then a result per line.
+#![no_main]
+
+use errscope::format::nginx::NginxFormat;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // The first line is the format, the rest are lines to parse with it.
+    let mut parts = data.split(|&b| b == b'\n');
+    let format = String::from_utf8_lossy(parts.next().unwrap_or_default());
+    let Ok(parser) = NginxFormat::compile_named("fuzz", &format, &[]) else {
+        return;
+    };
+    for line in parts {
+        if let Ok(fields) = parser.parse(line) {
+            assert!((100..=599).contains(&fields.status), "{}", fields.status);
+        }
+    }
+});
