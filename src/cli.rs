@@ -17,10 +17,11 @@ Exit status:
     name = "errscope",
     version,
     about = "Audit API-gateway access logs against the published error-code catalog",
-    long_about = "errscope reads API-gateway access logs (nginx text or JSON lines), classifies \
-every response against the API's published error-code catalog, and reports per-code counts, \
-rates and latency, status/name pairs that break the documentation, error names the \
-documentation does not list, errors without a name and malformed lines.",
+    long_about = "errscope reads API-gateway access logs (nginx, Apache, Envoy, Kong, APISIX, \
+Traefik, Caddy, AWS API Gateway, JSON lines, logfmt; plain, gzip or zstd), classifies every \
+response against the API's published error-code catalog, and reports per-code counts, rates \
+and latency, status/name pairs that break the documentation, error names the documentation \
+does not list, errors without a name and malformed lines.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
