@@ -52,17 +52,8 @@ pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
 
 /// "no findings" / "3 findings": the kinds of problem the bullet list shows.
 fn finding_count(r: &Report) -> String {
-    let c = &r.totals.classes;
-    let n = [
-        c.undocumented,
-        c.status_mismatch,
-        c.wrong_section,
-        c.malformed,
-    ]
-    .iter()
-    .filter(|&&n| n > 0)
-    .count()
-        + r.inputs.iter().filter(|i| i.error.is_some()).count();
+    let n =
+        super::findings::findings(r).len() + r.inputs.iter().filter(|i| i.error.is_some()).count();
     match n {
         0 => "no findings".into(),
         1 => "1 finding".into(),
@@ -72,42 +63,22 @@ fn finding_count(r: &Report) -> String {
 
 /// The bullet list: one line per kind of problem, with the worst examples named.
 fn findings(r: &Report) -> Vec<String> {
-    let c = &r.totals.classes;
-    let mut lines = Vec::new();
-    if c.undocumented > 0 {
-        let names = first_names(r.undocumented.iter().map(|u| u.name.as_str()));
-        lines.push(format!(
-            "**{}** with names the catalog does not list: {names}{}",
-            lines_of(c.undocumented),
-            if r.undocumented_other.is_some() {
-                " and more beyond `--max-names`"
-            } else {
-                ""
+    let mut lines: Vec<String> = super::findings::findings(r)
+        .into_iter()
+        .map(|f| {
+            let mut line = format!("**{}** {}", lines_of(f.lines), f.what);
+            if let Some(groups) = &f.groups {
+                line.push_str(&format!(" ({groups})"));
             }
-        ));
-    }
-    if c.status_mismatch > 0 {
-        lines.push(format!(
-            "**{}** with a documented name sent with another status ({} pairs): {}",
-            lines_of(c.status_mismatch),
-            thousands(r.status_mismatches.len() as u64),
-            first_names(r.status_mismatches.iter().map(|m| m.name.as_str()))
-        ));
-    }
-    if c.wrong_section > 0 {
-        lines.push(format!(
-            "**{}** with a name from another section ({} pairs): {}",
-            lines_of(c.wrong_section),
-            thousands(r.wrong_section.len() as u64),
-            first_names(r.wrong_section.iter().map(|w| w.name.as_str()))
-        ));
-    }
-    if c.malformed > 0 {
-        lines.push(format!(
-            "**{}** that could not be parsed",
-            lines_of(c.malformed)
-        ));
-    }
+            if !f.names.is_empty() {
+                line.push_str(&format!(": {}", first_names(f.names.into_iter())));
+            }
+            if f.more {
+                line.push_str(" and more beyond `--max-names`");
+            }
+            line
+        })
+        .collect();
     for input in r.inputs.iter().filter(|i| i.error.is_some()) {
         lines.push(format!(
             "input error: {}",
@@ -121,7 +92,7 @@ fn findings(r: &Report) -> Vec<String> {
 }
 
 fn lines_of(n: u64) -> String {
-    format!("{} line{}", thousands(n), if n == 1 { "" } else { "s" })
+    super::findings::count(n, "line", "lines")
 }
 
 /// Up to three distinct names as code spans, then "…" when there are more.

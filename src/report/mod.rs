@@ -4,6 +4,7 @@
 mod build;
 pub mod catalog;
 pub mod csv;
+pub mod findings;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -183,44 +183,10 @@ fn heading(out: &mut dyn Write, style: &Style, title: &str) -> io::Result<()> {
 
 fn findings(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Findings")?;
-    let c = &r.totals.classes;
-    let mut lines = Vec::new();
-    // "1 line" / "12 lines"; thousands separators for big counts.
-    let n_of = |n: u64, one: &str, many: &str| {
-        format!("{} {}", thousands(n), if n == 1 { one } else { many })
-    };
-    if c.undocumented > 0 {
-        lines.push(format!(
-            "{} with names the catalog does not list ({}{})",
-            n_of(c.undocumented, "line", "lines"),
-            n_of(r.undocumented.len() as u64, "name", "names"),
-            if r.undocumented_other.is_some() {
-                ", and more beyond --max-names"
-            } else {
-                ""
-            },
-        ));
-    }
-    if c.status_mismatch > 0 {
-        lines.push(format!(
-            "{} with a documented name sent with another status ({})",
-            n_of(c.status_mismatch, "line", "lines"),
-            n_of(r.status_mismatches.len() as u64, "pair", "pairs"),
-        ));
-    }
-    if c.wrong_section > 0 {
-        lines.push(format!(
-            "{} with a name from another section ({})",
-            n_of(c.wrong_section, "line", "lines"),
-            n_of(r.wrong_section.len() as u64, "pair", "pairs"),
-        ));
-    }
-    if c.malformed > 0 {
-        lines.push(format!(
-            "{} that could not be parsed",
-            n_of(c.malformed, "line", "lines")
-        ));
-    }
+    let lines: Vec<String> = super::findings::findings(r)
+        .iter()
+        .map(|f| f.sentence())
+        .collect();
     if lines.is_empty() {
         writeln!(
             out,

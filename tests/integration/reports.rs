@@ -148,7 +148,7 @@ fn markdown_has_findings_and_tables() {
         "### errscope: 250 lines, 56 errors (23.3%), 4 findings"
     );
     for expected in [
-        "- **4 lines** with names the catalog does not list: `ANONYMOUS_ACCESS_QUOTA_EXCEEDS`",
+        "- **4 lines** with names the catalog does not list (4 names): `ANONYMOUS_ACCESS_QUOTA_EXCEEDS`",
         "- **10 lines** that could not be parsed",
         "#### Classes",
         "| class | lines | share |",
