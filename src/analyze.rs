@@ -57,7 +57,7 @@ impl Options {
 
     #[inline]
     fn in_window(&self, time_ms: i64) -> bool {
-        self.since.map_or(true, |s| time_ms >= s) && self.until.map_or(true, |u| time_ms < u)
+        self.since.is_none_or(|s| time_ms >= s) && self.until.is_none_or(|u| time_ms < u)
     }
 }
 

@@ -441,7 +441,7 @@ fn merge_stats<K: std::hash::Hash + Eq>(into: &mut FxHashMap<K, Stat>, from: FxH
 /// lines of the input whatever the order.
 #[inline]
 fn keep_earliest<T: Ord>(list: &mut Vec<T>, item: T, max: usize) {
-    if list.len() == max && list.last().map_or(true, |last| item >= *last) {
+    if list.len() == max && list.last().is_none_or(|last| item >= *last) {
         return;
     }
     let at = list.partition_point(|x| *x < item);

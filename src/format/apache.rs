@@ -194,7 +194,7 @@ fn latency_var(
     unit: DurationUnit,
     rank: u8,
 ) -> String {
-    if best.as_ref().map_or(true, |b| rank > b.2) {
+    if best.as_ref().is_none_or(|b| rank > b.2) {
         *best = Some((var.to_string(), unit, rank));
     }
     var.to_string()

@@ -662,7 +662,7 @@ impl<'de> Captures<'de> {
     /// Whether a value from `source` could still replace what is captured: only
     /// a better (earlier) source can, so a duplicate key never does.
     fn wants(&self, sources: &[Source], source: usize) -> bool {
-        self.slots[sources[source].kind.slot()].map_or(true, |(best, _)| source < best)
+        self.slots[sources[source].kind.slot()].is_none_or(|(best, _)| source < best)
     }
 
     fn offer(&mut self, sources: &[Source], source: usize, raw: &'de [u8]) {

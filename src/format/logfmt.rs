@@ -101,7 +101,7 @@ impl LogfmtFormat {
                     continue;
                 }
                 let slot = &mut caps[s.kind.slot()];
-                if slot.map_or(true, |(best, _)| id < best) && usable(s.kind, value) {
+                if slot.is_none_or(|(best, _)| id < best) && usable(s.kind, value) {
                     *slot = Some((id, value));
                 }
             }
