@@ -56,22 +56,19 @@ fn looks_like_id(segment: &[u8]) -> bool {
     if segment.is_empty() {
         return false;
     }
-    if segment.iter().all(u8::is_ascii_digit) {
-        return true;
+    // One pass over the segment, run for every path segment of every line.
+    let (mut digits, mut letters, mut hex_or_dash, mut token) = (0usize, 0usize, true, true);
+    for &b in segment {
+        digits += usize::from(b.is_ascii_digit());
+        letters += usize::from(b.is_ascii_alphabetic());
+        hex_or_dash &= b.is_ascii_hexdigit() || b == b'-';
+        token &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     }
-    let hex_or_dash = segment.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
-    let digits = segment.iter().filter(|b| b.is_ascii_digit()).count();
-    if hex_or_dash && segment.len() >= 8 && digits > 0 {
-        return true;
-    }
-    let token = segment
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
-    if token && segment.len() >= 16 && digits >= 2 && segment.iter().any(u8::is_ascii_alphabetic) {
-        return true;
-    }
-    // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.
-    crate::secrets::is_secret_segment(segment)
+    digits == segment.len()
+        || (hex_or_dash && segment.len() >= 8 && digits > 0)
+        || (token && segment.len() >= 16 && digits >= 2 && letters > 0)
+        // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.
+        || crate::secrets::is_secret_segment(segment)
 }
 
 #[cfg(test)]
