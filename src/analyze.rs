@@ -13,6 +13,7 @@ use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Mapped, Opened, Source, StreamChunker};
+use crate::path_memo::{PathMemo, Resolved};
 use crate::progress::Progress;
 use crate::routes::Routes;
 use crate::tally::{Location, Tally, TallyConfig};
@@ -46,7 +47,7 @@ pub struct Options {
 }
 
 impl Options {
-    fn tally_config(&self) -> TallyConfig {
+    pub(crate) fn tally_config(&self) -> TallyConfig {
         TallyConfig {
             max_names: self.max_names,
             max_examples: self.max_examples,
@@ -612,20 +613,20 @@ fn analyze_stream<'a>(
 /// Classify every line of a chunk. The last line may lack its newline; `\r\n` ends
 /// a line like `\n`.
 fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: &mut Tally) {
-    // Reused for every line's endpoint, so the loop does not allocate.
-    let mut endpoint = Vec::with_capacity(256);
+    let mut paths = PathMemo::default();
     let mut start = 0;
     let mut line = 0u32;
     for end in memchr::memchr_iter(b'\n', data) {
         let loc = Location { input, chunk, line };
-        process_line(&data[start..end], loc, ctx, tally, &mut endpoint);
+        process_line(&data[start..end], loc, ctx, tally, &mut paths);
         line += 1;
         start = end + 1;
     }
     if start < data.len() {
         let loc = Location { input, chunk, line };
-        process_line(&data[start..], loc, ctx, tally, &mut endpoint);
+        process_line(&data[start..], loc, ctx, tally, &mut paths);
     }
+    paths.flush(tally);
 }
 
 #[inline]
@@ -634,7 +635,7 @@ fn process_line(
     loc: Location,
     ctx: &LineContext,
     tally: &mut Tally,
-    endpoint: &mut Vec<u8>,
+    paths: &mut PathMemo,
 ) {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
@@ -656,13 +657,13 @@ fn process_line(
             tally.record_outside_window()
         }
         Ok(fields) => {
-            let section = fields.path.and_then(|p| ctx.routes.section_for(p));
+            let path = fields.path.map(|p| paths.resolve(p, ctx.routes));
+            let section = path.as_ref().and_then(Resolved::section);
             let verdict = classify(ctx.catalog, section, fields.status, fields.name);
-            let endpoint = fields.path.map(|p| {
-                crate::path::endpoint_into(p, endpoint);
-                endpoint.as_slice()
-            });
-            tally.record(verdict, &fields, section.is_some(), endpoint, loc);
+            tally.record(verdict, &fields, section.is_some(), loc);
+            if let Some(path) = path {
+                path.count(verdict.class(), fields.status, tally);
+            }
         }
     }
 }

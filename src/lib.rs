@@ -27,6 +27,7 @@ pub mod generate;
 pub mod input;
 pub mod interrupt;
 pub mod path;
+pub mod path_memo;
 pub mod progress;
 pub mod report;
 pub mod routes;

@@ -25,6 +25,12 @@ pub fn strip_query(path: &[u8]) -> &[u8] {
     }
 }
 
+/// The path a request is routed and grouped by: origin, query and fragment stripped.
+#[inline]
+pub fn request_path(path: &[u8]) -> &[u8] {
+    strip_query(strip_origin(path))
+}
+
 /// What a segment that looks like an identifier becomes.
 pub const ID_PLACEHOLDER: &[u8] = b"{id}";
 
@@ -33,7 +39,7 @@ pub const ID_PLACEHOLDER: &[u8] = b"{id}";
 /// line, so the hot loop does not allocate.
 pub fn endpoint_into(path: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let path = strip_query(strip_origin(path));
+    let path = request_path(path);
     if path.is_empty() {
         out.push(b'/');
         return;

@@ -46,19 +46,17 @@ impl Rule {
         }
     }
 
-    /// `word` is [`first_word`] of `path`.
+    /// `path` is a request path (no origin, no query) and `word` its [`first_word`].
     #[inline]
     fn matches(&self, path: &[u8], word: u64) -> bool {
         if word & self.mask == self.head && path.starts_with(&self.prefix) {
             return true;
         }
         // A prefix ending in `/` also matches the path without it (`/v3/openai`
-        // for `/v3/openai/`), possibly followed by a query: only paths shorter
-        // than the prefix can.
-        path.len() < self.prefix.len() && self.prefix.ends_with(b"/") && {
-            let bare = &self.prefix[..self.prefix.len() - 1];
-            path.starts_with(bare) && matches!(path.get(bare.len()), None | Some(b'?' | b'#'))
-        }
+        // for `/v3/openai/`): only a path shorter than the prefix can be that.
+        path.len() + 1 == self.prefix.len()
+            && self.prefix.ends_with(b"/")
+            && self.prefix.starts_with(path)
     }
 }
 
@@ -91,6 +89,12 @@ impl Routes {
             if !prefix.starts_with('/') {
                 return Err(err("the prefix must start with '/'".into()));
             }
+            // Paths are routed without their query (see `section_for`).
+            if prefix.contains(['?', '#']) {
+                return Err(err(
+                    "a prefix is a path: it cannot hold a query ('?') or fragment ('#')".into(),
+                ));
+            }
             let id = catalog.section_id(section).ok_or_else(|| {
                 let ids: Vec<&str> = catalog.sections().iter().map(|s| s.id.as_str()).collect();
                 err(format!(
@@ -108,11 +112,12 @@ impl Routes {
     }
 
     /// The section for `path`; `None` when no rule matches. A full URL
-    /// (`https://host/v3/...`) is matched on its path. A prefix ending in `/` also
+    /// (`https://host/v3/...`) is matched on its path, without its query or
+    /// fragment (see [`crate::path::request_path`]). A prefix ending in `/` also
     /// matches the path without it (`/v3/openai` for `/v3/openai/`).
     #[inline]
     pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
-        let path = crate::path::strip_origin(path);
+        let path = crate::path::request_path(path);
         let word = first_word(path);
         self.rules
             .iter()
@@ -145,6 +150,11 @@ mod tests {
             ("/v3/async/txt2img", Some("media")),
             ("/v3/openai/chat/completions", Some("llm")),
             ("/v3/openai", Some("llm")),
+            ("/v3/openai?model=x", Some("llm")),
+            // The query is not part of the path, however long it is.
+            ("/v3/async?task_id=6f9b6dae6f4c57a8", Some("media")),
+            ("/v3/async#frag", Some("media")),
+            ("/v3/openai/?x", Some("llm")),
             ("/v3/openaiX", Some("media")),
             ("/v3/img2img", Some("media")),
             ("/v2/txt2img", Some("media")),
@@ -166,7 +176,7 @@ mod tests {
         assert_eq!(section(&r, &c, "/v3/img2img").as_deref(), Some("llm"));
         assert_eq!(section(&r, &c, "/v3/async/x").as_deref(), Some("media"));
         assert_eq!(section(&r, &c, "/custom/a").as_deref(), Some("billing"));
-        for bad in ["/x", "x=media", "/x=nope"] {
+        for bad in ["/x", "x=media", "/x=nope", "/x?y=media", "/x#y=llm"] {
             let e = Routes::new(&c, &[bad.into()]).unwrap_err().to_string();
             assert!(e.contains(bad), "{e}");
         }

@@ -151,7 +151,7 @@ pub struct ClassTally {
 
 impl ClassTally {
     #[inline]
-    fn record(&mut self, class: Class, status: u16) {
+    pub fn record(&mut self, class: Class, status: u16) {
         self.classes[class as usize] += 1;
         self.errors += u64::from(status >= 400);
     }
@@ -287,17 +287,10 @@ impl Tally {
         );
     }
 
-    /// Count a parsed line and its verdict. `endpoint` is the line's path grouped
-    /// into an endpoint (see [`crate::path::endpoint_into`]).
+    /// Count a parsed line and its verdict. Its endpoint is counted apart, by
+    /// [`Tally::record_endpoint`] or through a [`crate::path_memo::PathMemo`].
     #[inline]
-    pub fn record(
-        &mut self,
-        verdict: Verdict,
-        fields: &Fields<'_>,
-        routed: bool,
-        endpoint: Option<&[u8]>,
-        loc: Location,
-    ) {
+    pub fn record(&mut self, verdict: Verdict, fields: &Fields<'_>, routed: bool, loc: Location) {
         let class = verdict.class();
         self.lines += 1;
         self.classes[class as usize] += 1;
@@ -316,9 +309,6 @@ impl Tally {
             self.buckets
                 .entry(&start, || bucket_rank(start), ClassTally::default)
                 .record(class, fields.status);
-        }
-        if let Some(endpoint) = endpoint {
-            self.record_endpoint(endpoint, class, fields.status);
         }
         let (section, name) = match verdict {
             Verdict::Ok => {
@@ -372,10 +362,18 @@ impl Tally {
         Some(time_ms?.div_euclid(width) * width)
     }
 
-    fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
+    /// Count a line under `endpoint` (a path grouped by [`crate::path::endpoint_into`]).
+    pub fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
         self.endpoints
             .entry(endpoint, || hash_rank(endpoint), ClassTally::default)
             .record(class, status);
+    }
+
+    /// Count `counts` under `endpoint`: the same as recording each of their lines.
+    pub fn add_endpoint_counts(&mut self, endpoint: &[u8], counts: &ClassTally) {
+        self.endpoints
+            .entry(endpoint, || hash_rank(endpoint), ClassTally::default)
+            .merge(counts);
     }
 
     fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
