@@ -31,6 +31,7 @@ pub mod path_memo;
 pub mod progress;
 pub mod report;
 pub mod routes;
+pub mod scan;
 pub mod secrets;
 pub mod sigbus;
 pub mod tally;

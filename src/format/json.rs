@@ -38,6 +38,7 @@ use serde_json::value::RawValue;
 
 use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
+use crate::scan;
 use crate::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
 
 const EMPTY_LINE: Malformed = "empty line";
@@ -564,7 +565,7 @@ impl<'a> FastScan<'a> {
         let mut escaped = false;
         let mut ascii = true;
         loop {
-            self.at += find_string_special(&self.line[self.at..]).ok_or(GiveUp)?;
+            self.at += scan::find_json_string_special(&self.line[self.at..]).ok_or(GiveUp)?;
             match self.line[self.at] {
                 b'"' => {
                     self.at += 1;
@@ -606,44 +607,6 @@ struct JsonString<'a> {
     escaped: bool,
     /// Every byte is ASCII (so it is UTF-8 without a check).
     ascii: bool,
-}
-
-/// The index of the first byte in `s` that ends a plain run of ASCII string text:
-/// `"`, `\`, a control character (below 0x20) or a non-ASCII byte.
-///
-/// Eight bytes at a time with the classic zero-byte test, as strings (user agents,
-/// logged bodies) are the bulk of a JSON line: each test's lowest set high bit is
-/// exact (a borrow only sets bits above a true hit), so the lowest of them is the
-/// first special byte.
-#[inline]
-fn find_string_special(s: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let quote = ONES * u64::from(b'"');
-    let backslash = ONES * u64::from(b'\\');
-    let mut words = s.chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("chunks of 8"));
-        let q = x ^ quote;
-        let b = x ^ backslash;
-        // The last term covers both bytes below 0x20 and (with `x` itself) bytes
-        // of 0x80 and above.
-        let hits = (q.wrapping_sub(ONES) & !q)
-            | (b.wrapping_sub(ONES) & !b)
-            | x.wrapping_sub(ONES * 0x20)
-            | x;
-        let hits = hits & HIGHS;
-        if hits != 0 {
-            return Some(base + (hits.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
-        .map(|i| base + i)
 }
 
 /// The best value seen so far for each field: (source index, raw JSON text, which
@@ -1022,21 +985,6 @@ mod tests {
     #[test]
     fn nested_key_paths_use_the_serde_walk_only() {
         assert!(with(&["status=response.status"]).flat.is_none());
-    }
-
-    #[test]
-    fn string_scan_finds_every_special_byte() {
-        for special in [b'"', b'\\', 0x00, 0x1f, 0x80, 0xff] {
-            for at in 0..20 {
-                let mut s = vec![b'a'; 20];
-                s[at] = special;
-                assert_eq!(find_string_special(&s), Some(at), "{special:#x} at {at}");
-                // A borrow from an earlier hit must not hide it or invent one.
-                s[..at].fill(b' ');
-                assert_eq!(find_string_special(&s), Some(at), "{special:#x} at {at}");
-            }
-        }
-        assert_eq!(find_string_special(b"plain ASCII text ~ 0x7f\x7f"), None);
     }
 
     #[test]

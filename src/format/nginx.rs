@@ -11,7 +11,7 @@
 //! Why the hot loop looks the way it does: a gateway line is ~150 bytes split into
 //! eleven short values, so calling `memchr`/`memcmp` per value spends more time in
 //! call and setup overhead than in searching. The search for a literal's first byte
-//! is therefore inlined as a word-at-a-time (SWAR) scan over the first bytes, with
+//! is therefore inlined, sixteen bytes at a time ([`crate::scan`]), with
 //! `memchr` taking over only for long values (long URLs and user agents); literal
 //! tails (one or two bytes) are compared inline; and variables after the last one
 //! that plays a role are never split at all.
@@ -20,6 +20,7 @@ use std::cell::Cell;
 
 use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
+use crate::scan;
 use crate::timestamp::{self, DurationUnit, TimeUnit};
 
 /// Named formats: (name, log_format string, what it is).
@@ -307,7 +308,7 @@ impl Variable {
     #[inline]
     fn split_value<'a>(&self, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         let Some(literal) = &self.end else {
-            let end = find_byte(b' ', rest).unwrap_or(rest.len());
+            let end = scan::find_byte(b' ', rest).unwrap_or(rest.len());
             return Some((&rest[..end], &rest[end..]));
         };
         // Literals are short and values are short, so finding the literal's first
@@ -315,7 +316,7 @@ impl Variable {
         let (&first, tail) = literal.split_first()?;
         let mut from = 0;
         loop {
-            let at = from + find_byte(first, &rest[from..])?;
+            let at = from + scan::find_byte(first, &rest[from..])?;
             from = at + 1;
             if !starts_with_short(&rest[from..], tail) {
                 continue;
@@ -329,42 +330,6 @@ impl Variable {
             return Some((&rest[..at], &rest[from + tail.len()..]));
         }
     }
-}
-
-/// Bytes [`find_byte`] scans a word at a time before handing over to `memchr`.
-const INLINE_SCAN: usize = 32;
-
-/// The index of the first `needle` in `hay`.
-///
-/// Most values are a few bytes to a few dozen, where `memchr`'s call and SIMD
-/// setup cost more than the search; so the first [`INLINE_SCAN`] bytes are
-/// scanned inline, eight at a time, and only a longer value goes to `memchr`.
-#[inline(always)]
-fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let pattern = ONES * u64::from(needle);
-    let head = hay.len().min(INLINE_SCAN);
-    let mut words = hay[..head].chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("chunks of 8")) ^ pattern;
-        // The classic zero-byte test: the lowest set high bit marks the first byte
-        // of `x` that is zero, i.e. the first `needle` (a borrow can only set
-        // bits above a true zero byte, never below it).
-        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zeros != 0 {
-            return Some(base + (zeros.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    if let Some(i) = words.remainder().iter().position(|&b| b == needle) {
-        return Some(base + i);
-    }
-    if head == hay.len() {
-        return None;
-    }
-    memchr::memchr(needle, &hay[head..]).map(|i| head + i)
 }
 
 /// `hay.starts_with(prefix)` for the one- or two-byte tails of literals, compared
@@ -845,19 +810,6 @@ mod tests {
         for f in [gateway(), combined()] {
             for line in log.split(|&b| b == b'\n') {
                 assert_eq!(f.parse(line), reference_parse(&f, line));
-            }
-        }
-    }
-
-    #[test]
-    fn find_byte_matches_memchr() {
-        let hay: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
-        for needle in [0u8, b' ', b'"', 0x80, 0xff, 1, 250] {
-            for start in 0..hay.len() {
-                for len in [0, 1, 7, 8, 9, 31, 32, 33, 64, 199] {
-                    let h = &hay[start..(start + len).min(hay.len())];
-                    assert_eq!(find_byte(needle, h), memchr::memchr(needle, h));
-                }
             }
         }
     }
