@@ -85,6 +85,10 @@ struct Variable {
     /// The value sits between quotes, so a closing `"` may be escaped as `\"`
     /// (`escape=json`) inside it.
     quoted: bool,
+    /// The byte the value ends at: `end`'s first byte, or a space.
+    first: u8,
+    /// The rest of `end`.
+    tail: Box<[u8]>,
 }
 
 /// Which variable (index into `vars`) plays each role.
@@ -136,11 +140,16 @@ enum TimeParser {
 #[derive(Default)]
 struct RawValues<'a> {
     status: Option<u16>,
-    name: &'a [u8],
-    body: &'a [u8],
-    path: &'a [u8],
-    latency: &'a [u8],
-    time: &'a [u8],
+    /// By [`role`] bit, from `NAME` on: see [`RawValues::get`].
+    values: [&'a [u8]; 5],
+}
+
+impl<'a> RawValues<'a> {
+    /// The value of the role with bit `role` (not `STATUS`).
+    #[inline]
+    fn get(&self, role: u8) -> &'a [u8] {
+        self.values[role.trailing_zeros() as usize - 1]
+    }
 }
 
 impl NginxFormat {
@@ -153,18 +162,21 @@ impl NginxFormat {
         let (prefix, pieces) = split_format(format)?;
         let var_names: Vec<&str> = pieces.iter().map(|(v, _)| v.as_str()).collect();
         let roles = assign_roles(&var_names, fields)?;
+        let var_roles: Box<[u8]> = (0..pieces.len()).map(|i| roles.of(i)).collect();
+        let needed = var_roles.iter().rposition(|&r| r != 0).map_or(0, |i| i + 1);
         let mut vars = Vec::with_capacity(pieces.len());
         let mut before: &str = &prefix;
         for (var_name, after) in &pieces {
+            let (first, tail) = after.as_bytes().split_first().unwrap_or((&b' ', &[]));
             vars.push(Variable {
                 name: var_name.clone(),
                 end: (!after.is_empty()).then(|| after.as_bytes().into()),
                 quoted: before.ends_with('"') && after.starts_with('"'),
+                first: *first,
+                tail: tail.into(),
             });
             before = after;
         }
-        let var_roles: Box<[u8]> = (0..vars.len()).map(|i| roles.of(i)).collect();
-        let needed = var_roles.iter().rposition(|&r| r != 0).map_or(0, |i| i + 1);
         Ok(NginxFormat {
             name: name.to_string(),
             prefix: prefix.into_bytes().into_boxed_slice(),
@@ -194,22 +206,25 @@ impl NginxFormat {
         if line.is_empty() {
             return Err(EMPTY_LINE);
         }
-        let mut rest = line.strip_prefix(&*self.prefix).ok_or(NO_MATCH)?;
+        if !line.starts_with(&self.prefix) {
+            return Err(NO_MATCH);
+        }
+        let mut from = self.prefix.len();
         let mut raw = RawValues::default();
         // Variables after the last one with a role cannot change the result (a
         // missing terminator there would only end the walk), so they are not split.
         for (i, var) in self.vars[..self.needed].iter().enumerate() {
             // A missing terminator means the line ends early: a half-read value
             // (`INVALID_API_K`) is worse than none, so it is dropped.
-            let Some((value, after)) = var.split_value(rest) else {
+            let Some((end, next)) = var.split_at(line, from) else {
                 // Except a status cut right at its end: three digits are whole.
                 if i == self.roles.status {
-                    raw.status = parse_status(rest).ok();
+                    raw.status = parse_status(&line[from..]).ok();
                 }
                 break;
             };
-            store(self.var_roles[i], value, &mut raw)?;
-            rest = after;
+            store(self.var_roles[i], &line[from..end], &mut raw)?;
+            from = next;
         }
         let status = raw.status.ok_or(NO_MATCH)?;
         Ok(self.finish(status, &raw))
@@ -219,14 +234,14 @@ impl NginxFormat {
     /// out of a request line, fall back to the body for the error name.
     fn finish<'a>(&self, status: u16, raw: &RawValues<'a>) -> Fields<'a> {
         let r = &self.roles;
-        let name = super::non_empty_name(raw.name).or_else(|| {
+        let name = super::non_empty_name(raw.get(role::NAME)).or_else(|| {
             // Only look into the body when the format logs one: most formats do not.
             r.body
-                .and_then(|_| present(raw.body))
+                .and_then(|_| present(raw.get(role::BODY)))
                 .and_then(|body| super::name_in_body(status, body))
         });
         let path = r.path.and_then(|p| {
-            let v = present(raw.path)?;
+            let v = present(raw.get(role::PATH))?;
             if p.request_line {
                 request_target(v)
             } else {
@@ -235,8 +250,8 @@ impl NginxFormat {
         });
         let latency_us = r
             .latency
-            .and_then(|l| present(raw.latency).and_then(|v| parse_latency(v, l)));
-        let (time_ms, bad_time) = match (r.time, present(raw.time)) {
+            .and_then(|l| present(raw.get(role::LATENCY)).and_then(|v| parse_latency(v, l)));
+        let (time_ms, bad_time) = match (r.time, present(raw.get(role::TIME))) {
             (Some(t), Some(v)) => {
                 let ms = parse_time_value(v, t.parser);
                 (ms, ms.is_none())
@@ -284,50 +299,42 @@ fn store<'a>(roles: u8, value: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), 
     if roles & role::STATUS != 0 {
         raw.status = Some(parse_status(value)?);
     }
-    if roles & role::NAME != 0 {
-        raw.name = value;
-    }
-    if roles & role::BODY != 0 {
-        raw.body = value;
-    }
-    if roles & role::PATH != 0 {
-        raw.path = value;
-    }
-    if roles & role::LATENCY != 0 {
-        raw.latency = value;
-    }
-    if roles & role::TIME != 0 {
-        raw.time = value;
+    // Each other role bit, lowest first.
+    let mut others = roles & !role::STATUS;
+    while others != 0 {
+        raw.values[others.trailing_zeros() as usize - 1] = value;
+        others &= others - 1;
     }
     Ok(())
 }
 
 impl Variable {
-    /// Split `rest` into this variable's value and what follows its terminating
-    /// literal. `None` when the terminator is not in `rest` (the line ended early).
-    #[inline]
-    fn split_value<'a>(&self, rest: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
-        let Some(literal) = &self.end else {
-            let end = scan::find_byte(b' ', rest).unwrap_or(rest.len());
-            return Some((&rest[..end], &rest[end..]));
-        };
+    /// Where this variable's value, starting at `line[from..]`, ends, and where the
+    /// next one starts (after the terminating literal). `None` when the terminator
+    /// is not in the line (it ended early).
+    #[inline(always)]
+    fn split_at(&self, line: &[u8], from: usize) -> Option<(usize, usize)> {
+        let find = |from: usize| scan::find_byte(self.first, &line[from..]).map(|i| from + i);
+        if self.end.is_none() {
+            let end = find(from).unwrap_or(line.len());
+            return Some((end, end));
+        }
         // Literals are short and values are short, so finding the literal's first
         // byte and comparing the rest inline beats a general substring search.
-        let (&first, tail) = literal.split_first()?;
-        let mut from = 0;
+        let mut search = from;
         loop {
-            let at = from + scan::find_byte(first, &rest[from..])?;
-            from = at + 1;
-            if !starts_with_short(&rest[from..], tail) {
+            let at = find(search)?;
+            search = at + 1;
+            if !starts_with_short(&line[search..], &self.tail) {
                 continue;
             }
             // With `escape=json` nginx writes a `"` inside a value as `\"`; such a
             // quote does not close the value. (Default escaping writes `\x22`, which
             // never looks like a quote.)
-            if self.quoted && escaped(&rest[..at]) {
+            if self.quoted && at > from && line[at - 1] == b'\\' && escaped(&line[from..at]) {
                 continue;
             }
-            return Some((&rest[..at], &rest[from + tail.len()..]));
+            return Some((at, search + self.tail.len()));
         }
     }
 }
@@ -432,13 +439,25 @@ fn parse_time_local_cached(v: &[u8]) -> Option<i64> {
     };
     LAST_TIME_LOCAL.with(|last| {
         let (last_key, last_ms) = last.get();
-        if last_key == key {
+        if same_time_local(&last_key, &key) {
             return last_ms;
         }
         let ms = timestamp::parse_time_local(v);
         last.set((key, ms));
         ms
     })
+}
+
+/// `a == b`, as two overlapping 16-byte compares: the array comparison calls
+/// `memcmp`, which cost more than the rest of the memo.
+#[inline(always)]
+fn same_time_local(a: &[u8; TIME_LOCAL_LEN], b: &[u8; TIME_LOCAL_LEN]) -> bool {
+    let halves = |x: &[u8; TIME_LOCAL_LEN]| {
+        let head = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
+        let tail = u128::from_le_bytes(x[TIME_LOCAL_LEN - 16..].try_into().expect("16 bytes"));
+        (head, tail)
+    };
+    halves(a) == halves(b)
 }
 
 fn parse_time_value(v: &[u8], parser: TimeParser) -> Option<i64> {
