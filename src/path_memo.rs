@@ -64,8 +64,9 @@ impl Resolved<'_> {
 
 #[derive(Default)]
 pub struct PathMemo {
-    /// Seeded per run: keys come from log content.
-    memos: HashMap<Box<[u8]>, Memo, foldhash::fast::RandomState>,
+    /// Request path -> index into `memos`. Seeded per run: keys come from log content.
+    index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    memos: Vec<Memo>,
     /// The endpoint of a path that is not memoised, reused line after line.
     scratch: Vec<u8>,
 }
@@ -75,9 +76,9 @@ impl PathMemo {
     #[inline]
     pub fn resolve(&mut self, raw_path: &[u8], routes: &Routes) -> Resolved<'_> {
         let key = path::request_path(raw_path);
-        // Looked up first and inserted apart, so a hit never copies the key.
-        if self.memos.contains_key(key) {
-            return Resolved::Memo(self.memos.get_mut(key).expect("just found"));
+        // One lookup for a hit; the key is copied only for a new path.
+        if let Some(&i) = self.index.get(key) {
+            return Resolved::Memo(&mut self.memos[i]);
         }
         let section = routes.section_for(key);
         path::endpoint_into(key, &mut self.scratch);
@@ -87,17 +88,18 @@ impl PathMemo {
                 endpoint: &self.scratch,
             };
         }
-        let memo = Memo {
+        self.index.insert(key.into(), self.memos.len());
+        self.memos.push(Memo {
             section,
             endpoint: self.scratch.as_slice().into(),
             counts: ClassTally::default(),
-        };
-        Resolved::Memo(self.memos.entry(key.into()).or_insert(memo))
+        });
+        Resolved::Memo(self.memos.last_mut().expect("just pushed"))
     }
 
     /// Add the gathered endpoint counts to `tally` and start over from zero.
     pub fn flush(&mut self, tally: &mut Tally) {
-        for memo in self.memos.values_mut() {
+        for memo in &mut self.memos {
             if memo.counts != ClassTally::default() {
                 tally.add_endpoint_counts(&memo.endpoint, &memo.counts);
                 memo.counts = ClassTally::default();
