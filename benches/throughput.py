@@ -14,6 +14,18 @@ RSS leaves out the page-cache pages of a memory-mapped input.
 
 A command is split like a shell would (shlex) but run without a shell; a last
 word `<FILE` feeds FILE on standard input. Standard output goes to /dev/null.
+
+--bytes and --lines give the size of the input every command reads; a command
+that reads another input gets its own with `--size LABEL BYTES LINES` (then
+--bytes/--lines may be left out if every command has one). s/GB, GB/s and
+million lines/s are per command, from its own size, and the ratios to a --ref
+command are per byte.
+
+`--compare A B PER MIN MAX` prints, after the table, command A's median divided
+by command B's, wall and CPU (and private memory when both are sampled), PER
+`run` (whole runs), `byte` or `line` (each divided by its command's size first),
+and whether the wall ratio lies within [MIN, MAX]; `-` leaves a bound open, and
+with both open no verdict is printed.
 """
 
 import argparse
@@ -71,8 +83,11 @@ def run(words, stdin, sample_memory=False):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bytes", type=int, required=True, help="input size in bytes")
-    ap.add_argument("--lines", type=int, required=True, help="input size in lines")
+    ap.add_argument("--bytes", type=int, help="input size in bytes")
+    ap.add_argument("--lines", type=int, help="input size in lines")
+    ap.add_argument("--size", nargs=3, action="append", default=[],
+                    metavar=("LABEL", "BYTES", "LINES"),
+                    help="input size of one command, if not --bytes/--lines (repeatable)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--ref", action="append", default=[],
                     help="label of a command the errscope rows are compared to (repeatable)")
@@ -80,9 +95,34 @@ def main():
                     help="label of a command whose private memory is sampled (repeatable)")
     ap.add_argument("--cmd", nargs=2, action="append", metavar=("LABEL", "COMMAND"),
                     required=True)
+    ap.add_argument("--compare", nargs=5, action="append", default=[],
+                    metavar=("A", "B", "PER", "MIN", "MAX"),
+                    help="print A's median ÷ B's, PER run, byte or line, and whether "
+                         "it lies within [MIN, MAX] (`-`: open; repeatable)")
     args = ap.parse_args()
 
     cmds = [(label, *parse_command(text)) for label, text in args.cmd]
+    labels = [label for label, _, _ in cmds]
+    if len(set(labels)) != len(labels):
+        ap.error("command labels must be distinct")
+    size = {}  # label -> (bytes, lines)
+    for label, n_bytes, n_lines in args.size:
+        if label not in labels:
+            ap.error(f"--size for unknown command {label!r}")
+        size[label] = (int(n_bytes), int(n_lines))
+    for label in labels:
+        if label not in size:
+            if args.bytes is None or args.lines is None:
+                ap.error(f"no size for {label!r}: give --bytes and --lines, or --size")
+            size[label] = (args.bytes, args.lines)
+    compares = []
+    for a, b, per, lo, hi in args.compare:
+        if a not in labels or b not in labels:
+            ap.error(f"--compare: unknown command {a if a not in labels else b!r}")
+        if per not in ("run", "byte", "line"):
+            ap.error(f"--compare: PER is run, byte or line, not {per!r}")
+        bounds = tuple(None if x == "-" else float(x) for x in (lo, hi))
+        compares.append((a, b, per, *bounds))
     times = {label: [] for label, _, _ in cmds}
     cpu = {label: [] for label, _, _ in cmds}
     rss = {label: 0 for label, _, _ in cmds}
@@ -100,8 +140,8 @@ def main():
         if label in args.memory:
             anon[label] = run(words, stdin, sample_memory=True)[3]
 
-    gb = args.bytes / 1e9
     median = {label: statistics.median(t) for label, t in times.items()}
+    median_cpu = {label: statistics.median(c) for label, c in cpu.items()}
     refs = [r for r in args.ref if r in median]
     header = (f"{'command':<24} {'median s':>9} {'min s':>7} {'s/GB':>6} {'GB/s':>6} "
               f"{'M lines/s':>9} {'CPU s':>6} " + "".join(f"{'÷ ' + r:>13} " for r in refs)
@@ -109,14 +149,32 @@ def main():
     print(header)
     for label, _, _ in cmds:
         m = median[label]
+        gb, lines = size[label][0] / 1e9, size[label][1]
         row = (f"{label:<24} {m:>9.3f} {min(times[label]):>7.3f} {m / gb:>6.2f} "
-               f"{gb / m:>6.2f} {args.lines / m / 1e6:>9.1f} "
-               f"{statistics.median(cpu[label]):>6.2f} ")
-        for r in refs:
-            row += f"{m / median[r]:>12.2f}× "
+               f"{gb / m:>6.2f} {lines / m / 1e6:>9.1f} "
+               f"{median_cpu[label]:>6.2f} ")
+        for r in refs:  # per byte, which is per run when both read the same input
+            row += f"{m / size[label][0] / (median[r] / size[r][0]):>12.2f}× "
         row += f"{rss[label] / 1024:>7.0f}Mi "
         row += f"{anon[label] / 1024:>6.1f}Mi" if label in anon else f"{'-':>8}"
         print(row)
+
+    for a, b, per, lo, hi in compares:
+        # Divide each median by its command's size first: per byte or per line.
+        unit = {"run": lambda _: 1, "byte": lambda x: size[x][0], "line": lambda x: size[x][1]}[per]
+        scale = unit(b) / unit(a)
+        wall = median[a] / median[b] * scale
+        text = f"{a} ÷ {b}, per {per}: wall {wall:.3f}×"
+        if median_cpu[b]:
+            text += f", CPU {median_cpu[a] / median_cpu[b] * scale:.3f}×"
+        if a in anon and b in anon and anon[b]:
+            text += f", private memory {anon[a] / anon[b]:.2f}× (whole run)"
+        if lo is not None or hi is not None:
+            met = (lo is None or wall >= lo) and (hi is None or wall <= hi)
+            target = (f"{lo:.2f}–{hi:.2f}×" if lo is not None and hi is not None
+                      else f"≤ {hi:.2f}×" if hi is not None else f"≥ {lo:.2f}×")
+            text += f"; target (wall) {target}: {'met' if met else 'NOT met'}"
+        print(text)
 
 
 if __name__ == "__main__":

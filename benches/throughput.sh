@@ -16,9 +16,31 @@
 # and prints medians, s/GB, GB/s, million lines/s, the ratios to `wc -l` and DuckDB,
 # peak RSS (wait4) and peak private memory (RssAnon, sampled in one extra run).
 #
+# Two targets of the speed issue are checked after that (each skippable):
+#
+# Linearity (LINEARITY=0 skips it), per format: "cost linear in size, 100 MB vs 1 GB
+# within 10 % per byte". A file of the first LINEARITY_BYTES (whole lines, cut at the
+# last newline before that size, kept in DIR) is timed against the whole file,
+# alternating, ROUNDS rounds of `wc -l` (the floor) and `errscope analyze -j THREADS
+# -o json` on each; printed: s/GB of each and errscope's per-byte ratio big ÷ small,
+# target 0.90-1.10× (the verdict is on wall-time medians; CPU is shown beside it).
+#
+# Distinct names and paths (DISTINCT=0 skips it): "a log with a million distinct
+# undocumented error names or endpoint paths keeps memory bounded (capped keys with an
+# 'other' bucket, reported as such) and speed within 2× of normal". A gateway log of
+# DISTINCT_LINES lines (`generate --lines`) and a copy of it in which line n's request
+# path becomes /v3/async/<n in letters> and its error name UNDOC_<n in letters> (letter
+# segments are never collapsed into {id}; a line without them stays as it is). Before
+# timing, the copy's JSON report must list at most the default 1000 names and
+# endpoints, count the rest in `undocumented_other` and `endpoints_other`, and count
+# DISTINCT_LINES lines; then `errscope analyze -j THREADS -o json` on both, alternating,
+# with the time ratio distinct ÷ normal (target ≤ 2×) and the peak private memory of
+# each.
+#
 # Usage: benches/throughput.sh            (from anywhere; builds the release binary)
 # Environment: SIZE=1GiB ROUNDS=5 DIR=/tmp/errscope-bench FORMATS="gateway json"
 #              BIN=path (skip the build) BASELINE=path THREADS=$(nproc)
+#              LINEARITY=1 LINEARITY_BYTES=100000000 DISTINCT=1 DISTINCT_LINES=1000000
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +50,10 @@ ROUNDS="${ROUNDS:-5}"
 DIR="${DIR:-/tmp/errscope-bench}"
 FORMATS="${FORMATS:-gateway json}"
 THREADS="${THREADS:-$(nproc)}"
+LINEARITY="${LINEARITY:-1}"
+LINEARITY_BYTES="${LINEARITY_BYTES:-100000000}"
+DISTINCT="${DISTINCT:-1}"
+DISTINCT_LINES="${DISTINCT_LINES:-1000000}"
 SEED=1
 
 if [[ -z "${BIN:-}" ]]; then
@@ -39,7 +65,8 @@ mkdir -p "$DIR"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
      "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "errscope: $BIN ($("$BIN" --version)), git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
-echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"
+echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"\
+     "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES"
 have_duckdb=false
 if python3 -c 'import duckdb' 2>/dev/null; then
     have_duckdb=true
@@ -57,6 +84,77 @@ have = {"lines": got["lines"], "classes": got["classes"]}
 if have != want:
     sys.exit(f"MISMATCH with the ground truth:\n  want {want}\n  got  {have}")
 print(f"exact: {got['lines']} lines, class totals equal the generator's truth")
+EOF
+}
+
+# The first BYTES of a log, cut at the last newline within them: whole lines only.
+head_lines() { # file bytes out
+    head -c "$2" "$1" | head -n -1 > "$3.tmp"
+    mv "$3.tmp" "$3"
+}
+
+# Copy a gateway log with line n's request path replaced by /v3/async/<n in letters>
+# and its error name (the last quoted field) by UNDOC_<n in letters>: as many distinct
+# names and endpoints as lines. Letter-only segments are never taken for IDs.
+make_distinct() { # in out
+    python3 - "$1" "$2.tmp" <<'EOF'
+import re, sys
+request = re.compile(rb'("[A-Z]+ )([^" ]+)( HTTP/[0-9.]+")')
+name = re.compile(rb'"[^"]*"$')
+def letters(n, alphabet):  # 0 -> a, 25 -> z, 26 -> aa, ...: distinct for every n
+    out = b""
+    n += 1
+    while n:
+        n, d = divmod(n - 1, 26)
+        out = alphabet[d:d + 1] + out
+    return out
+lower, upper = b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+lines = paths = names = 0
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as dst:
+    for n, line in enumerate(src):
+        body = line.rstrip(b"\n")
+        body, k = request.subn(lambda m: m[1] + b"/v3/async/" + letters(n, lower) + m[3],
+                               body, count=1)
+        paths += k
+        body, k = name.subn(b'"UNDOC_' + letters(n, upper) + b'"', body)
+        names += k
+        dst.write(body + b"\n")
+        lines += 1
+print(f"{lines} lines, {paths} request paths and {names} error names made distinct")
+EOF
+    mv "$2.tmp" "$2"
+}
+
+# A report counts the expected lines, and (with `capped`) keeps at most the default
+# 1000 undocumented names and endpoints with the rest in the "other" buckets, or the
+# run stops here. Prints what it kept and what went to "other".
+check_capped() { # report.json lines capped|uncapped
+    python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+report, want_lines, mode = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
+totals, problems = report["totals"], []
+if totals["lines"] != want_lines:
+    problems.append(f"{totals['lines']} lines in the report, not {want_lines}")
+names, names_other = report["undocumented"], report["undocumented_other"]
+endpoints, endpoints_other = report["endpoints"], report["endpoints_other"]
+print(f"  {totals['lines']} lines, {totals['classes']['undocumented']} undocumented;"
+      f" {len(set(n['name'] for n in names))} undocumented names kept, other: "
+      + (f"{names_other['count']} lines (max_names {names_other['max_names']})"
+         if names_other else "none"))
+print(f"  {totals['requests']} requests; {len(set(e['endpoint'] for e in endpoints))}"
+      " endpoints kept, other: "
+      + (f"{endpoints_other['requests']} requests" if endpoints_other else "none"))
+if mode == "capped":
+    if names_other is None or len(names) > 1000:
+        problems.append("undocumented names not capped at 1000 with an \"other\" bucket")
+    elif sum(n["count"] for n in names) + names_other["count"] != totals["classes"]["undocumented"]:
+        problems.append("kept names + other != undocumented lines")
+    if endpoints_other is None or len(endpoints) > 1000:
+        problems.append("endpoints not capped at 1000 with an \"other\" bucket")
+    elif sum(e["requests"] for e in endpoints) + endpoints_other["requests"] != totals["requests"]:
+        problems.append("kept endpoints + other != requests")
+if problems:
+    sys.exit("FAILED: " + "; ".join(problems))
 EOF
 }
 
@@ -97,4 +195,67 @@ for format in $FORMATS; do
     fi
     python3 "$here/throughput.py" --bytes "$bytes" --lines "$lines" --rounds "$ROUNDS" \
         "${refs[@]}" "${memory[@]}" "${cmds[@]}"
+
+    if [[ $LINEARITY != 0 ]]; then
+        small="$DIR/$format-$SIZE-seed$SEED.first$LINEARITY_BYTES.log"
+        echo
+        if ((bytes <= LINEARITY_BYTES)); then
+            echo "-- linearity ($format): skipped, the file is not larger than LINEARITY_BYTES=$LINEARITY_BYTES"
+        else
+            if [[ ! -s "$small" || "$file" -nt "$small" ]]; then
+                head_lines "$file" "$LINEARITY_BYTES" "$small"
+            fi
+            small_bytes=$(stat -L -c %s "$small")
+            small_lines=$(wc -l < "$small")
+            [[ -z $(tail -c 1 "$small") ]] || { echo "$small: no final newline" >&2; exit 1; }
+            cat "$small" > /dev/null
+            big_label="$(numfmt --to=si "$bytes")B" small_label="$(numfmt --to=si "$small_bytes")B"
+            echo "-- linearity ($format): the whole file against its first $small_lines lines" \
+                 "($small_bytes bytes, $small)"
+            echo "   target: errscope's cost per byte, $big_label ÷ $small_label, within 10 % (0.90-1.10×)"
+            python3 "$here/throughput.py" --rounds "$ROUNDS" \
+                --size "wc -l, $big_label" "$bytes" "$lines" --cmd "wc -l, $big_label" "wc -l $file" \
+                --size "wc -l, $small_label" "$small_bytes" "$small_lines" --cmd "wc -l, $small_label" "wc -l $small" \
+                --size "errscope -j $THREADS, $big_label" "$bytes" "$lines" \
+                --cmd "errscope -j $THREADS, $big_label" "$BIN analyze -j $THREADS -o json $file" \
+                --size "errscope -j $THREADS, $small_label" "$small_bytes" "$small_lines" \
+                --cmd "errscope -j $THREADS, $small_label" "$BIN analyze -j $THREADS -o json $small" \
+                --compare "wc -l, $big_label" "wc -l, $small_label" byte - - \
+                --compare "errscope -j $THREADS, $big_label" "errscope -j $THREADS, $small_label" byte 0.9 1.1
+        fi
+    fi
 done
+
+if [[ $DISTINCT != 0 ]]; then
+    normal="$DIR/gateway-${DISTINCT_LINES}lines-seed$SEED.log"
+    normal_truth="$DIR/gateway-${DISTINCT_LINES}lines-seed$SEED.truth.json"
+    distinct="$DIR/gateway-${DISTINCT_LINES}lines-seed$SEED.distinct.log"
+    if [[ ! -s "$normal" || ! -s "$normal_truth" ]]; then
+        echo "generating $normal"
+        "$BIN" generate --format gateway --lines "$DISTINCT_LINES" --seed "$SEED" -O "$normal" --truth "$normal_truth"
+    fi
+    if [[ ! -s "$distinct" || "$normal" -nt "$distinct" ]]; then
+        echo "deriving $distinct"
+        make_distinct "$normal" "$distinct"
+    fi
+    normal_bytes=$(stat -L -c %s "$normal")
+    distinct_bytes=$(stat -L -c %s "$distinct")
+    echo
+    echo "== distinct names and paths: $distinct ($distinct_bytes bytes) against $normal" \
+         "($normal_bytes bytes), $DISTINCT_LINES lines each; target: time ≤ 2× of normal, memory bounded"
+    cat "$normal" "$distinct" > /dev/null
+    "$BIN" analyze -o json "$normal" > "$DIR/distinct-normal.report.json" || [[ $? == 1 ]]
+    check_truth "$DIR/distinct-normal.report.json" "$normal_truth"
+    echo "normal report:"
+    check_capped "$DIR/distinct-normal.report.json" "$DISTINCT_LINES" uncapped
+    "$BIN" analyze -o json "$distinct" > "$DIR/distinct.report.json" || [[ $? == 1 ]]
+    echo "distinct report (must be capped with \"other\" buckets):"
+    check_capped "$DIR/distinct.report.json" "$DISTINCT_LINES" capped
+    python3 "$here/throughput.py" --rounds "$ROUNDS" \
+        --size "errscope -j $THREADS normal" "$normal_bytes" "$DISTINCT_LINES" \
+        --cmd "errscope -j $THREADS normal" "$BIN analyze -j $THREADS -o json $normal" \
+        --size "errscope -j $THREADS distinct" "$distinct_bytes" "$DISTINCT_LINES" \
+        --cmd "errscope -j $THREADS distinct" "$BIN analyze -j $THREADS -o json $distinct" \
+        --memory "errscope -j $THREADS normal" --memory "errscope -j $THREADS distinct" \
+        --compare "errscope -j $THREADS distinct" "errscope -j $THREADS normal" run - 2
+fi
