@@ -10,7 +10,7 @@
 //! (the earliest time buckets).
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
 /// The owned key a borrowed one is stored as (`[u8]` -> `Box<[u8]>`).
@@ -49,8 +49,9 @@ pub struct CappedMap<K, V> {
     map: HashMap<K, (u64, V), foldhash::fast::RandomState>,
     /// Values of keys not kept.
     other: Option<V>,
-    /// The kept key with the largest (rank, key), once the map is full.
-    largest: Option<(u64, K)>,
+    /// The kept keys by (rank, key), largest on top: built when the map first
+    /// fills, so that each eviction costs a heap step, not a scan of the map.
+    ranked: BinaryHeap<(u64, K)>,
 }
 
 impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
@@ -59,7 +60,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
             cap,
             map: HashMap::default(),
             other: None,
-            largest: None,
+            ranked: BinaryHeap::new(),
         }
     }
 
@@ -75,44 +76,59 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
     ) -> &mut V
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + OwnedKey<K> + ?Sized,
+        Q: Hash + Eq + Ord + OwnedKey<K> + ?Sized,
     {
         if self.map.contains_key(key) {
             return &mut self.map.get_mut(key).expect("checked above").1;
         }
-        let key = key.owned_key();
         let rank = rank();
-        if self.admit(rank, &key) {
-            &mut self.map.entry(key).or_insert((rank, init())).1
-        } else {
-            self.other.get_or_insert_with(init)
+        // A key that is not kept is never copied: a log of a million distinct
+        // names allocates only for the few that rank among the kept ones.
+        if !self.admit(rank, key) {
+            return self.other.get_or_insert_with(init);
         }
+        let key = key.owned_key();
+        self.track(rank, &key);
+        &mut self.map.entry(key).or_insert((rank, init())).1
     }
 
     /// Make room for a new key if it outranks the largest kept one (evicting that
     /// one into `other`); say whether it may be inserted.
-    fn admit(&mut self, rank: u64, key: &K) -> bool {
+    fn admit<Q>(&mut self, rank: u64, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + Ord + ?Sized,
+    {
         if self.map.len() < self.cap {
             return true;
         }
         if self.cap == 0 {
             return false;
         }
-        let largest = self.largest.get_or_insert_with(|| {
-            let (k, (r, _)) = self
-                .map
-                .iter()
-                .max_by(|a, b| (a.1 .0, a.0).cmp(&(b.1 .0, b.0)))
-                .expect("a full map with cap > 0 has keys");
-            (*r, k.clone())
-        });
-        if (rank, key) >= (largest.0, &largest.1) {
+        if self.ranked.is_empty() {
+            self.ranked = self.map.iter().map(|(k, (r, _))| (*r, k.clone())).collect();
+        }
+        let (top_rank, top_key) = self
+            .ranked
+            .peek()
+            .expect("a full map with cap > 0 has keys");
+        if (rank, key) >= (*top_rank, top_key.borrow()) {
             return false;
         }
-        let evicted = self.largest.take().expect("set above").1;
-        let (_, value) = self.map.remove(&evicted).expect("the largest key is kept");
+        let (_, evicted) = self.ranked.pop().expect("peeked above");
+        let (_, value) = self
+            .map
+            .remove::<K>(&evicted)
+            .expect("ranked keys are kept");
         self.merge_other(&value);
         true
+    }
+
+    /// Note a key about to be inserted in `ranked`, once that is kept.
+    fn track(&mut self, rank: u64, key: &K) {
+        if !self.ranked.is_empty() {
+            self.ranked.push((rank, key.clone()));
+        }
     }
 
     fn merge_other(&mut self, value: &V) {
@@ -128,6 +144,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
             if let Some(mine) = self.map.get_mut(&key) {
                 mine.1.merge(&value);
             } else if self.admit(rank, &key) {
+                self.track(rank, &key);
                 self.map.insert(key, (rank, value));
             } else {
                 self.merge_other(&value);
@@ -206,6 +223,25 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The kept keys are exactly the `cap` of smallest (rank, key), with their full
+    /// counts, however many evictions it took (keys arrive in an order that evicts
+    /// often: the first keys seen are not the ones kept).
+    #[test]
+    fn keeps_the_smallest_ranks_through_many_evictions() {
+        let keys: Vec<Vec<u8>> = (0..5000).map(|i| format!("k{i}").into_bytes()).collect();
+        let mut by_rank: Vec<&Vec<u8>> = keys.iter().collect();
+        by_rank.sort_by_key(|k| (hash_rank(k), k.to_vec()));
+        let cap = 50;
+        let mut map = CappedMap::new(cap);
+        for key in by_rank.iter().rev().chain(&by_rank) {
+            record(&mut map, key);
+        }
+        let mut want: Vec<(Vec<u8>, u64)> =
+            by_rank[..cap].iter().map(|k| (k.to_vec(), 2)).collect();
+        want.sort();
+        assert_eq!(contents(&map), (want, 2 * 5000 - 2 * cap as u64));
     }
 
     #[test]
