@@ -5,12 +5,11 @@
 //! Tests and benchmarks use it; big inputs are generated, never committed.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::Outcome;
+use crate::app::{write_atomically, Outcome};
 use crate::catalog::{Catalog, Entry};
 use crate::classify::Class;
 use crate::cli::{GenerateArgs, GenerateFormat};
@@ -445,22 +444,16 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
         }
         out.flush()
     };
-    match &args.output_file {
-        Some(path) => {
-            let mut file = File::create(path).map_err(|source| Error::Input {
-                path: path.clone(),
-                source,
-            })?;
-            write_all(&mut file, &mut generator)
-        }
-        None => write_all(stdout, &mut generator),
-    }
-    .map_err(Error::Output)?;
+    // `-O` was taken by `app::run`, which gives `stdout` as a temporary file renamed
+    // over the log when this returns Ok. The truth is replaced the same way, before
+    // that: a run that fails leaves both files as they were.
+    write_all(stdout, &mut generator).map_err(Error::Output)?;
     if let Some(path) = &args.truth {
         let json = serde_json::to_string_pretty(&generator.truth).expect("truth serializes");
-        std::fs::write(path, json + "\n").map_err(|source| Error::Input {
-            path: path.clone(),
-            source,
+        write_atomically(path, |out| {
+            out.write_all(json.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(Error::Output)
         })?;
     }
     Ok(Outcome::Clean)
