@@ -17,19 +17,20 @@ pub const INLINE_BYTES: usize = 64;
 /// The index of the first `needle` in `hay`.
 #[inline(always)]
 pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    let head = hay.len().min(INLINE_BYTES);
     let mut at = 0;
-    while at < head {
+    while hay.len() - at >= 16 {
+        if at == INLINE_BYTES {
+            return memchr::memchr(needle, &hay[at..]).map(|i| at + i);
+        }
         let mask = block::eq(needle, &hay[at..]);
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }
         at += 16;
     }
-    if head == hay.len() {
-        return None;
-    }
-    memchr::memchr(needle, &hay[head..]).map(|i| head + i)
+    // Fewer than sixteen bytes left (the end of a line): byte by byte, which costs
+    // less than padding them into a block.
+    hay[at..].iter().position(|&b| b == needle).map(|i| at + i)
 }
 
 /// The index of the first byte of `hay` that ends a plain run of ASCII JSON string
