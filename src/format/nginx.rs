@@ -314,16 +314,15 @@ impl Variable {
     /// is not in the line (it ended early).
     #[inline(always)]
     fn split_at(&self, line: &[u8], from: usize) -> Option<(usize, usize)> {
-        let find = |from: usize| scan::find_byte(self.first, &line[from..]).map(|i| from + i);
         if self.end.is_none() {
-            let end = find(from).unwrap_or(line.len());
+            let end = self.find_first(line, from).unwrap_or(line.len());
             return Some((end, end));
         }
         // Literals are short and values are short, so finding the literal's first
         // byte and comparing the rest inline beats a general substring search.
         let mut search = from;
         loop {
-            let at = find(search)?;
+            let at = self.find_first(line, search)?;
             search = at + 1;
             if !starts_with_short(&line[search..], &self.tail) {
                 continue;
@@ -336,6 +335,12 @@ impl Variable {
             }
             return Some((at, search + self.tail.len()));
         }
+    }
+
+    /// The first position at or after `from` that holds `self.first`.
+    #[inline(always)]
+    fn find_first(&self, line: &[u8], from: usize) -> Option<usize> {
+        scan::find_byte(self.first, &line[from..]).map(|i| from + i)
     }
 }
 
