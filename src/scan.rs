@@ -14,12 +14,16 @@
 /// Bytes searched inline before a search hands over to `memchr`.
 pub const INLINE_BYTES: usize = 64;
 
-/// The index of the first `needle` in `hay`.
+/// The index of the first `needle` in `hay` at or after `from` (at most `hay.len()`).
+///
+/// Taking the whole line and a start, rather than the rest of the line, lets the
+/// last few bytes of a line be tested as one block too: the line's last sixteen
+/// bytes, with the bits before `from` shifted out.
 #[inline(always)]
-pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    let mut at = 0;
+pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
     while hay.len() - at >= 16 {
-        if at == INLINE_BYTES {
+        if at - from == INLINE_BYTES {
             return memchr::memchr(needle, &hay[at..]).map(|i| at + i);
         }
         let mask = block::eq(needle, &hay[at..]);
@@ -28,9 +32,16 @@ pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
         }
         at += 16;
     }
-    // Fewer than sixteen bytes left (the end of a line): byte by byte, which costs
-    // less than padding them into a block.
-    hay[at..].iter().position(|&b| b == needle).map(|i| at + i)
+    if at == hay.len() {
+        return None;
+    }
+    if hay.len() < 16 {
+        // A line this short: byte by byte.
+        return hay[at..].iter().position(|&b| b == needle).map(|i| at + i);
+    }
+    let last = hay.len() - 16;
+    let mask = block::eq(needle, &hay[last..]) >> (at - last);
+    (mask != 0).then(|| at + mask.trailing_zeros() as usize)
 }
 
 /// The index of the first byte of `hay` that ends a plain run of ASCII JSON string
@@ -155,11 +166,18 @@ mod tests {
         // inline part and memchr's part; never a match past the end.
         for len in 0..200 {
             let mut hay = vec![b'a'; len];
-            assert_eq!(find_byte(b'"', &hay), None);
+            assert_eq!(find_byte(b'"', &hay, 0), None);
             assert_eq!(find_json_string_special(&hay), None);
             for at in 0..len {
                 hay[at] = b'"';
-                assert_eq!(find_byte(b'"', &hay), Some(at), "len {len} at {at}");
+                for from in 0..=len {
+                    let want = (at >= from).then_some(at);
+                    assert_eq!(
+                        find_byte(b'"', &hay, from),
+                        want,
+                        "len {len} at {at} from {from}"
+                    );
+                }
                 assert_eq!(find_json_string_special(&hay), Some(at));
                 hay[at] = b'a';
             }
@@ -177,15 +195,18 @@ mod tests {
 
     #[test]
     fn padding_never_matches_a_zero_needle() {
-        assert_eq!(find_byte(0, b"abc"), None);
-        assert_eq!(find_byte(0, b"ab\0"), Some(2));
+        assert_eq!(find_byte(0, b"abc", 0), None);
+        assert_eq!(find_byte(0, b"ab\0", 0), Some(2));
         assert_eq!(find_json_string_special(b"abc"), None);
     }
 
     proptest! {
         #[test]
         fn same_as_a_plain_search(hay in proptest::collection::vec(any::<u8>(), 0..300), needle: u8) {
-            prop_assert_eq!(find_byte(needle, &hay), hay.iter().position(|&b| b == needle));
+            for from in 0..=hay.len() {
+                let want = hay[from..].iter().position(|&b| b == needle).map(|i| from + i);
+                prop_assert_eq!(find_byte(needle, &hay, from), want);
+            }
             prop_assert_eq!(
                 find_json_string_special(&hay),
                 hay.iter().position(|&b| special(b))

@@ -340,7 +340,7 @@ impl Variable {
     /// The first position at or after `from` that holds `self.first`.
     #[inline(always)]
     fn find_first(&self, line: &[u8], from: usize) -> Option<usize> {
-        scan::find_byte(self.first, &line[from..]).map(|i| from + i)
+        scan::find_byte(self.first, line, from)
     }
 }
 
