@@ -3,6 +3,8 @@
 //! decimal durations in an explicit unit. Times are epoch milliseconds (UTC),
 //! durations are microseconds.
 
+use std::cell::Cell;
+
 /// Unit of a logged duration. Never guessed: each field states its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,35 +116,108 @@ pub fn parse_time_local(b: &[u8]) -> Option<i64> {
 
 /// ISO-8601 / RFC 3339: `2024-05-01T12:00:00`, optional `.fraction`, then `Z`,
 /// `±HH:MM`, `±HHMM`, `±HH` or nothing (read as UTC). A space may stand for `T`.
+///
+/// The value is read in two parts: the minute it falls in (date, hour, minute and
+/// zone: the costly calendar arithmetic, and the same on every line of a busy log
+/// for a minute at a time) and the seconds and fraction within it. The minute's
+/// start is remembered per thread (see [`minute_start_cached`]), keyed on the
+/// whole text it is computed from, so the result is exactly the uncached one.
 pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+    // `YYYY-MM-DDTHH:MM` | `:SS` | fraction and zone.
+    let (Some(minute), Some(&[b':', s1, s2]), rest) = (
+        b.first_chunk::<16>(),
+        b.get(16..19).and_then(|s| s.first_chunk::<3>()),
+        b.get(19..).unwrap_or_default(),
+    ) else {
+        return None;
+    };
+    let second = digits(&[s1, s2])?;
+    // 60 admits a leap second, which lands on the next second.
+    if second > 60 {
+        return None;
+    }
+    let mut rest = rest;
+    let mut millis = 0;
+    if let [b'.' | b',', frac @ ..] = rest {
+        // The first three digits are the milliseconds; any more are dropped.
+        let mut n = 0;
+        while let Some(&c) = frac.get(n).filter(|c| c.is_ascii_digit()) {
+            if n < 3 {
+                millis = millis * 10 + u32::from(c - b'0');
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        for _ in n..3 {
+            millis *= 10;
+        }
+        rest = &frac[n..];
+    }
+    if rest.len() > ZONE_MAX {
+        return None; // no zone is that long
+    }
+    // The zone is the end of the value, which is at least 19 bytes long: its
+    // last 8 bytes, shifted, hold the zone's bytes and nothing else.
+    let tail = u64::from_le_bytes(*b.last_chunk::<8>()?);
+    let zone_bits = tail.checked_shr(8 * (8 - rest.len() as u32)).unwrap_or(0);
+    let zone_key = zone_bits | (rest.len() as u64) << 56;
+    let start = minute_start_cached(minute, rest, zone_key)?;
+    Some(start + i64::from(second) * 1000 + i64::from(millis))
+}
+
+/// The longest zone [`minute_start`] accepts: `+08:00`.
+const ZONE_MAX: usize = 6;
+
+thread_local! {
+    /// The last (minute, zone) key [`minute_start_cached`] computed on this
+    /// thread, and its result.
+    static LAST_MINUTE: Cell<(u128, u64, Option<i64>)> = const { Cell::new((0, 0, None)) };
+}
+
+/// [`minute_start`], remembering the last result per thread.
+///
+/// Why: ISO-8601 times on consecutive lines share their minute and zone, and
+/// comparing two integers is several times cheaper than validating the date and
+/// converting it to days. The key holds every byte `minute_start` reads: the 16
+/// bytes of the minute, and `zone_key`, the zone's bytes (at most [`ZONE_MAX`],
+/// in the low bytes) and its length (in the top byte). So a hit returns exactly
+/// what the call would; the initial all-zero key is no valid minute (no `-` at
+/// byte 4) and maps to `None`, as computing it would.
+#[inline]
+fn minute_start_cached(minute: &[u8; 16], zone: &[u8], zone_key: u64) -> Option<i64> {
+    debug_assert!(zone.len() <= ZONE_MAX);
+    let key = (u128::from_le_bytes(*minute), zone_key);
+    LAST_MINUTE.with(|last| {
+        let (last_minute, last_zone, last_start) = last.get();
+        if (last_minute, last_zone) == key {
+            return last_start;
+        }
+        let start = minute_start(minute, zone);
+        last.set((key.0, key.1, start));
+        start
+    })
+}
+
+/// The first millisecond (UTC) of the minute `YYYY-MM-DDTHH:MM` (or with a space
+/// for `T`) in the zone `zone`: empty, `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`.
+/// Not inlined, so its reading of the minute stays out of the memo's hit path.
+#[inline(never)]
+fn minute_start(b: &[u8; 16], zone: &[u8]) -> Option<i64> {
+    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
         return None;
     }
     let year = digits(&b[0..4])?;
     let month = digits(&b[5..7])?;
     let day = digits(&b[8..10])?;
-    let (h, m, s) = hms(&b[11..19])?;
-    let mut rest = &b[19..];
-    let mut millis = 0;
-    if let [b'.' | b',', frac @ ..] = rest {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return None;
-        }
-        for i in 0..3 {
-            millis = millis * 10
-                + frac
-                    .get(i)
-                    .filter(|_| i < n)
-                    .map_or(0, |c| u32::from(c - b'0'));
-        }
-        rest = &frac[n..];
-    }
-    let offset = match rest {
+    let h = digits(&b[11..13])?;
+    let m = digits(&b[14..16])?;
+    let offset = match zone {
         [] | [b'Z' | b'z'] => 0,
-        _ => offset_minutes(rest)?,
+        _ => offset_minutes(zone)?,
     };
-    civil_to_ms(year as i64, month, day, h, m, s, millis, offset)
+    civil_to_ms(year as i64, month, day, h, m, 0, 0, offset)
 }
 
 /// Format epoch milliseconds as RFC 3339 UTC (`2024-05-01T12:00:00.250Z`; the
@@ -498,6 +573,133 @@ mod tests {
         assert_eq!(parse_iso8601(b"2000-13-10T20:55:36Z"), None);
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36 junk"), None);
         assert_eq!(parse_text_time(b"10/Oct/2000:13:55:36 -0700"), Some(t));
+    }
+
+    /// The ISO-8601 parser as it was before the minute memo: every value is
+    /// read and converted in full. The memoized parser must agree with it on
+    /// every input, whatever was parsed before it on the thread.
+    fn reference_iso8601(b: &[u8]) -> Option<i64> {
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+            return None;
+        }
+        let year = digits(&b[0..4])?;
+        let month = digits(&b[5..7])?;
+        let day = digits(&b[8..10])?;
+        let (h, m, s) = hms(&b[11..19])?;
+        let mut rest = &b[19..];
+        let mut millis = 0;
+        if let [b'.' | b',', frac @ ..] = rest {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            for i in 0..3 {
+                millis = millis * 10
+                    + frac
+                        .get(i)
+                        .filter(|_| i < n)
+                        .map_or(0, |c| u32::from(c - b'0'));
+            }
+            rest = &frac[n..];
+        }
+        let offset = match rest {
+            [] | [b'Z' | b'z'] => 0,
+            _ => offset_minutes(rest)?,
+        };
+        civil_to_ms(year as i64, month, day, h, m, s, millis, offset)
+    }
+
+    /// Values that share a minute with their neighbours, differ from them only
+    /// in the zone, the separator or the seconds, or are invalid in one part.
+    const ISO_CASES: &[&str] = &[
+        "2026-11-26T00:00:00.002+08:00",
+        "2026-11-26T00:00:59.999+08:00",
+        "2026-11-26T00:00:60+08:00",
+        "2026-11-26T00:00:61+08:00",
+        "2026-11-26T00:00:6x+08:00",
+        "2026-11-26T00:00:00.002+0800",
+        "2026-11-26T00:00:00.002+08",
+        "2026-11-26T00:00:00.002+08:0",
+        "2026-11-26T00:00:00.002+08:000",
+        "2026-11-26T00:00:00.002+08:00 ",
+        "2026-11-26T00:00:00.002-08:00",
+        "2026-11-26T00:00:00.002+24:00",
+        "2026-11-26T00:00:00.002+08:60",
+        "2026-11-26T00:00:00.002Z",
+        "2026-11-26T00:00:00.002z",
+        "2026-11-26T00:00:00.002",
+        "2026-11-26T00:00:00.002ZZ",
+        "2026-11-26T00:00:00.Z",
+        "2026-11-26T00:00:00,5Z",
+        "2026-11-26T00:00:00.123456789+05:30",
+        "2026-11-26 00:00:00.002+08:00",
+        "2026-11-26t00:00:00.002+08:00",
+        "2026-11-26T00:00:00",
+        "2026-11-26T00:00:0",
+        "2026-11-26T00:00",
+        "2026-11-26T00:00 00",
+        "2026-11-26T00-00:00Z",
+        "2026-11-26T00:01:00Z",
+        "2026-11-26T23:59:60Z",
+        "2026-11-26T24:00:00Z",
+        "2026-11-26T23:60:00Z",
+        "2026-11-31T00:00:00Z",
+        "2026-02-29T00:00:00Z",
+        "2024-02-29T00:00:00Z",
+        "2026-00-10T00:00:00Z",
+        "2026-13-10T00:00:00Z",
+        "2026-11-00T00:00:00Z",
+        "1969-12-31T23:59:59.999Z",
+        "0000-03-01T00:00:00Z",
+        "9999-12-31T23:59:60.999-23:59",
+        "2026_11-26T00:00:00Z",
+        "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0:00",
+        "",
+    ];
+
+    #[test]
+    fn iso8601_memo_is_exact() {
+        // Every value after every other, so each is read both as a cache hit (the
+        // same minute and zone as the one before) and as a miss.
+        for a in ISO_CASES {
+            for b in ISO_CASES {
+                for v in [a, b, b] {
+                    let v = v.as_bytes();
+                    assert_eq!(
+                        parse_iso8601(v),
+                        reference_iso8601(v),
+                        "{}",
+                        String::from_utf8_lossy(v)
+                    );
+                }
+            }
+        }
+        assert_eq!(minute_start(&[0; 16], b""), None);
+        assert_eq!(minute_start_cached(&[0; 16], b"", 0), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iso8601_memo_agrees_on_mutated_values(
+            edits in proptest::collection::vec((0usize..32, proptest::prelude::any::<u8>()), 0..4),
+            cut in 0usize..32,
+        ) {
+            let mut v = b"2026-11-26T00:00:59.002+08:00".to_vec();
+            for (i, b) in edits {
+                if let Some(c) = v.get_mut(i) {
+                    // Mostly digits and separators, sometimes anything.
+                    *c = match b % 4 {
+                        0 => b'0' + b % 10,
+                        1 => b":-+.TZ "[usize::from(b) % 7],
+                        _ => b,
+                    };
+                }
+            }
+            v.truncate(cut.max(15));
+            // Parsed twice: the second time from the memo.
+            proptest::prop_assert_eq!(parse_iso8601(&v), reference_iso8601(&v));
+            proptest::prop_assert_eq!(parse_iso8601(&v), reference_iso8601(&v));
+        }
     }
 
     #[test]

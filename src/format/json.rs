@@ -8,6 +8,13 @@
 //! lie on a wanted path and skips everything else with [`IgnoredAny`]. Nothing is
 //! allocated per line in the common case: no map is built, no string is copied.
 //!
+//! When every wanted path is a single key (the defaults, and `--field`s without
+//! a dot), a line is first read by [`FastScan`], which finds string ends from
+//! bit masks of the line's quotes and backslashes ([`super::json_index`]) and
+//! looks keys up in a small hash table. It accepts a line only when the walk
+//! would read it the same way, and hands every other line to the walk, so the
+//! walk remains the definition of what a line means (see [`FastScan`]).
+//!
 //! Rules a log line is read by:
 //! - For each field the first listed key path that holds a usable value wins.
 //!   `null` is never usable; a name must be a non-empty string other than `-`; a
@@ -32,13 +39,13 @@
 //!   every string it hands out.
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
-use crate::scan;
 use crate::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
 
 const EMPTY_LINE: Malformed = "empty line";
@@ -48,6 +55,7 @@ const NO_STATUS: Malformed = "no status field";
 const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
 const STATUS_NOT_INTEGER: Malformed = "status is not an integer";
 
+use super::json_index::{self, Block};
 use super::keys::{self, ValueKind as Kind};
 
 /// Capture slots, one per [`Kind`] variant.
@@ -188,7 +196,7 @@ impl JsonFormat {
         for (i, s) in sources.iter().enumerate() {
             root.insert(s.path.split('.'), i);
         }
-        let flat = FlatKeys::new(&root);
+        let flat = FlatKeys::new(&root, &sources);
         Ok(JsonFormat {
             sources,
             root,
@@ -216,10 +224,7 @@ impl JsonFormat {
         }
         if let Some(flat) = &self.flat {
             let mut caps = Captures::default();
-            if FastScan::new(line)
-                .object(&self.sources, flat, &mut caps)
-                .is_ok()
-            {
+            if FastScan::new(line).object(flat, &mut caps).is_ok() {
                 return self.fields(&caps);
             }
         }
@@ -287,75 +292,172 @@ impl JsonFormat {
     }
 }
 
-/// The top-level keys of a format whose key paths are all one key long, bucketed
-/// by length so a key is compared with few candidates.
-#[derive(Debug, Clone)]
-struct FlatKeys {
-    /// `by_len[n]`: the wanted keys of `n` bytes.
-    by_len: Vec<Vec<FlatKey>>,
+/// Where a wanted top-level key's value goes: one of its sources, with the
+/// source's capture slot and kind at hand.
+#[derive(Debug, Clone, Copy)]
+struct Leaf {
+    source: usize,
+    slot: usize,
+    kind: Kind,
 }
 
-#[derive(Debug, Clone)]
-struct FlatKey {
-    key: Box<[u8]>,
-    /// The key's first 16 bytes, little-endian and zero-padded: most keys are
-    /// shorter, and one integer comparison replaces a byte loop.
-    packed: u128,
-    /// The sources ending at this key.
-    leaves: Box<[usize]>,
+impl Leaf {
+    fn new(sources: &[Source], source: usize) -> Leaf {
+        let kind = sources[source].kind;
+        Leaf {
+            source,
+            slot: kind.slot(),
+            kind,
+        }
+    }
 }
+
+/// The top-level keys of a format whose key paths are all one key long, in a
+/// small open-addressing hash table, so that a key of the line is found, or
+/// found unwanted, with one or two comparisons of integers.
+#[derive(Debug, Clone)]
+struct FlatKeys {
+    /// A power of two long, at most a quarter full.
+    table: Box<[Entry]>,
+    /// Every key's leaves; an entry holds a range of them.
+    leaves: Box<[Leaf]>,
+    /// Wanted keys of [`PACKED`] bytes or more, looked up one by one.
+    long: Box<[LongKey]>,
+}
+
+/// A wanted key of [`PACKED`] bytes or more.
+#[derive(Debug, Clone)]
+struct LongKey {
+    key: Box<[u8]>,
+    leaves: Range<u16>,
+}
+
+/// Keys shorter than this many bytes are packed into a `u128`.
+const PACKED: usize = 16;
+
+/// A slot of [`FlatKeys::table`].
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The key's bytes, little-endian and zero-padded.
+    packed: u128,
+    /// Its length; [`Entry::VACANT`] in a vacant slot.
+    len: usize,
+    leaves: Range<u16>,
+}
+
+impl Entry {
+    const VACANT: usize = usize::MAX;
+}
+
+/// `MASKS[n]`: the low `n` bytes of a `u128`.
+const MASKS: [u128; PACKED] = {
+    let mut masks = [0u128; PACKED];
+    let mut n = 1;
+    while n < PACKED {
+        masks[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    masks
+};
 
 impl FlatKeys {
     /// `None` when some key path is longer than one key: such formats (Kong's
     /// `response.status`) are read by the serde walk alone.
-    fn new(root: &Node) -> Option<FlatKeys> {
+    fn new(root: &Node, sources: &[Source]) -> Option<FlatKeys> {
         if root.children.iter().any(|(_, n)| !n.children.is_empty()) {
             return None;
         }
-        let longest = root
-            .children
-            .iter()
-            .map(|(k, _)| k.len())
-            .max()
-            .unwrap_or(0);
-        let mut by_len = vec![Vec::new(); longest + 1];
+        let mut leaves = Vec::new();
+        let mut short = Vec::new();
+        let mut long = Vec::new();
         for (key, node) in &root.children {
-            let mut first16 = [0u8; 16];
-            let n = key.len().min(16);
-            first16[..n].copy_from_slice(&key.as_bytes()[..n]);
-            by_len[key.len()].push(FlatKey {
-                key: key.as_bytes().into(),
-                packed: u128::from_le_bytes(first16),
-                leaves: node.leaves.clone().into(),
-            });
-        }
-        Some(FlatKeys { by_len })
-    }
-
-    /// The sources ending at the key that starts at `line[at..]` and is `len`
-    /// bytes long, if it is a wanted key.
-    #[inline]
-    fn get(&self, line: &[u8], at: usize, len: usize) -> Option<&[usize]> {
-        let candidates = self.by_len.get(len)?;
-        // The key is followed by at least its closing quote, so 16 bytes from its
-        // start are usually there to load at once; masked to the key's length
-        // they compare with the packed keys directly.
-        if len < 16 {
-            if let Some(word) = line.get(at..at + 16) {
-                let word = u128::from_le_bytes(word.try_into().expect("16 bytes"));
-                let word = word & ((1u128 << (8 * len)) - 1);
-                return candidates
-                    .iter()
-                    .find(|k| k.packed == word)
-                    .map(|k| &*k.leaves);
+            let start = u16::try_from(leaves.len()).ok()?;
+            leaves.extend(node.leaves.iter().map(|&id| Leaf::new(sources, id)));
+            let range = start..u16::try_from(leaves.len()).ok()?;
+            if key.len() < PACKED {
+                short.push((pack(key.as_bytes()), key.len(), range));
+            } else {
+                long.push(LongKey {
+                    key: key.as_bytes().into(),
+                    leaves: range,
+                });
             }
         }
-        let key = &line[at..at + len];
-        candidates
-            .iter()
-            .find(|k| *k.key == *key)
-            .map(|k| &*k.leaves)
+        let size = (short.len() * 4).next_power_of_two().max(16);
+        let mut table = vec![
+            Entry {
+                packed: 0,
+                len: Entry::VACANT,
+                leaves: 0..0,
+            };
+            size
+        ];
+        for (packed, len, leaves) in short {
+            let mut i = slot_of(packed, size);
+            while table[i].len != Entry::VACANT {
+                i = (i + 1) & (size - 1);
+            }
+            table[i] = Entry {
+                packed,
+                len,
+                leaves,
+            };
+        }
+        Some(FlatKeys {
+            table: table.into(),
+            leaves: leaves.into(),
+            long: long.into(),
+        })
     }
+
+    /// The leaves of the key that starts at `line[at..]` and is `len` bytes
+    /// long: none when it is not wanted.
+    #[inline]
+    fn get(&self, line: &[u8], at: usize, len: usize) -> &[Leaf] {
+        let range = if len < PACKED {
+            // The key is followed by at least its closing quote, so its 16 bytes
+            // are usually there to load at once; masked to its length they
+            // compare with the packed keys directly.
+            let packed = match line.get(at..at + PACKED) {
+                Some(word) => u128::from_le_bytes(word.try_into().expect("16 bytes")) & MASKS[len],
+                None => pack(&line[at..at + len]),
+            };
+            let mask = self.table.len() - 1;
+            let mut i = slot_of(packed, self.table.len());
+            loop {
+                let entry = &self.table[i];
+                if entry.packed == packed && entry.len == len {
+                    break entry.leaves.clone();
+                }
+                if entry.len == Entry::VACANT {
+                    return &[];
+                }
+                i = (i + 1) & mask;
+            }
+        } else {
+            let key = &line[at..at + len];
+            match self.long.iter().find(|long| *long.key == *key) {
+                Some(long) => long.leaves.clone(),
+                None => return &[],
+            }
+        };
+        &self.leaves[usize::from(range.start)..usize::from(range.end)]
+    }
+}
+
+/// A key of under [`PACKED`] bytes as a little-endian, zero-padded integer.
+fn pack(key: &[u8]) -> u128 {
+    let mut bytes = [0u8; PACKED];
+    bytes[..key.len()].copy_from_slice(key);
+    u128::from_le_bytes(bytes)
+}
+
+/// Where [`FlatKeys::table`] (of `size` slots, a power of two) probes first for
+/// a packed key.
+#[inline]
+fn slot_of(packed: u128, size: usize) -> usize {
+    let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & (size - 1)
 }
 
 /// The fast path gave up on a line: the serde walk reads it instead, and decides
@@ -368,9 +470,19 @@ struct GiveUp;
 /// check per captured value and per key, and a `memcmp` per candidate key; a
 /// gateway line has about ten keys, most of them unwanted, so the walk ran at a
 /// third of the speed of a plain scan. This scan reads a flat object directly:
-/// each key is compared with the wanted keys of its length; wanted values are
-/// captured as the same raw text serde_json's `RawValue` would give; other values
-/// are only checked and skipped.
+/// each key is looked up in [`FlatKeys`]; wanted values are captured as the same
+/// raw text serde_json's `RawValue` would give; other values are only checked
+/// and skipped.
+///
+/// Strings are not read byte by byte. The line is classified 64 bytes at a time
+/// ([`json_index::block`], as the scan reaches each block): where the quotes are
+/// that no backslash escapes, where the backslashes are, and which bytes need a
+/// look inside a string (control characters, non-ASCII bytes, escapes other than
+/// `\"` and `\\`). A string ends at the next such quote, and only its special
+/// bytes, if its span has any, are examined ([`check_special`]); a plain string,
+/// or an escaped body whose escapes are all `\"`, costs a few bit operations per
+/// block. Everything outside strings (whitespace, separators, numbers, literals)
+/// is read byte by byte, so a backslash or a stray byte there gives up.
 ///
 /// Exactness: it accepts a line only when serde_json would accept it and capture
 /// the same values, and gives up otherwise. It checks the full JSON grammar for
@@ -381,24 +493,68 @@ struct GiveUp;
 /// escapes or non-ASCII bytes (serde_json unescapes and UTF-8-checks keys), on a
 /// wanted value that is not UTF-8 (serde_json rejects it), and on anything it
 /// does not expect. Bytes that are not UTF-8 in skipped strings are accepted, as
-/// serde_json accepts them.
+/// serde_json accepts them. The tests hold it to the walk on tricky and on
+/// assembled lines, with escapes, backslash runs, non-ASCII and control bytes at
+/// every offset around the 16- and 64-byte edges, and on lines of many blocks.
 struct FastScan<'a> {
     line: &'a [u8],
     at: usize,
+    /// Where the scan is in the line's string masks.
+    cursor: Cursor,
+}
+
+/// The string masks of the block the scan has reached (see [`json_index`]).
+/// Helpers that are not inlined take and return it by value, so that the scan's
+/// state stays in registers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    /// The masks of `block_end - 64..block_end`.
+    block: Block,
+    /// 0 before the first block is read.
+    block_end: usize,
+    /// The carry into the next block.
+    carry: u64,
+}
+
+impl Cursor {
+    /// Read blocks up to the one holding `at`; the end of the line gives up.
+    #[inline(always)]
+    fn reach(&mut self, line: &[u8], at: usize) -> Result<(), GiveUp> {
+        while at >= self.block_end {
+            *self = next_block(line, *self)?;
+        }
+        Ok(())
+    }
+}
+
+/// The cursor on the next block; the end of the line gives up (a string runs on
+/// past it).
+#[inline(never)]
+fn next_block(line: &[u8], cursor: Cursor) -> Result<Cursor, GiveUp> {
+    let base = cursor.block_end;
+    if base >= line.len() {
+        return Err(GiveUp);
+    }
+    let (block, carry) = json_index::block(line, base, cursor.carry);
+    Ok(Cursor {
+        block,
+        block_end: base + 64,
+        carry,
+    })
 }
 
 impl<'a> FastScan<'a> {
     fn new(line: &'a [u8]) -> FastScan<'a> {
-        FastScan { line, at: 0 }
+        FastScan {
+            line,
+            at: 0,
+            cursor: Cursor::default(),
+        }
     }
 
     /// Read the line as one flat object, offering wanted values to `caps`.
-    fn object(
-        mut self,
-        sources: &[Source],
-        keys: &FlatKeys,
-        caps: &mut Captures<'a>,
-    ) -> Result<(), GiveUp> {
+    #[inline(always)]
+    fn object(mut self, keys: &FlatKeys, caps: &mut Captures<'a>) -> Result<(), GiveUp> {
         self.whitespace();
         self.expect(b'{')?;
         self.whitespace();
@@ -409,39 +565,54 @@ impl<'a> FastScan<'a> {
         loop {
             self.expect(b'"')?;
             let key_at = self.at;
-            let key = self.string()?;
-            if key.escaped || !key.ascii {
-                return Err(GiveUp);
+            self.string::<true>()?;
+            let key_len = self.at - 1 - key_at;
+            // Gateways write `"key":value,` without whitespace: that is tested
+            // for first.
+            if self.peek() == Some(b':') {
+                self.at += 1;
+            } else {
+                self.whitespace();
+                self.expect(b':')?;
             }
-            let key_len = key.text.len();
             self.whitespace();
-            self.expect(b':')?;
-            self.whitespace();
-            let wanted = keys
-                .get(self.line, key_at, key_len)
-                .filter(|leaves| leaves.iter().any(|&id| caps.wants(sources, id)));
+            let leaves = keys.get(self.line, key_at, key_len);
             let (raw, ascii) = self.value()?;
-            if let Some(leaves) = wanted {
+            if !leaves.is_empty() {
                 // serde_json hands out a captured value as `&str`: one that is not
                 // UTF-8 makes the line invalid, which the walk will report. Most
                 // values are ASCII, known from the scan, and need no check.
-                if !ascii && std::str::from_utf8(raw).is_err() {
+                if !ascii
+                    && leaves.iter().any(|leaf| caps.wants(leaf))
+                    && std::str::from_utf8(raw).is_err()
+                {
                     return Err(GiveUp);
                 }
-                for &id in leaves {
-                    caps.offer(sources, id, raw);
+                for leaf in leaves {
+                    caps.offer(leaf, raw);
+                }
+            }
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return self.end();
+                }
+                _ => {
+                    self.whitespace();
+                    match self.next() {
+                        Some(b',') => {}
+                        Some(b'}') => return self.end(),
+                        _ => return Err(GiveUp),
+                    }
                 }
             }
             self.whitespace();
-            match self.next() {
-                Some(b',') => self.whitespace(),
-                Some(b'}') => return self.end(),
-                _ => return Err(GiveUp),
-            }
         }
     }
 
     /// Only whitespace may follow the object.
+    #[inline(always)]
     fn end(mut self) -> Result<(), GiveUp> {
         self.whitespace();
         if self.at == self.line.len() {
@@ -451,19 +622,19 @@ impl<'a> FastScan<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.line.get(self.at).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let c = self.peek()?;
         self.at += 1;
         Some(c)
     }
 
-    #[inline]
+    #[inline(always)]
     fn expect(&mut self, c: u8) -> Result<(), GiveUp> {
         if self.peek() == Some(c) {
             self.at += 1;
@@ -474,139 +645,181 @@ impl<'a> FastScan<'a> {
     }
 
     /// JSON whitespace: space, tab, newline, carriage return.
-    #[inline]
+    #[inline(always)]
     fn whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.at += 1;
+        if let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at = skip_whitespace(self.line, self.at);
         }
     }
 
     /// One value, checked and skipped; returns its text and whether it is all
     /// ASCII. Objects and arrays give up.
-    #[inline]
+    #[inline(always)]
     fn value(&mut self) -> Result<(&'a [u8], bool), GiveUp> {
         let start = self.at;
-        let mut ascii = true;
-        match self.peek().ok_or(GiveUp)? {
+        let ascii = match self.peek().ok_or(GiveUp)? {
             b'"' => {
                 self.at += 1;
-                ascii = self.string()?.ascii;
+                self.string::<false>()?
             }
-            b'-' | b'0'..=b'9' => self.number()?,
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            b'n' => self.literal(b"null")?,
-            _ => return Err(GiveUp),
-        }
+            b'-' | b'0'..=b'9' => {
+                self.at = number(self.line, start)?;
+                true
+            }
+            _ => {
+                self.at = literal(self.line, start)?;
+                true
+            }
+        };
         Ok((&self.line[start..self.at], ascii))
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), GiveUp> {
-        if self.line[self.at..].starts_with(word) {
-            self.at += word.len();
-            Ok(())
-        } else {
-            Err(GiveUp)
-        }
-    }
-
-    /// A number as serde_json's skipper reads it: `-`, no leading zeros, an
-    /// optional fraction with digits, an optional exponent with digits.
-    fn number(&mut self) -> Result<(), GiveUp> {
-        if self.peek() == Some(b'-') {
-            self.at += 1;
-        }
-        match self.next() {
-            Some(b'0') => {
-                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    return Err(GiveUp);
-                }
-            }
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(GiveUp),
-        }
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            if self.digits() == 0 {
-                return Err(GiveUp);
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
-            }
-            if self.digits() == 0 {
-                return Err(GiveUp);
-            }
-        }
-        Ok(())
-    }
-
-    /// Skip ASCII digits; how many there were.
-    #[inline]
-    fn digits(&mut self) -> usize {
-        let n = self.line[self.at..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        self.at += n;
-        n
-    }
-
-    /// The rest of a string whose opening quote was read. Escapes are checked as
+    /// The rest of a string whose opening quote was read, up to and past its
+    /// closing quote: whether it is all ASCII. Escapes are checked as
     /// serde_json's skipper checks them (`\u` takes four hex digits, surrogates
-    /// unchecked); a control character or the end of the line gives up.
-    #[inline]
-    fn string(&mut self) -> Result<JsonString<'a>, GiveUp> {
+    /// unchecked); a control character or the end of the line gives up. A `KEY`
+    /// also gives up on any escape or non-ASCII byte (serde_json unescapes keys
+    /// and checks them for UTF-8).
+    ///
+    /// The string ends at the first quote of the block masks (quotes escaped by
+    /// an odd run of backslashes are not in them). Bytes of its span that need a
+    /// look are found by their bits too: none in a plain string, and none in one
+    /// whose only escapes are `\"` and `\\`, such as an escaped JSON body.
+    #[inline(always)]
+    fn string<const KEY: bool>(&mut self) -> Result<bool, GiveUp> {
         let start = self.at;
-        let mut escaped = false;
+        self.cursor.reach(self.line, start)?;
+        // The block's bits from `start` on.
+        let mut live = !0u64 << (start + 64 - self.cursor.block_end);
         let mut ascii = true;
         loop {
-            self.at += scan::find_json_string_special(&self.line[self.at..]).ok_or(GiveUp)?;
-            match self.line[self.at] {
-                b'"' => {
-                    self.at += 1;
-                    return Ok(JsonString {
-                        text: &self.line[start..self.at - 1],
-                        escaped,
-                        ascii,
-                    });
+            let block = self.cursor.block;
+            let quotes = block.quote & live;
+            // The bits before the first quote, or all when there is none.
+            let span = live & quotes.wrapping_sub(1) & !quotes;
+            if KEY {
+                if (block.special | block.backslash) & span != 0 {
+                    return Err(GiveUp);
                 }
-                0x80.. => {
-                    ascii = false;
-                    self.at += 1;
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.at += 1;
-                    match self.next() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
-                        Some(b'u') => {
-                            let hex = self.line.get(self.at..self.at + 4).ok_or(GiveUp)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return Err(GiveUp);
-                            }
-                            self.at += 4;
-                        }
-                        _ => return Err(GiveUp),
-                    }
-                }
-                _ => return Err(GiveUp), // a control character
+            } else if block.special & span != 0 {
+                let base = self.cursor.block_end - 64;
+                ascii &= check_special(self.line, start, base, block.special & span)?;
             }
+            if quotes != 0 {
+                self.at = self.cursor.block_end - 64 + quotes.trailing_zeros() as usize + 1;
+                return Ok(ascii);
+            }
+            self.cursor = next_block(self.line, self.cursor)?;
+            live = !0;
         }
     }
 }
 
-/// The contents of a JSON string as written, between its quotes.
-struct JsonString<'a> {
-    text: &'a [u8],
-    /// It holds a backslash escape.
-    escaped: bool,
-    /// Every byte is ASCII (so it is UTF-8 without a check).
-    ascii: bool,
+/// Skip JSON whitespace from `at`.
+#[inline(never)]
+fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = line.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// `true`, `false` or `null` at `at`: where it ends.
+#[inline(never)]
+fn literal(line: &[u8], at: usize) -> Result<usize, GiveUp> {
+    let rest = &line[at..];
+    for word in [&b"true"[..], b"false", b"null"] {
+        if rest.starts_with(word) {
+            return Ok(at + word.len());
+        }
+    }
+    Err(GiveUp)
+}
+
+/// A number at `at` as serde_json's skipper reads it: `-`, no leading zeros,
+/// an optional fraction with digits, an optional exponent with digits. Where it
+/// ends.
+#[inline(never)]
+fn number(line: &[u8], mut at: usize) -> Result<usize, GiveUp> {
+    let byte = |at: usize| line.get(at).copied().unwrap_or(0);
+    if byte(at) == b'-' {
+        at += 1;
+    }
+    match byte(at) {
+        b'0' => {
+            at += 1;
+            if byte(at).is_ascii_digit() {
+                return Err(GiveUp);
+            }
+        }
+        b'1'..=b'9' => {
+            at += 1;
+            while byte(at).is_ascii_digit() {
+                at += 1;
+            }
+        }
+        _ => return Err(GiveUp),
+    }
+    if byte(at) == b'.' {
+        at += 1;
+        if !byte(at).is_ascii_digit() {
+            return Err(GiveUp);
+        }
+        while byte(at).is_ascii_digit() {
+            at += 1;
+        }
+    }
+    if let b'e' | b'E' = byte(at) {
+        at += 1;
+        if let b'+' | b'-' = byte(at) {
+            at += 1;
+        }
+        if !byte(at).is_ascii_digit() {
+            return Err(GiveUp);
+        }
+        while byte(at).is_ascii_digit() {
+            at += 1;
+        }
+    }
+    Ok(at)
+}
+
+/// The special bytes of a string that starts at `start`, the `bits` of the
+/// block at `base`: an escape other than `\"` and `\\` must be valid, and a
+/// control character gives up. Whether there was no non-ASCII byte.
+#[cold]
+#[inline(never)]
+fn check_special(line: &[u8], start: usize, base: usize, mut bits: u64) -> Result<bool, GiveUp> {
+    let mut ascii = true;
+    while bits != 0 {
+        let at = base + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let c = line[at];
+        // Escaped when an odd run of backslashes precedes it, which begins after
+        // the string's opening quote.
+        let run = line[start..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if run % 2 == 1 {
+            match c {
+                b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                b'u' => {
+                    let hex = line.get(at + 1..at + 5).ok_or(GiveUp)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(GiveUp);
+                    }
+                }
+                _ => return Err(GiveUp),
+            }
+        } else if c >= 0x80 {
+            ascii = false;
+        } else {
+            return Err(GiveUp); // a control character
+        }
+    }
+    Ok(ascii)
 }
 
 /// The best value seen so far for each field: (source index, raw JSON text, which
@@ -622,16 +835,17 @@ impl<'de> Captures<'de> {
         self.slots[slot]
     }
 
-    /// Whether a value from `source` could still replace what is captured: only
-    /// a better (earlier) source can, so a duplicate key never does.
-    fn wants(&self, sources: &[Source], source: usize) -> bool {
-        self.slots[sources[source].kind.slot()].is_none_or(|(best, _)| source < best)
+    /// Whether a value for `leaf` could still replace what is captured: only a
+    /// better (earlier) source can, so a duplicate key never does.
+    #[inline]
+    fn wants(&self, leaf: &Leaf) -> bool {
+        self.slots[leaf.slot].is_none_or(|(best, _)| leaf.source < best)
     }
 
-    fn offer(&mut self, sources: &[Source], source: usize, raw: &'de [u8]) {
-        let kind = sources[source].kind;
-        if self.wants(sources, source) && kind.accepts(raw) {
-            self.slots[kind.slot()] = Some((source, raw));
+    #[inline]
+    fn offer(&mut self, leaf: &Leaf, raw: &'de [u8]) {
+        if self.wants(leaf) && leaf.kind.accepts(raw) {
+            self.slots[leaf.slot] = Some((leaf.source, raw));
         }
     }
 }
@@ -673,12 +887,15 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let capture = child.leaves.iter().any(|&id| caps.wants(sources, id));
+            let capture = child
+                .leaves
+                .iter()
+                .any(|&id| caps.wants(&Leaf::new(sources, id)));
             if capture {
                 let raw: &'de RawValue = map.next_value()?;
                 let raw = raw.get();
                 for &id in &child.leaves {
-                    caps.offer(sources, id, raw.as_bytes());
+                    caps.offer(&Leaf::new(sources, id), raw.as_bytes());
                 }
                 // The same value is also on a longer path: walk the captured text
                 // again. It is a slice of the line, so what is captured inside still
@@ -925,6 +1142,9 @@ mod tests {
         br#"{"":1,"status":200}"#,
         br#"{"a_key_longer_than_sixteen_bytes":"v","status":201}"#,
         br#"{"statu":1,"statuses":2,"status":202}"#,
+        br#"{"status":400,"an_error_name_key_of_many_bytes":"LONG","sixteen_bytes_ab":"/16"}"#,
+        br#"{"sixteen_bytes_ab":"/16","status":400,"an_error_name_key_of_many_bytes":"L"}"#,
+        br#"{"status":400,"sixteen_bytes_a":"/15","an_error_name_key_of_many_byte":"L"}"#,
         br#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 2326"#,
     ];
 
@@ -933,7 +1153,7 @@ mod tests {
         let flat = fmt.flat.as_ref()?;
         let mut caps = Captures::default();
         FastScan::new(line)
-            .object(&fmt.sources, flat, &mut caps)
+            .object(flat, &mut caps)
             .ok()
             .map(|()| fmt.fields(&caps))
     }
@@ -944,6 +1164,11 @@ mod tests {
             defaults(),
             with(&["name=ua", "latency=x:ms"]),
             with(&["status=status_code", "time=ts:epoch_ms", "body=body"]),
+            // Keys of 16 bytes and more are not packed.
+            with(&[
+                "name=an_error_name_key_of_many_bytes",
+                "path=sixteen_bytes_ab",
+            ]),
         ];
         for fmt in &formats {
             assert!(fmt.flat.is_some());
@@ -958,6 +1183,191 @@ mod tests {
             }
             // The fast path does take the ordinary lines.
             assert!(taken >= TRICKY_JSON.len() / 2, "fast path took {taken}");
+        }
+    }
+
+    /// Read `line` with every format of [`fast_path_agrees_with_serde_walk`]:
+    /// the fast path, when it takes the line, must give what the serde walk
+    /// gives, and `parse` must always. Whether the default format's fast path
+    /// took it.
+    fn agrees(line: &[u8]) -> bool {
+        thread_local! {
+            static FORMATS: Vec<JsonFormat> = vec![
+                defaults(),
+                with(&["name=ua", "latency=x:ms"]),
+                with(&["status=status_code", "time=ts:epoch_ms", "body=body"]),
+                // Keys that are written with escapes: the walk unescapes them.
+                with(&["name=q\"k", "path=b\\k"]),
+            ];
+        }
+        FORMATS.with(|formats| {
+            let mut taken = false;
+            for (i, fmt) in formats.iter().enumerate() {
+                let slow = fmt.parse_with_serde(line);
+                if let Some(fast) = fast_path(fmt, line) {
+                    taken |= i == 0;
+                    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(line));
+                }
+                assert_eq!(fmt.parse(line), slow, "{}", String::from_utf8_lossy(line));
+            }
+            taken
+        })
+    }
+
+    /// String contents that make the masks work: escaped quotes and
+    /// backslashes, runs of backslashes of both parities, the other escapes,
+    /// bad escapes, non-ASCII and control bytes.
+    const PIECES: &[&[u8]] = &[
+        br#"\""#,
+        br#"\\"#,
+        br#"\\\""#,
+        br#"\\\\"#,
+        br#"\\\\\""#,
+        br#"\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"#,
+        br#"\/\b\f\n\r\t"#,
+        br#"\u00e9"#,
+        br#"\u00"#,
+        br#"\uZZZZ"#,
+        br#"\x"#,
+        br#"\'"#,
+        "é中🦀".as_bytes(),
+        b"\xe9",
+        b"\xff\xfe",
+        b"\x01",
+        b"\x1f",
+        b"\t",
+        b"\x7f",
+    ];
+
+    #[test]
+    fn fast_path_agrees_at_block_edges() {
+        // Each piece at every position around the 16- and 64-byte edges, in a
+        // skipped value, a captured one, an escaped body and a key.
+        for pad in 0..140 {
+            let a = "a".repeat(pad);
+            for piece in PIECES {
+                let piece = String::from_utf8_lossy(piece).into_owned();
+                let piece = piece.as_str();
+                let plain = !piece.contains(['\\', '\u{1}', '\u{1f}', '\t', '\u{fffd}'])
+                    || piece.starts_with("\\\"")
+                    || piece.starts_with("\\\\");
+                let lines = [
+                    format!(r#"{{"status":400,"ua":"{a}{piece}","uri":"/u"}}"#),
+                    format!(r#"{{"ua":"{a}","status":400,"reason":"X{piece}Y","uri":"/u"}}"#),
+                    format!(
+                        r#"{{"ua":"{a}","status":400,"resp_body":"{{\"reason\":\"X{piece}\",\"code\":400}}"}}"#
+                    ),
+                    format!(r#"{{"ua":"{a}","k{piece}":1,"status":400}}"#),
+                    format!(r#"{{"{a}{piece}":1,"status":400}}"#),
+                    format!(r#"{{"ua":"{a}","q\"k":"N{piece}","b\\k":"/p","status":400}}"#),
+                ];
+                for (i, line) in lines.iter().enumerate() {
+                    let taken = agrees(line.as_bytes());
+                    if plain && i < 3 && piece.is_ascii() {
+                        assert!(taken, "fast path gave up on {line}");
+                    }
+                }
+            }
+            // The raw (lossy-decoded above) bytes themselves.
+            for piece in PIECES {
+                let mut line = format!(r#"{{"status":400,"ua":"{a}"#).into_bytes();
+                line.extend_from_slice(piece);
+                line.extend_from_slice(br#"","reason":"R"#);
+                line.extend_from_slice(piece);
+                line.extend_from_slice(br#""}"#);
+                agrees(&line);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_backslash_runs_across_blocks() {
+        // A run of n backslashes ending at every offset around block edges,
+        // followed by a quote: the string ends there when n is even.
+        for end in 50..200 {
+            for n in 1..70 {
+                if n > end - 30 {
+                    continue;
+                }
+                let mut value = "b".repeat(end - 30 - n);
+                value.push_str(&"\\".repeat(n));
+                let line = format!(r#"{{"status":500,"ua":"{value}","reason":"R"}}"#);
+                let taken = agrees(line.as_bytes());
+                assert_eq!(taken, n % 2 == 0, "{line}");
+                let line = format!(r#"{{"status":500,"ua":"{value}" ,"reason":"R"}}"#);
+                agrees(line.as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_long_lines() {
+        // Far more blocks than any line of a test above, escapes in every one.
+        let body = r#"\"k\":\"v\\\\\",\u00e9 "#.repeat(2_000);
+        let line = format!(
+            r#"{{"time":"2026-11-26T00:00:00.002+08:00","status":400,"resp_body":"{{{body}\"reason\":\"LONG\"}}","uri":"/long"}}"#
+        );
+        assert!(line.len() > 40_000);
+        assert!(agrees(line.as_bytes()));
+        let f = ok(line.as_bytes());
+        assert_eq!(f.name, Some(&b"LONG"[..]));
+        assert_eq!(f.path, Some(&b"/long"[..]));
+        // Cut anywhere, it is invalid, and never read past its end.
+        for cut in (1..line.len()).step_by(997) {
+            assert!(!agrees(&line.as_bytes()[..cut]));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_on_assembled_lines(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "status", "status_code", "reason", "error_code", "uri", "ua",
+                        "request_time", "time", "resp_body", "x", "k\\u0061", "ts", "",
+                    ]),
+                    proptest::collection::vec(
+                        proptest::prop_oneof![
+                            8 => proptest::sample::select(vec![
+                                &b"a"[..], b"\\\"", b"\\\\", b"\\", b"\"", b"\\u00e9", b"\\n",
+                                b"\xc3\xa9", b"\xff", b"\x01", b" ", b"{", b"404", b"-",
+                            ]),
+                        ],
+                        0..40,
+                    ),
+                    0u8..8,
+                ),
+                0..8,
+            ),
+            spaces in 0u8..4,
+        ) {
+            let ws = [&b""[..], b" ", b"\t", b"\r\n"][usize::from(spaces)];
+            let mut line = b"{".to_vec();
+            for (i, (key, parts, form)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                    line.extend_from_slice(ws);
+                }
+                line.extend_from_slice(format!("\"{key}\"").as_bytes());
+                line.extend_from_slice(ws);
+                line.push(b':');
+                let text = parts.concat();
+                match form {
+                    0 => line.extend_from_slice(b"404"),
+                    1 => line.extend_from_slice(b"-0.5e+3"),
+                    2 => line.extend_from_slice(b"null"),
+                    3 => line.extend_from_slice(&text),
+                    _ => {
+                        line.push(b'"');
+                        line.extend_from_slice(&text);
+                        line.push(b'"');
+                    }
+                }
+            }
+            line.extend_from_slice(ws);
+            line.push(b'}');
+            agrees(&line);
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod apache;
 pub mod detect;
 pub mod json;
+mod json_index;
 mod keys;
 pub mod logfmt;
 pub mod nginx;
