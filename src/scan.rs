@@ -1,11 +1,11 @@
-//! Byte searches for the line parsers, sixteen bytes at a time.
+//! Byte searches for the nginx line parser, sixteen bytes at a time.
 //!
-//! The parsers look for the end of a short value (a quote, a space, a bracket) a dozen
+//! The parser looks for the end of a short value (a quote, a space, a bracket) a dozen
 //! times per line. `memchr` is the fastest search over long text, but its call and
 //! setup cost more than the search itself when the byte is a few positions away, so
 //! these searches test sixteen bytes per step inline: on x86-64 with SSE2 compares
 //! (part of the x86-64 baseline, so no runtime detection is needed and the binary runs
-//! on any x86-64), elsewhere with the same loop on plain words. A search that has not
+//! on any x86-64), elsewhere with a plain byte loop. A search that has not
 //! ended after [`INLINE_BYTES`] bytes hands over to `memchr`, which switches to AVX2
 //! where the CPU has it.
 //!
@@ -26,7 +26,7 @@ pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
         if at - from == INLINE_BYTES {
             return memchr::memchr(needle, &hay[at..]).map(|i| at + i);
         }
-        let mask = block::eq(needle, &hay[at..]);
+        let mask = block::eq(needle, sixteen(hay, at));
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }
@@ -40,113 +40,43 @@ pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
         return hay[at..].iter().position(|&b| b == needle).map(|i| at + i);
     }
     let last = hay.len() - 16;
-    let mask = block::eq(needle, &hay[last..]) >> (at - last);
+    let mask = block::eq(needle, sixteen(hay, last)) >> (at - last);
     (mask != 0).then(|| at + mask.trailing_zeros() as usize)
 }
 
-/// The index of the first byte of `hay` that ends a plain run of ASCII JSON string
-/// text: `"`, `\`, a control character (below 0x20) or a non-ASCII byte (0x80 and
-/// above).
+/// The sixteen bytes of `hay` at `at` (which has them).
 #[inline(always)]
-pub fn find_json_string_special(hay: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while at < hay.len() {
-        let mask = block::json_string_special(&hay[at..]);
-        if mask != 0 {
-            return Some(at + mask.trailing_zeros() as usize);
-        }
-        at += 16;
-    }
-    None
+fn sixteen(hay: &[u8], at: usize) -> &[u8; 16] {
+    hay[at..].first_chunk().expect("sixteen bytes left")
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod block {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
 
-    /// The first sixteen bytes of `bytes`; past its end, bytes that are masked off
-    /// by [`valid`]. Reads only inside `bytes`.
+    /// Bits of the sixteen `bytes` that equal `needle`.
     #[inline(always)]
-    fn load(bytes: &[u8]) -> __m128i {
-        if let Some(head) = bytes.first_chunk::<16>() {
-            // SAFETY: `head` is 16 readable bytes; `loadu` has no alignment needs.
-            unsafe { _mm_loadu_si128(head.as_ptr().cast()) }
-        } else {
-            let mut padded = [0u8; 16];
-            padded[..bytes.len()].copy_from_slice(bytes);
-            // SAFETY: `padded` is 16 readable bytes; `loadu` has no alignment needs.
-            unsafe { _mm_loadu_si128(padded.as_ptr().cast()) }
+    pub fn eq(needle: u8, bytes: &[u8; 16]) -> u16 {
+        // SAFETY: `bytes` is 16 readable bytes and `loadu` has no alignment needs;
+        // the intrinsics need SSE2, which this module is compiled only with (the
+        // whole x86-64 target guarantees it).
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().cast());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8))) as u16
         }
-    }
-
-    /// Bits of the block's bytes that are inside `bytes`.
-    #[inline(always)]
-    fn valid(bytes: &[u8]) -> u16 {
-        if bytes.len() >= 16 {
-            u16::MAX
-        } else {
-            (1u16 << bytes.len()) - 1
-        }
-    }
-
-    #[inline(always)]
-    fn bits(v: __m128i) -> u16 {
-        // SAFETY (this and every intrinsic call below): the module is compiled only
-        // where SSE2 is enabled, which the whole x86-64 target guarantees.
-        unsafe { _mm_movemask_epi8(v) as u16 }
-    }
-
-    /// Bits of the first sixteen bytes of `bytes` that equal `needle`.
-    #[inline(always)]
-    pub fn eq(needle: u8, bytes: &[u8]) -> u16 {
-        let v = load(bytes);
-        // SAFETY: SSE2, as in `bits`.
-        let hits = unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8)) };
-        bits(hits) & valid(bytes)
-    }
-
-    /// Bits of the first sixteen bytes of `bytes` that are `"`, `\`, below 0x20 or
-    /// 0x80 and above.
-    #[inline(always)]
-    pub fn json_string_special(bytes: &[u8]) -> u16 {
-        let v = load(bytes);
-        // SAFETY: SSE2, as in `bits`.
-        let hits = unsafe {
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Signed: bytes of 0x80 and above are negative, so below 0x20 as well.
-            let low_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-            _mm_or_si128(_mm_or_si128(quote, backslash), low_or_high)
-        };
-        bits(hits) & valid(bytes)
     }
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 mod block {
-    /// Bits of the first sixteen bytes of `bytes` for which `hit` holds.
+    /// Bits of the sixteen `bytes` that equal `needle`.
     #[inline(always)]
-    fn mask_of(bytes: &[u8], hit: impl Fn(u8) -> bool) -> u16 {
+    pub fn eq(needle: u8, bytes: &[u8; 16]) -> u16 {
         let mut mask = 0;
-        for (i, &b) in bytes.iter().take(16).enumerate() {
-            mask |= u16::from(hit(b)) << i;
+        for (i, &b) in bytes.iter().enumerate() {
+            mask |= u16::from(b == needle) << i;
         }
         mask
-    }
-
-    #[inline(always)]
-    pub fn eq(needle: u8, bytes: &[u8]) -> u16 {
-        mask_of(bytes, |b| b == needle)
-    }
-
-    #[inline(always)]
-    pub fn json_string_special(bytes: &[u8]) -> u16 {
-        mask_of(bytes, |b| {
-            b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b)
-        })
     }
 }
 
@@ -156,10 +86,6 @@ mod tests {
 
     use super::*;
 
-    fn special(b: u8) -> bool {
-        b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b)
-    }
-
     #[test]
     fn finds_at_every_offset_and_length() {
         // Every position of the needle in every length, across block edges, the
@@ -167,7 +93,6 @@ mod tests {
         for len in 0..200 {
             let mut hay = vec![b'a'; len];
             assert_eq!(find_byte(b'"', &hay, 0), None);
-            assert_eq!(find_json_string_special(&hay), None);
             for at in 0..len {
                 hay[at] = b'"';
                 for from in 0..=len {
@@ -178,18 +103,8 @@ mod tests {
                         "len {len} at {at} from {from}"
                     );
                 }
-                assert_eq!(find_json_string_special(&hay), Some(at));
                 hay[at] = b'a';
             }
-        }
-    }
-
-    #[test]
-    fn json_specials_are_exactly_the_four_kinds() {
-        for b in 0..=255u8 {
-            let hay = [b'a', b'b', b];
-            let want = special(b).then_some(2);
-            assert_eq!(find_json_string_special(&hay), want, "{b:#x}");
         }
     }
 
@@ -197,7 +112,6 @@ mod tests {
     fn padding_never_matches_a_zero_needle() {
         assert_eq!(find_byte(0, b"abc", 0), None);
         assert_eq!(find_byte(0, b"ab\0", 0), Some(2));
-        assert_eq!(find_json_string_special(b"abc"), None);
     }
 
     proptest! {
@@ -207,10 +121,6 @@ mod tests {
                 let want = hay[from..].iter().position(|&b| b == needle).map(|i| from + i);
                 prop_assert_eq!(find_byte(needle, &hay, from), want);
             }
-            prop_assert_eq!(
-                find_json_string_special(&hay),
-                hay.iter().position(|&b| special(b))
-            );
         }
     }
 }
