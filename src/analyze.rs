@@ -293,7 +293,10 @@ fn classify_per_thread(jobs: &[Job], contexts: &[Option<LineContext>], opts: &Op
         .into_iter()
         .map(|slot| slot.into_inner().expect("a worker does not panic"))
         .map(|partial| {
-            if partial.jobs.iter().any(|&i| jobs[i].spoiled()) {
+            // `jobs` and `chunks` were pushed together, one of each per job.
+            let cut_while_read = (partial.jobs.iter().zip(&partial.chunks))
+                .any(|(&i, count)| !count.dropped && jobs[i].spoiled());
+            if cut_while_read {
                 let group: Vec<Job> = partial.jobs.iter().map(|&i| jobs[i].clone()).collect();
                 classify_group(&group, contexts, opts)
             } else {

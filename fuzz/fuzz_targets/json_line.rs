@@ -1,5 +1,6 @@
 //! The JSON-lines parser (default keys, and a nested `--field` set like Kong's) on
-//! any line: fields with a status in 100..=599, or a malformed reason.
+//! any line: fields with a status in 100..=599, or a malformed reason; and exactly
+//! what the serde walk alone reads (the fast path may only ever agree with it).
 #![no_main]
 
 use errscope::format::json::JsonFormat;
@@ -30,9 +31,13 @@ fn parsers() -> &'static [JsonFormat] {
 
 fuzz_target!(|line: &[u8]| {
     for parser in parsers() {
-        match parser.parse(line) {
+        let parsed = parser.parse(line);
+        match parsed {
             Ok(fields) => assert!((100..=599).contains(&fields.status)),
             Err(reason) => assert!(!reason.is_empty()),
+        }
+        if !line.trim_ascii().is_empty() {
+            assert_eq!(parsed, parser.parse_with_serde(line));
         }
     }
 });

@@ -232,8 +232,10 @@ impl JsonFormat {
     }
 
     /// The reference reading of a line: serde_json walks it (see the module doc).
-    /// Every line the fast path gives up on comes here, so results stay exact.
-    fn parse_with_serde<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+    /// Every line the fast path gives up on comes here, so results stay exact; for a
+    /// line that is not blank, [`JsonFormat::parse`] must give exactly what this
+    /// gives (unit tests and the `json_line` fuzz target check it).
+    pub fn parse_with_serde<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let mut caps = Captures::default();
         let mut de = serde_json::Deserializer::from_slice(line);
         let walk = Walk {
