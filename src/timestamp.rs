@@ -402,14 +402,24 @@ pub fn parse_scaled(b: &[u8], exp: i32) -> Option<i64> {
     if i != b.len() {
         return None;
     }
+    // Powers from a table: `pow` loops, and latencies are parsed on every line.
     if scale >= 0 {
-        mantissa.checked_mul(10i64.checked_pow(scale as u32)?)
-    } else if scale < -18 {
-        Some(0)
+        mantissa.checked_mul(*POW10.get(scale as usize)?)
     } else {
-        Some(mantissa / 10i64.pow((-scale) as u32))
+        Some(POW10.get((-scale) as usize).map_or(0, |p| mantissa / p))
     }
 }
+
+/// 10^0 ..= 10^18, every power of ten an i64 holds.
+const POW10: [i64; 19] = {
+    let mut table = [1i64; 19];
+    let mut i = 1;
+    while i < table.len() {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 #[inline]
 fn digits(b: &[u8]) -> Option<u32> {
@@ -752,6 +762,26 @@ mod tests {
         assert!(parse_time_bound("yesterday", now)
             .unwrap_err()
             .contains("yesterday"));
+    }
+
+    /// Every scale an exponent can ask for, against powers computed one by one:
+    /// beyond 10^18 a product is no i64 and a quotient is 0.
+    #[test]
+    fn scaled_powers_at_every_scale() {
+        for e in -25i32..=25 {
+            for (text, m) in [("7", 7i64), ("123", 123), ("0", 0)] {
+                let want = if e >= 0 {
+                    10i64.checked_pow(e as u32).and_then(|p| m.checked_mul(p))
+                } else {
+                    Some(10i64.checked_pow(e.unsigned_abs()).map_or(0, |p| m / p))
+                };
+                assert_eq!(
+                    parse_scaled(format!("{text}e{e}").as_bytes(), 0),
+                    want,
+                    "{text}e{e}"
+                );
+            }
+        }
     }
 
     #[test]
