@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! input (mmap / stream, newline-aligned chunks)
-//!   -> format (one line -> Fields)  -> routes (path -> section)
+//!   -> format (one line -> Fields)  -> routes (path -> section; path_memo: once per path)
 //!   -> classify (Catalog + section + status + name -> Class)
 //!   -> tally (per-chunk accumulators, exact merge)
 //!   -> report (serde model) -> render (text | json | markdown | csv)
