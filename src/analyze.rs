@@ -271,9 +271,10 @@ fn classify_group(group: &[Job], contexts: &[Option<LineContext>], opts: &Option
 /// Classify `jobs` in parallel into one partial result per worker thread.
 ///
 /// Why per thread: a tally's fixed cost (its histograms grow from nothing, and each
-/// partial result is merged) was paid per group of chunks, about 3 ms each; with
-/// eight groups it made a 100 MB log cost a quarter more per byte than a 1 GB one.
-/// The chunks are still handed out one by one, so the load stays balanced.
+/// partial result is merged) is paid once per partial result, about 3 ms; paid for
+/// eight groups of chunks a run, it weighed on small inputs (a 100 MB log) and kept
+/// eight sets of histograms in memory. The chunks are still handed out one by one,
+/// so the load stays balanced.
 ///
 /// A chunk whose file is cut while it is read (see [`Job::spoiled`]) cannot be taken
 /// out of a tally again, so a thread's partial result that holds such a chunk is
