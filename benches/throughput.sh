@@ -14,9 +14,12 @@
 #                                                     (JSON; when `import duckdb` works)
 #   mawk grouping by status and error name            (text; when mawk is installed)
 # and prints medians, s/GB, GB/s, million lines/s, the ratios to `wc -l` and DuckDB,
-# peak RSS (wait4) and peak private memory (RssAnon, sampled in one extra run).
+# peak RSS (wait4) and peak private memory (RssAnon, sampled in one extra run), then
+# the speed issue's verdicts for that table (wall-time medians): all threads within 2×
+# (text) or 3× (JSON) of `wc -l`, at most half DuckDB's time (JSON), and one thread
+# at least 1.7× as slow as all.
 #
-# Two targets of the speed issue are checked after that (each skippable):
+# Two more targets of the speed issue are checked after that (each skippable):
 #
 # Linearity (LINEARITY=0 skips it), per format: "cost linear in size, 100 MB vs 1 GB
 # within 10 % per byte". A file of the first LINEARITY_BYTES (whole lines, cut at the
@@ -185,16 +188,25 @@ for format in $FORMATS; do
         memory+=(--memory "baseline -j $THREADS")
     fi
     refs=(--ref "wc -l")
+    # The speed issue's targets for this table: all threads within 2x (text) or 3x
+    # (JSON) of `wc -l`, at least 2x DuckDB's speed, and 1.7x from one thread to all.
+    wc_target=2
+    [[ $format == json ]] && wc_target=3
+    targets=(
+        --compare "errscope -j $THREADS" "wc -l" run - "$wc_target"
+        --compare "errscope -j 1" "errscope -j $THREADS" run 1.7 -
+    )
     if [[ $format == json ]] && $have_duckdb; then
         cmds+=(--cmd "duckdb" "python3 $here/duckdb_grouped.py $file")
         refs+=(--ref duckdb)
+        targets+=(--compare "errscope -j $THREADS" duckdb run - 0.5)
     fi
     if [[ $format == gateway ]] && command -v mawk > /dev/null; then
         # Fields split at spaces: $9 is the status, the last field the quoted name.
         cmds+=(--cmd "mawk" "mawk '{ n[\$9 \" \" \$NF]++ } END { for (k in n) print k, n[k] }' $file")
     fi
     python3 "$here/throughput.py" --bytes "$bytes" --lines "$lines" --rounds "$ROUNDS" \
-        "${refs[@]}" "${memory[@]}" "${cmds[@]}"
+        "${refs[@]}" "${memory[@]}" "${cmds[@]}" "${targets[@]}"
 
     if [[ $LINEARITY != 0 ]]; then
         small="$DIR/$format-$SIZE-seed$SEED.first$LINEARITY_BYTES.log"
