@@ -1,6 +1,7 @@
-//! A worker's memo of request paths: each distinct path (origin and query stripped)
-//! is routed to its section and grouped into its endpoint once, and the counts of
-//! its lines gather in the memo until [`PathMemo::flush`] adds them to the tally.
+//! A memo of request paths for the lines of one chunk: each distinct path (origin
+//! and query stripped) is routed to its section and grouped into its endpoint once,
+//! and the counts of its lines gather in the memo until [`PathMemo::flush`] adds
+//! them to the tally at the chunk's end.
 //!
 //! Why: routing and endpoint grouping (split into segments, tell IDs from words,
 //! hash the endpoint, find it among the capped endpoints) were a third of the time
@@ -62,6 +63,7 @@ impl Resolved<'_> {
     }
 }
 
+/// The memo of one chunk's paths (made and flushed by `analyze::process_chunk`).
 #[derive(Default)]
 pub struct PathMemo {
     /// Request path -> index into `memos`. Seeded per run: keys come from log content.
