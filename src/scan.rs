@@ -1,4 +1,5 @@
-//! Byte searches for the nginx line parser, sixteen bytes at a time.
+//! Byte searches for the nginx line parser, sixteen bytes at a time, and the
+//! sixteen-byte comparisons ([`Sixteen`]) both line parsers build on.
 //!
 //! The parser looks for the end of a short value (a quote, a space, a bracket) a dozen
 //! times per line. `memchr` is the fastest search over long text, but its call and
@@ -9,7 +10,7 @@
 //! ended after [`INLINE_BYTES`] bytes hands over to `memchr`, which switches to AVX2
 //! where the CPU has it.
 //!
-//! A block is a `u16` bit mask: bit `i` set when byte `i` of the block matches.
+//! A block's matches are a `u16` bit mask: bit `i` set when byte `i` matches.
 
 /// Bytes searched inline before a search hands over to `memchr`.
 pub const INLINE_BYTES: usize = 64;
@@ -26,7 +27,7 @@ pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
         if at - from == INLINE_BYTES {
             return memchr::memchr(needle, &hay[at..]).map(|i| at + i);
         }
-        let mask = block::eq(needle, sixteen(hay, at));
+        let mask = Sixteen::load(sixteen(hay, at)).eq(needle);
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }
@@ -40,7 +41,7 @@ pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
         return hay[at..].iter().position(|&b| b == needle).map(|i| at + i);
     }
     let last = hay.len() - 16;
-    let mask = block::eq(needle, sixteen(hay, last)) >> (at - last);
+    let mask = Sixteen::load(sixteen(hay, last)).eq(needle) >> (at - last);
     (mask != 0).then(|| at + mask.trailing_zeros() as usize)
 }
 
@@ -50,33 +51,86 @@ fn sixteen(hay: &[u8], at: usize) -> &[u8; 16] {
     hay[at..].first_chunk().expect("sixteen bytes left")
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-mod block {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+/// Sixteen bytes loaded once and compared many ways, each comparison a `u16` bit
+/// mask (bit `i` for byte `i`). The one place errscope's parsers use SIMD: SSE2 on
+/// x86-64, a byte loop elsewhere.
+#[derive(Clone, Copy)]
+pub struct Sixteen(imp::Vector);
 
-    /// Bits of the sixteen `bytes` that equal `needle`.
+impl Sixteen {
     #[inline(always)]
-    pub fn eq(needle: u8, bytes: &[u8; 16]) -> u16 {
-        // SAFETY: `bytes` is 16 readable bytes and `loadu` has no alignment needs;
-        // the intrinsics need SSE2, which this module is compiled only with (the
-        // whole x86-64 target guarantees it).
-        unsafe {
-            let v = _mm_loadu_si128(bytes.as_ptr().cast());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8))) as u16
-        }
+    pub fn load(bytes: &[u8; 16]) -> Sixteen {
+        Sixteen(imp::load(bytes))
+    }
+
+    /// Bytes equal to `needle`.
+    #[inline(always)]
+    pub fn eq(self, needle: u8) -> u16 {
+        imp::eq(self.0, needle)
+    }
+
+    /// Bytes below 0x20 (control characters) or 0x80 and above (not ASCII).
+    #[inline(always)]
+    pub fn control_or_non_ascii(self) -> u16 {
+        imp::control_or_non_ascii(self.0)
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod imp {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+
+    pub type Vector = __m128i;
+
+    // SAFETY (every block below): the module is compiled only where SSE2 is
+    // enabled, which the whole x86-64 target guarantees; loads read 16 readable
+    // bytes and `loadu` has no alignment needs.
+
+    #[inline(always)]
+    pub fn load(bytes: &[u8; 16]) -> Vector {
+        unsafe { _mm_loadu_si128(bytes.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    pub fn eq(v: Vector, needle: u8) -> u16 {
+        unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8))) as u16 }
+    }
+
+    #[inline(always)]
+    pub fn control_or_non_ascii(v: Vector) -> u16 {
+        // Signed: bytes of 0x80 and above are negative, so below 0x20 as well.
+        unsafe { _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))) as u16 }
     }
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-mod block {
-    /// Bits of the sixteen `bytes` that equal `needle`.
+mod imp {
+    pub type Vector = [u8; 16];
+
     #[inline(always)]
-    pub fn eq(needle: u8, bytes: &[u8; 16]) -> u16 {
+    pub fn load(bytes: &[u8; 16]) -> Vector {
+        *bytes
+    }
+
+    #[inline(always)]
+    fn mask(v: Vector, hit: impl Fn(u8) -> bool) -> u16 {
         let mut mask = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            mask |= u16::from(b == needle) << i;
+        for (i, &b) in v.iter().enumerate() {
+            mask |= u16::from(hit(b)) << i;
         }
         mask
+    }
+
+    #[inline(always)]
+    pub fn eq(v: Vector, needle: u8) -> u16 {
+        mask(v, |b| b == needle)
+    }
+
+    #[inline(always)]
+    pub fn control_or_non_ascii(v: Vector) -> u16 {
+        mask(v, |b| !(0x20..0x80).contains(&b))
     }
 }
 

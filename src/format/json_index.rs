@@ -18,11 +18,13 @@
 //! matter, and a run inside a string cannot begin before the string's opening
 //! quote.
 //!
-//! The bytes are classified sixteen at a time with SSE2 compares on x86-64 (part
-//! of its baseline, so no runtime detection), elsewhere by a portable byte loop.
+//! The bytes are classified sixteen at a time with [`crate::scan::Sixteen`] (SSE2
+//! compares on x86-64, part of its baseline, so no runtime detection).
 //! Loads stay inside the line: the last partial block of a line is read as the
 //! line's last 64 bytes (overlapping what was read before) with the bits before
 //! it shifted out, or, for a line under 64 bytes, from a padded copy.
+
+use crate::scan::Sixteen;
 
 /// The masks of 64 bytes of a line; bits past the line's end are clear in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,38 +164,19 @@ fn classify_block(block: &[u8; 64]) -> Raw {
     raw
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+/// The byte classes of sixteen bytes.
 #[inline(always)]
 fn classify(bytes: &[u8; 16]) -> Chunk {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    // SAFETY: this function is compiled only where SSE2 is enabled, which the
-    // whole x86-64 target guarantees; `bytes` is 16 readable bytes and `loadu`
-    // has no alignment needs.
-    unsafe {
-        let v = _mm_loadu_si128(bytes.as_ptr().cast());
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        // Signed: bytes of 0x80 and above are negative, so below 0x20 as well.
-        let low_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-        Chunk {
-            quote: _mm_movemask_epi8(quote) as u16,
-            backslash: _mm_movemask_epi8(backslash) as u16,
-            low_or_high: _mm_movemask_epi8(low_or_high) as u16,
-        }
+    let v = Sixteen::load(bytes);
+    Chunk {
+        quote: v.eq(b'"'),
+        backslash: v.eq(b'\\'),
+        low_or_high: v.control_or_non_ascii(),
     }
 }
 
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline(always)]
-fn classify(bytes: &[u8; 16]) -> Chunk {
-    classify_bytes(bytes)
-}
-
-/// [`classify`] one byte at a time: the portable version, and the reference the
-/// SSE2 version is tested against.
-#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+/// [`classify`] one byte at a time: the reference it is tested against.
+#[cfg(test)]
 fn classify_bytes(bytes: &[u8; 16]) -> Chunk {
     let mut chunk = Chunk::default();
     for (i, &b) in bytes.iter().enumerate() {
