@@ -81,13 +81,17 @@ struct Variable {
     name: String,
     /// The literal that follows the value; `None` for a last variable with no
     /// literal after it, whose value ends at the first space or the end of the line.
-    end: Option<Box<[u8]>>,
+    end: Option<Literal>,
     /// The value sits between quotes, so a closing `"` may be escaped as `\"`
     /// (`escape=json`) inside it.
     quoted: bool,
-    /// The byte the value ends at: `end`'s first byte, or a space.
+}
+
+/// A literal of the format, split where the walk needs it: its first byte is
+/// searched for, the rest compared.
+#[derive(Debug, Clone)]
+struct Literal {
     first: u8,
-    /// The rest of `end`.
     tail: Box<[u8]>,
 }
 
@@ -167,13 +171,16 @@ impl NginxFormat {
         let mut vars = Vec::with_capacity(pieces.len());
         let mut before: &str = &prefix;
         for (var_name, after) in &pieces {
-            let (first, tail) = after.as_bytes().split_first().unwrap_or((&b' ', &[]));
             vars.push(Variable {
                 name: var_name.clone(),
-                end: (!after.is_empty()).then(|| after.as_bytes().into()),
+                end: after
+                    .as_bytes()
+                    .split_first()
+                    .map(|(&first, tail)| Literal {
+                        first,
+                        tail: tail.into(),
+                    }),
                 quoted: before.ends_with('"') && after.starts_with('"'),
-                first: *first,
-                tail: tail.into(),
             });
             before = after;
         }
@@ -314,33 +321,27 @@ impl Variable {
     /// is not in the line (it ended early).
     #[inline(always)]
     fn split_at(&self, line: &[u8], from: usize) -> Option<(usize, usize)> {
-        if self.end.is_none() {
-            let end = self.find_first(line, from).unwrap_or(line.len());
+        let Some(end) = &self.end else {
+            let end = scan::find_byte(b' ', line, from).unwrap_or(line.len());
             return Some((end, end));
-        }
+        };
         // Literals are short and values are short, so finding the literal's first
         // byte and comparing the rest inline beats a general substring search.
         let mut search = from;
         loop {
-            let at = self.find_first(line, search)?;
+            let at = scan::find_byte(end.first, line, search)?;
             search = at + 1;
-            if !starts_with_short(&line[search..], &self.tail) {
+            if !starts_with_short(&line[search..], &end.tail) {
                 continue;
             }
             // With `escape=json` nginx writes a `"` inside a value as `\"`; such a
             // quote does not close the value. (Default escaping writes `\x22`, which
             // never looks like a quote.)
-            if self.quoted && at > from && line[at - 1] == b'\\' && escaped(&line[from..at]) {
+            if self.quoted && escaped(&line[from..at]) {
                 continue;
             }
-            return Some((at, search + self.tail.len()));
+            return Some((at, search + end.tail.len()));
         }
-    }
-
-    /// The first position at or after `from` that holds `self.first`.
-    #[inline(always)]
-    fn find_first(&self, line: &[u8], from: usize) -> Option<usize> {
-        scan::find_byte(self.first, line, from)
     }
 }
 
@@ -352,9 +353,12 @@ fn starts_with_short(hay: &[u8], prefix: &[u8]) -> bool {
 }
 
 /// Whether the byte after `before` is escaped: `before` ends with an odd number of
-/// backslashes.
+/// backslashes. Nearly every value ends in no backslash at all, which is tested
+/// first.
+#[inline]
 fn escaped(before: &[u8]) -> bool {
-    before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+    before.last() == Some(&b'\\')
+        && before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
 
 /// `-` and empty values mean "not logged" for every field.
@@ -724,7 +728,7 @@ mod tests {
                 let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
                 return Some((&rest[..end], &rest[end..]));
             };
-            let (&first, tail) = literal.split_first()?;
+            let (first, tail) = (literal.first, &*literal.tail);
             let mut from = 0;
             loop {
                 let at = from + memchr::memchr(first, &rest[from..])?;
