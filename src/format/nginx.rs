@@ -16,8 +16,6 @@
 //! tails (one or two bytes) are compared inline; and variables after the last one
 //! that plays a role are never split at all.
 
-use std::cell::Cell;
-
 use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
 use crate::scan;
@@ -425,53 +423,9 @@ fn parse_latency(v: &[u8], l: LatencySource) -> Option<u64> {
     total
 }
 
-/// Length of every valid `$time_local` value: `10/Oct/2000:13:55:36 -0700`.
-const TIME_LOCAL_LEN: usize = 26;
-
-thread_local! {
-    /// The last `$time_local` value parsed on this thread, and what it parsed to.
-    static LAST_TIME_LOCAL: Cell<([u8; TIME_LOCAL_LEN], Option<i64>)> =
-        const { Cell::new(([0; TIME_LOCAL_LEN], None)) };
-}
-
-/// [`timestamp::parse_time_local`], remembering the last value per thread.
-///
-/// Why: `$time_local` has one-second resolution and logs are written in time
-/// order, so a busy gateway writes the same value on dozens of lines in a row;
-/// comparing 26 bytes is several times cheaper than the date arithmetic. The
-/// result is exactly the uncached one (the key is the whole value; the initial
-/// all-zero key is no valid time and maps to `None`, as parsing it would).
-#[inline]
-fn parse_time_local_cached(v: &[u8]) -> Option<i64> {
-    let Ok(key) = <[u8; TIME_LOCAL_LEN]>::try_from(v) else {
-        return None; // a value of another length is no `$time_local`
-    };
-    LAST_TIME_LOCAL.with(|last| {
-        let (last_key, last_ms) = last.get();
-        if same_time_local(&last_key, &key) {
-            return last_ms;
-        }
-        let ms = timestamp::parse_time_local(v);
-        last.set((key, ms));
-        ms
-    })
-}
-
-/// `a == b`, as two overlapping 16-byte compares: the array comparison calls
-/// `memcmp`, which cost more than the rest of the memo.
-#[inline(always)]
-fn same_time_local(a: &[u8; TIME_LOCAL_LEN], b: &[u8; TIME_LOCAL_LEN]) -> bool {
-    let halves = |x: &[u8; TIME_LOCAL_LEN]| {
-        let head = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
-        let tail = u128::from_le_bytes(x[TIME_LOCAL_LEN - 16..].try_into().expect("16 bytes"));
-        (head, tail)
-    };
-    halves(a) == halves(b)
-}
-
 fn parse_time_value(v: &[u8], parser: TimeParser) -> Option<i64> {
     match parser {
-        TimeParser::Local => parse_time_local_cached(v),
+        TimeParser::Local => timestamp::parse_time_local(v),
         TimeParser::Iso8601 => timestamp::parse_iso8601(v),
         TimeParser::Unit(unit) => timestamp::parse_time(v, unit),
         TimeParser::AutoText => timestamp::parse_text_time(v),
@@ -840,26 +794,6 @@ mod tests {
                 assert_eq!(f.parse(line), reference_parse(&f, line));
             }
         }
-    }
-
-    #[test]
-    fn time_local_memo_is_exact() {
-        for v in [
-            "27/Nov/2026:10:00:00 +0800",
-            "27/Nov/2026:10:00:00 +0800",
-            "27/Nov/2026:10:00:01 +0800",
-            "27/Nov/2026:10:00:00 +0800",
-            "27/Nov/2026:10:00:00 -0700",
-            "31/Feb/2026:10:00:00 +0800",
-            "31/Feb/2026:10:00:00 +0800",
-            "27/Nov/2026:10:00:00 +080",
-            "",
-        ] {
-            let v = v.as_bytes();
-            assert_eq!(parse_time_local_cached(v), timestamp::parse_time_local(v));
-        }
-        let zeros = [0u8; TIME_LOCAL_LEN];
-        assert_eq!(parse_time_local_cached(&zeros), None);
     }
 
     #[test]
