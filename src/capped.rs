@@ -87,9 +87,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
         if !self.admit(rank, key) {
             return self.other.get_or_insert_with(init);
         }
-        let key = key.owned_key();
-        self.track(rank, &key);
-        &mut self.map.entry(key).or_insert((rank, init())).1
+        self.insert_kept(rank, key.owned_key(), init())
     }
 
     /// Make room for a new key if it outranks the largest kept one (evicting that
@@ -124,11 +122,13 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
         true
     }
 
-    /// Note a key about to be inserted in `ranked`, once that is kept.
-    fn track(&mut self, rank: u64, key: &K) {
+    /// Insert a key [`CappedMap::admit`] let in, and rank it too once `ranked` is
+    /// in use (the map has filled).
+    fn insert_kept(&mut self, rank: u64, key: K, value: V) -> &mut V {
         if !self.ranked.is_empty() {
             self.ranked.push((rank, key.clone()));
         }
+        &mut self.map.entry(key).or_insert((rank, value)).1
     }
 
     fn merge_other(&mut self, value: &V) {
@@ -144,8 +144,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
             if let Some(mine) = self.map.get_mut(&key) {
                 mine.1.merge(&value);
             } else if self.admit(rank, &key) {
-                self.track(rank, &key);
-                self.map.insert(key, (rank, value));
+                self.insert_kept(rank, key, value);
             } else {
                 self.merge_other(&value);
             }

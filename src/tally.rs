@@ -364,16 +364,18 @@ impl Tally {
 
     /// Count a line under `endpoint` (a path grouped by [`crate::path::endpoint_into`]).
     pub fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
-        self.endpoints
-            .entry(endpoint, || hash_rank(endpoint), ClassTally::default)
-            .record(class, status);
+        self.endpoint(endpoint).record(class, status);
     }
 
     /// Count `counts` under `endpoint`: the same as recording each of their lines.
     pub fn add_endpoint_counts(&mut self, endpoint: &[u8], counts: &ClassTally) {
+        self.endpoint(endpoint).merge(counts);
+    }
+
+    /// The counts of `endpoint`, or of the endpoints not kept.
+    fn endpoint(&mut self, endpoint: &[u8]) -> &mut ClassTally {
         self.endpoints
             .entry(endpoint, || hash_rank(endpoint), ClassTally::default)
-            .merge(counts);
     }
 
     fn record_undocumented(&mut self, name: &[u8], fields: &Fields<'_>, loc: Location) {
