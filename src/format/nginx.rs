@@ -91,6 +91,44 @@ struct Variable {
 struct Literal {
     first: u8,
     tail: Box<[u8]>,
+    /// The tail's first eight bytes (at most) as a little-endian word, and the mask
+    /// of the bytes it has: one load and one compare test a short tail.
+    word: u64,
+    mask: u64,
+}
+
+impl Literal {
+    fn new(first: u8, tail: &[u8]) -> Literal {
+        let mut bytes = [0u8; 8];
+        let n = tail.len().min(8);
+        bytes[..n].copy_from_slice(&tail[..n]);
+        let mask = if n == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        Literal {
+            first,
+            tail: tail.into(),
+            word: u64::from_le_bytes(bytes),
+            mask,
+        }
+    }
+
+    /// Whether `line[at..]` starts with the tail. Where eight bytes are left, a
+    /// tail of up to eight bytes is one masked word compare (the tails of real
+    /// formats are one or two bytes: `" "`, `] "`); near the end of the line, or
+    /// for a longer tail, the bytes are compared one by one.
+    #[inline(always)]
+    fn tail_at(&self, line: &[u8], at: usize) -> bool {
+        match line.get(at..at + 8) {
+            Some(w) if self.tail.len() <= 8 => {
+                let w = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+                w & self.mask == self.word
+            }
+            _ => starts_with_short(&line[at..], &self.tail),
+        }
+    }
 }
 
 /// Which variable (index into `vars`) plays each role.
@@ -174,10 +212,7 @@ impl NginxFormat {
                 end: after
                     .as_bytes()
                     .split_first()
-                    .map(|(&first, tail)| Literal {
-                        first,
-                        tail: tail.into(),
-                    }),
+                    .map(|(&first, tail)| Literal::new(first, tail)),
                 quoted: before.ends_with('"') && after.starts_with('"'),
             });
             before = after;
@@ -329,7 +364,7 @@ impl Variable {
         loop {
             let at = scan::find_byte(end.first, line, search)?;
             search = at + 1;
-            if !starts_with_short(&line[search..], &end.tail) {
+            if !end.tail_at(line, search) {
                 continue;
             }
             // With `escape=json` nginx writes a `"` inside a value as `\"`; such a
