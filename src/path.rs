@@ -2,6 +2,8 @@
 //! and collapse IDs so that `/v3/async/task-result?task_id=…` or `/v1/jobs/8f3a…/logs`
 //! group into one endpoint.
 
+use crate::scan;
+
 /// `https://host:port/path` -> `/path`; anything else unchanged.
 pub fn strip_origin(path: &[u8]) -> &[u8] {
     if path.first() == Some(&b'/') {
@@ -19,7 +21,8 @@ pub fn strip_origin(path: &[u8]) -> &[u8] {
 
 /// The path without its query string or fragment.
 pub fn strip_query(path: &[u8]) -> &[u8] {
-    match memchr::memchr2(b'?', b'#', path) {
+    // Paths are short: an inline search beats memchr's call and setup.
+    match scan::find_either(b'?', b'#', path, 0) {
         Some(i) => &path[..i],
         None => path,
     }

@@ -1,5 +1,6 @@
-//! Byte searches for the nginx line parser, sixteen bytes at a time, and the
-//! sixteen-byte comparisons ([`Sixteen`]) both line parsers build on.
+//! Byte searches for short text (the nginx line parser's values, request paths),
+//! sixteen bytes at a time, and the sixteen-byte comparisons ([`Sixteen`]) both line
+//! parsers build on.
 //!
 //! The parser looks for the end of a short value (a quote, a space, a bracket) a dozen
 //! times per line. `memchr` is the fastest search over long text, but its call and
@@ -22,12 +23,45 @@ pub const INLINE_BYTES: usize = 64;
 /// bytes, with the bits before `from` shifted out.
 #[inline(always)]
 pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
+    find_with(
+        hay,
+        from,
+        |block| block.eq(needle),
+        |b| b == needle,
+        |rest| memchr::memchr(needle, rest),
+    )
+}
+
+/// The index of the first `a` or `b` in `hay` at or after `from`, as
+/// [`find_byte`] finds one byte.
+#[inline(always)]
+pub fn find_either(a: u8, b: u8, hay: &[u8], from: usize) -> Option<usize> {
+    find_with(
+        hay,
+        from,
+        |block| block.eq(a) | block.eq(b),
+        |x| x == a || x == b,
+        |rest| memchr::memchr2(a, b, rest),
+    )
+}
+
+/// The search behind [`find_byte`] and [`find_either`]: `block` gives a sixteen-byte
+/// block's matches, `byte` tests one byte (lines shorter than a block), `long`
+/// searches what is left after [`INLINE_BYTES`].
+#[inline(always)]
+fn find_with(
+    hay: &[u8],
+    from: usize,
+    block: impl Fn(Sixteen) -> u16,
+    byte: impl Fn(u8) -> bool,
+    long: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
     let mut at = from;
     while hay.len() - at >= 16 {
         if at - from == INLINE_BYTES {
-            return memchr::memchr(needle, &hay[at..]).map(|i| at + i);
+            return long(&hay[at..]).map(|i| at + i);
         }
-        let mask = Sixteen::load(sixteen(hay, at)).eq(needle);
+        let mask = block(Sixteen::load(sixteen(hay, at)));
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }
@@ -38,10 +72,10 @@ pub fn find_byte(needle: u8, hay: &[u8], from: usize) -> Option<usize> {
     }
     if hay.len() < 16 {
         // A line this short: byte by byte.
-        return hay[at..].iter().position(|&b| b == needle).map(|i| at + i);
+        return hay[at..].iter().position(|&b| byte(b)).map(|i| at + i);
     }
     let last = hay.len() - 16;
-    let mask = Sixteen::load(sixteen(hay, last)).eq(needle) >> (at - last);
+    let mask = block(Sixteen::load(sixteen(hay, last))) >> (at - last);
     (mask != 0).then(|| at + mask.trailing_zeros() as usize)
 }
 
@@ -169,6 +203,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn either_same_as_a_plain_search(hay in proptest::collection::vec(prop_oneof![Just(b'?'), Just(b'#'), any::<u8>()], 0..300)) {
+            for from in 0..=hay.len() {
+                let want = hay[from..].iter().position(|&b| b == b'?' || b == b'#').map(|i| from + i);
+                prop_assert_eq!(find_either(b'?', b'#', &hay, from), want);
+            }
+        }
+
         #[test]
         fn same_as_a_plain_search(hay in proptest::collection::vec(any::<u8>(), 0..300), needle: u8) {
             for from in 0..=hay.len() {
