@@ -4,7 +4,8 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -273,39 +274,42 @@ fn classify_group(group: &[Job], contexts: &[Option<LineContext>], opts: &Option
 /// Why per thread: a tally's fixed cost (its histograms grow from nothing, and each
 /// partial result is merged) is paid once per partial result, about 3 ms; paid for
 /// eight groups of chunks a run, it weighed on small inputs (a 100 MB log) and kept
-/// eight sets of histograms in memory. The chunks are still handed out one by one,
-/// so the load stays balanced.
+/// eight sets of histograms in memory.
+///
+/// The chunks are handed out one by one, in order, from a shared counter: whichever
+/// thread is free takes the next. (A parallel iterator would split the list of
+/// chunks into halves and quarters up front, which balances only chunks of equal
+/// size; the last chunks of an input are smaller, see [`input::chunk_ranges`].)
 ///
 /// A chunk whose file is cut while it is read (see [`Job::spoiled`]) cannot be taken
 /// out of a tally again, so a thread's partial result that holds such a chunk is
 /// classified again from its chunks by [`classify_group`], which leaves it out.
 fn classify_per_thread(jobs: &[Job], contexts: &[Option<LineContext>], opts: &Options) -> Partial {
-    let threads = rayon::current_num_threads();
-    let slots: Vec<Mutex<Partial>> = (0..threads)
-        .map(|_| Mutex::new(Partial::empty(opts)))
-        .collect();
-    jobs.par_iter().enumerate().for_each(|(index, job)| {
-        // Each thread takes only its own slot, so the lock is never contended.
-        let slot = rayon::current_thread_index().unwrap_or(0) % threads;
-        let mut partial = slots[slot].lock().expect("a worker does not panic");
-        partial.add_job(index, job, contexts);
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().expect("a worker does not panic"))
-        .map(|partial| {
-            // `jobs` and `chunks` were pushed together, one of each per job.
-            let cut_while_read = (partial.jobs.iter().zip(&partial.chunks))
-                .any(|(&i, count)| !count.dropped && jobs[i].spoiled());
-            if cut_while_read {
-                let group: Vec<Job> = partial.jobs.iter().map(|&i| jobs[i].clone()).collect();
-                classify_group(&group, contexts, opts)
-            } else {
-                partial
-            }
-        })
-        .reduce(Partial::merge)
-        .unwrap_or_else(|| Partial::empty(opts))
+    let next = AtomicUsize::new(0);
+    rayon::broadcast(|_| {
+        let mut partial = Partial::empty(opts);
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(index) else {
+                return partial;
+            };
+            partial.add_job(index, job, contexts);
+        }
+    })
+    .into_iter()
+    .map(|partial| {
+        // `jobs` and `chunks` were pushed together, one of each per job.
+        let cut_while_read = (partial.jobs.iter().zip(&partial.chunks))
+            .any(|(&i, count)| !count.dropped && jobs[i].spoiled());
+        if cut_while_read {
+            let group: Vec<Job> = partial.jobs.iter().map(|&i| jobs[i].clone()).collect();
+            classify_group(&group, contexts, opts)
+        } else {
+            partial
+        }
+    })
+    .reduce(Partial::merge)
+    .unwrap_or_else(|| Partial::empty(opts))
 }
 
 /// Analyze `sources`. Inputs that cannot be opened are reported in
@@ -483,9 +487,10 @@ impl Run<'_> {
                     describe(&mut self.inputs[r.input], &ctx);
                     contexts[r.input] = Some(ctx);
                     self.resident[r.input] = true;
-                    for (c, range) in input::chunk_ranges(r.data, opts.chunk_size)
-                        .into_iter()
-                        .enumerate()
+                    for (c, range) in
+                        input::chunk_ranges(r.data, opts.chunk_size, rayon::current_num_threads())
+                            .into_iter()
+                            .enumerate()
                     {
                         jobs.push(Job {
                             input: r.input as u32,

@@ -277,7 +277,8 @@ pub struct AnalyzeArgs {
     #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
     pub threads: Option<NonZeroUsize>,
 
-    /// Bytes per parallel work unit; chunks end at a newline after this size.
+    /// Bytes per parallel work unit; chunks end at a newline after this size (the last
+    /// chunks of a file are smaller, down to 256 KiB, so the threads finish together).
     #[arg(long, value_name = "BYTES", default_value = "4MiB", value_parser = parse_size, help_heading = "Tuning")]
     pub chunk_size: usize,
 
