@@ -3,8 +3,8 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::Arc;
 
 use rayon::prelude::*;

@@ -430,13 +430,25 @@ fn request_target(request: &[u8]) -> Option<&[u8]> {
     if method.is_empty() || !method.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
-    // Split the protocol off at the last space, so a target holding a raw space
-    // stays whole; without a protocol (HTTP/0.9) the target runs to the first space.
-    let target = match rest.iter().rposition(|&b| b == b' ') {
-        Some(p) if rest[p + 1..].starts_with(b"HTTP/") => &rest[..p],
-        _ => rest.split(|&b| b == b' ').next().unwrap_or(rest),
+    // Nearly every request line ends ` HTTP/1.1` or ` HTTP/2.0` (no space after
+    // that one, so it is where the general split below would cut): tested first.
+    let target = match rest.split_last_chunk::<9>() {
+        Some((target, [b' ', b'H', b'T', b'T', b'P', b'/', b'0'..=b'9', b'.', b'0'..=b'9'])) => {
+            target
+        }
+        _ => target_before_protocol(rest),
     };
     (!target.is_empty()).then_some(target)
+}
+
+/// The target of `target SP protocol`: split at the last space, so a target holding
+/// a raw space stays whole; without a protocol (HTTP/0.9) the target runs to the
+/// first space.
+fn target_before_protocol(rest: &[u8]) -> &[u8] {
+    match rest.iter().rposition(|&b| b == b' ') {
+        Some(p) if rest[p + 1..].starts_with(b"HTTP/") => &rest[..p],
+        _ => rest.split(|&b| b == b' ').next().unwrap_or(rest),
+    }
 }
 
 /// A latency value in `l.unit`. Upstream times list one value per upstream tried,
@@ -998,6 +1010,20 @@ mod tests {
         }
         assert_eq!(request_target(b"GET /old"), Some(&b"/old"[..]));
         assert_eq!(request_target(b"GET /a b HTTP/1.1"), Some(&b"/a b"[..]));
+        assert_eq!(request_target(b"GET  HTTP/1.1"), None);
+        assert_eq!(request_target(b"GET /x HTTP/ . "), Some(&b"/x"[..]));
+    }
+
+    proptest::proptest! {
+        /// The ` HTTP/d.d` shortcut cuts where the general split does.
+        #[test]
+        fn request_target_shortcut_same_as_general(
+            rest in "[/a-z ]{0,6}( HTTP/[0-9 .]{0,4}| HTTP/[0-9][.][0-9]|[ H]{0,2})",
+        ) {
+            let line = format!("GET {rest}");
+            let general = Some(target_before_protocol(rest.as_bytes())).filter(|t| !t.is_empty());
+            proptest::prop_assert_eq!(request_target(line.as_bytes()), general, "{:?}", line);
+        }
     }
 
     #[test]
