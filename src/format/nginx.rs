@@ -403,20 +403,16 @@ fn present(v: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// A status is exactly three ASCII digits, 100..=599.
+/// A status is exactly three ASCII digits, 100..=599: three digits whose first is 1
+/// to 5. Any other run of digits is out of range.
 #[inline]
 fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
-    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-        return Err(STATUS_NOT_A_NUMBER);
-    }
-    let &[a, b, c] = v else {
-        return Err(STATUS_OUT_OF_RANGE);
-    };
-    let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
-    if (100..=599).contains(&status) {
-        Ok(status)
-    } else {
-        Err(STATUS_OUT_OF_RANGE)
+    match *v {
+        [a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9'] => {
+            Ok(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(STATUS_OUT_OF_RANGE),
+        _ => Err(STATUS_NOT_A_NUMBER),
     }
 }
 
@@ -996,6 +992,18 @@ mod tests {
         for status in ["100", "599"] {
             let line = format!(r#""GET / HTTP/1.1" {status} 0.1"#);
             assert!(f.parse(line.as_bytes()).is_ok(), "{status}");
+        }
+        // Every run of one to four digits: a status exactly when it is three digits
+        // worth 100..=599.
+        for width in 1..=4 {
+            for n in 0..10u32.pow(width) {
+                let text = format!("{n:0width$}", width = width as usize);
+                let want = match n {
+                    100..=599 if width == 3 => Ok(n as u16),
+                    _ => Err(STATUS_OUT_OF_RANGE),
+                };
+                assert_eq!(parse_status(text.as_bytes()), want, "{text}");
+            }
         }
     }
 
