@@ -1003,6 +1003,9 @@ fn body_bytes(raw: &[u8]) -> &[u8] {
 /// A status: an integer, or a string of one, in 100..=599.
 fn parse_status(raw: &[u8]) -> Result<u16, Malformed> {
     let text = scalar_text(raw);
+    if let Some(status) = super::three_digit_status(text) {
+        return Ok(status);
+    }
     let (negative, digits) = match text.strip_prefix(b"-") {
         Some(rest) => (true, rest),
         None => (false, text),

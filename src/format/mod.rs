@@ -233,6 +233,19 @@ pub fn build_detected(
     Ok((format, None))
 }
 
+/// A status written the usual way: three digits, the first 1 to 5 (so
+/// 100..=599). `None` for anything else, which each format then judges by its
+/// own rules (and finds out of range or not a number).
+#[inline]
+pub fn three_digit_status(v: &[u8]) -> Option<u16> {
+    match *v {
+        [a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9'] => {
+            Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+        }
+        _ => None,
+    }
+}
+
 /// Treat `-`, empty and `null` header values as "no error name".
 #[inline]
 pub fn non_empty_name(v: &[u8]) -> Option<&[u8]> {

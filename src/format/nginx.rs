@@ -407,12 +407,10 @@ fn present(v: &[u8]) -> Option<&[u8]> {
 /// to 5. Any other run of digits is out of range.
 #[inline]
 fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
-    match *v {
-        [a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9'] => {
-            Ok(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
-        }
-        _ if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(STATUS_OUT_OF_RANGE),
-        _ => Err(STATUS_NOT_A_NUMBER),
+    match super::three_digit_status(v) {
+        Some(status) => Ok(status),
+        None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(STATUS_OUT_OF_RANGE),
+        None => Err(STATUS_NOT_A_NUMBER),
     }
 }
 
