@@ -65,19 +65,56 @@ fn looks_like_id(segment: &[u8]) -> bool {
     if segment.is_empty() {
         return false;
     }
-    // One pass over the segment, run for every path segment of every line.
-    let (mut digits, mut letters, mut hex_or_dash, mut token) = (0usize, 0usize, true, true);
+    // One pass over the segment, run for every path segment of every line not
+    // memoised: one table lookup per byte gives all four tests.
+    let (mut digits, mut letters, mut all) = (0usize, 0usize, byte_class::ALL);
     for &b in segment {
-        digits += usize::from(b.is_ascii_digit());
-        letters += usize::from(b.is_ascii_alphabetic());
-        hex_or_dash &= b.is_ascii_hexdigit() || b == b'-';
-        token &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let class = byte_class::OF[usize::from(b)];
+        digits += usize::from(class & byte_class::DIGIT);
+        letters += usize::from((class & byte_class::LETTER) >> 1);
+        all &= class;
     }
+    let hex_or_dash = all & byte_class::HEX_OR_DASH != 0;
+    let token = all & byte_class::TOKEN != 0;
     digits == segment.len()
         || (hex_or_dash && segment.len() >= 8 && digits > 0)
         || (token && segment.len() >= 16 && digits >= 2 && letters > 0)
         // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.
         || crate::secrets::is_secret_segment(segment)
+}
+
+/// What [`looks_like_id`] asks of each byte, as bits of one table entry.
+mod byte_class {
+    pub const DIGIT: u8 = 1;
+    pub const LETTER: u8 = 1 << 1;
+    pub const HEX_OR_DASH: u8 = 1 << 2;
+    /// A letter, digit, `-` or `_`.
+    pub const TOKEN: u8 = 1 << 3;
+    pub const ALL: u8 = DIGIT | LETTER | HEX_OR_DASH | TOKEN;
+
+    pub const OF: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            let mut class = 0;
+            if b.is_ascii_digit() {
+                class |= DIGIT;
+            }
+            if b.is_ascii_alphabetic() {
+                class |= LETTER;
+            }
+            if b.is_ascii_hexdigit() || b == b'-' {
+                class |= HEX_OR_DASH;
+            }
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                class |= TOKEN;
+            }
+            table[i] = class;
+            i += 1;
+        }
+        table
+    };
 }
 
 #[cfg(test)]
@@ -122,6 +159,38 @@ mod tests {
             ("?q=1", "/"),
         ] {
             assert_eq!(endpoint(path), want, "{path}");
+        }
+    }
+
+    /// The table gives the verdicts of the four byte tests written out.
+    #[test]
+    fn ids_by_table_same_as_by_tests() {
+        fn by_tests(segment: &[u8]) -> bool {
+            let digits = segment.iter().filter(|b| b.is_ascii_digit()).count();
+            let letters = segment.iter().filter(|b| b.is_ascii_alphabetic()).count();
+            let hex_or_dash = segment.iter().all(|&b| b.is_ascii_hexdigit() || b == b'-');
+            let token = segment
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            !segment.is_empty()
+                && (digits == segment.len()
+                    || (hex_or_dash && segment.len() >= 8 && digits > 0)
+                    || (token && segment.len() >= 16 && digits >= 2 && letters > 0)
+                    || crate::secrets::is_secret_segment(segment))
+        }
+        let alphabet = b"09afAFgz-_.~ \xff";
+        let mut segment = Vec::new();
+        for n in 0..20_000u32 {
+            segment.clear();
+            let mut x = n;
+            for _ in 0..(n % 24) {
+                segment.push(alphabet[(x % alphabet.len() as u32) as usize]);
+                x = x.wrapping_mul(2_654_435_761).wrapping_add(n) >> 3;
+            }
+            assert_eq!(looks_like_id(&segment), by_tests(&segment), "{segment:?}");
+        }
+        for b in 0..=255u8 {
+            assert_eq!(looks_like_id(&[b; 16]), by_tests(&[b; 16]), "{b}");
         }
     }
 
