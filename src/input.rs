@@ -410,9 +410,14 @@ impl<R: Read> StreamChunker<R> {
             let limit = self.max_line + 1 - (self.buf.len() - self.partial_start);
             match memchr::memchr(b'\n', bytes) {
                 Some(i) if i <= limit => {
-                    self.buf.extend_from_slice(&bytes[..=i]);
+                    // The lines after this one, up to the block's last newline, are
+                    // taken at once when none of them can be too long: one search
+                    // per block rather than one per line.
+                    let last = i + memchr::memrchr(b'\n', &bytes[i..]).expect("bytes[i] is one");
+                    let end = if last - i <= self.max_line { last } else { i };
+                    self.buf.extend_from_slice(&bytes[..=end]);
                     self.partial_start = self.buf.len();
-                    bytes = &bytes[i + 1..];
+                    bytes = &bytes[end + 1..];
                 }
                 _ if bytes.len() <= limit => {
                     self.buf.extend_from_slice(bytes);
@@ -525,6 +530,35 @@ mod tests {
             assert_eq!(got, b"a\nbb\ncu", "target {target}");
             assert_eq!(err.kind(), io::ErrorKind::InvalidData);
             assert!(matches!(c.next_chunk(), Ok(None)));
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the chunk size and line cap: every line comes out once, in
+        /// order, cut to `max_line + 1` bytes when longer, and chunks end at newlines.
+        #[test]
+        fn stream_chunks_any_lines(
+            lines in proptest::collection::vec(proptest::collection::vec(b'a'..=b'c', 0..40), 0..40),
+            last_newline: bool,
+            target in 1usize..100,
+            max_line in 1usize..30,
+        ) {
+            let mut data = lines.join(&b'\n');
+            if last_newline && !data.is_empty() {
+                data.push(b'\n');
+            }
+            let mut want = Vec::new();
+            for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    want.push(b'\n');
+                }
+                want.extend_from_slice(&line[..line.len().min(max_line + 1)]);
+            }
+            let chunks = stream_all(&data, target, max_line);
+            proptest::prop_assert_eq!(chunks.concat(), want);
+            if let Some((_, whole)) = chunks.split_last() {
+                proptest::prop_assert!(whole.iter().all(|c| c.last() == Some(&b'\n')));
+            }
         }
     }
 
