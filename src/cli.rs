@@ -151,6 +151,7 @@ pub struct CatalogSource {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Log files to read; a directory means the files in it; `-` reads standard input.
+    /// Gzip and zstd files (and standard input) are recognised by their first bytes.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 

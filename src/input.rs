@@ -213,11 +213,11 @@ pub enum Opened {
 }
 
 /// Open a source. Compressed files (gzip, zstd: told by their magic bytes, whatever
-/// their name) and standard input are streamed; other files are mapped, falling back
-/// to streaming when mapping fails.
+/// their name) and standard input (decompressed the same way) are streamed; other
+/// files are mapped, falling back to streaming when mapping fails.
 pub fn open(source: &Source) -> Result<Opened> {
     let path = match source {
-        Source::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()), None)),
+        Source::Stdin => return open_stdin(),
         Source::File(p) => p,
     };
     let err = |source: io::Error| Error::Input {
@@ -226,16 +226,9 @@ pub fn open(source: &Source) -> Result<Opened> {
     };
     let mut file = File::open(path).map_err(err)?;
     let len = file.metadata().map_err(err)?.len();
-    match Compression::detect(&read_magic(&mut file).map_err(err)?) {
-        Some(Compression::Gzip) => {
-            let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
-            return Ok(Opened::Stream(Box::new(decoder), Some(Compression::Gzip)));
-        }
-        Some(Compression::Zstd) => {
-            let decoder = zstd::stream::read::Decoder::new(file).map_err(err)?;
-            return Ok(Opened::Stream(Box::new(decoder), Some(Compression::Zstd)));
-        }
-        None => {}
+    if let Some(compression) = Compression::detect(&read_magic(&mut file).map_err(err)?) {
+        let decoder = decoder(file, compression).map_err(err)?;
+        return Ok(Opened::Stream(decoder, Some(compression)));
     }
     if len == 0 {
         return Ok(Opened::Empty);
@@ -261,6 +254,40 @@ pub fn open(source: &Source) -> Result<Opened> {
         // Streamed up to the size at open, like a mapping.
         None => Ok(Opened::Stream(Box::new(file.take(len)), None)),
     }
+}
+
+/// Standard input, decompressed when its first bytes are gzip's or zstd's magic
+/// (`curl …/access.log.gz | errscope analyze -` works as a `.gz` file does).
+fn open_stdin() -> Result<Opened> {
+    let err = |source: io::Error| Error::Input {
+        path: "-".into(),
+        source,
+    };
+    let mut stdin = io::stdin();
+    // Up to four bytes, however the writer splits them; handed on in front of
+    // the rest, so nothing is lost.
+    let mut magic = Vec::with_capacity(4);
+    (&mut stdin).take(4).read_to_end(&mut magic).map_err(err)?;
+    let compression = Compression::detect(&magic);
+    let whole = io::Cursor::new(magic).chain(stdin);
+    let reader = match compression {
+        Some(compression) => decoder(whole, compression).map_err(err)?,
+        None => Box::new(whole),
+    };
+    Ok(Opened::Stream(reader, compression))
+}
+
+/// A streaming decoder of `compression` over `reader`.
+fn decoder<R: Read + Send + 'static>(
+    reader: R,
+    compression: Compression,
+) -> io::Result<Box<dyn Read + Send>> {
+    Ok(match compression {
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(
+            reader,
+        ))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
+    })
 }
 
 /// Reads up to the first four bytes and rewinds.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{analyze_code, analyze_json, as_truth, check_invariants, Dir};
+use crate::util::{analyze_code, analyze_json, analyze_stdin, as_truth, check_invariants, Dir};
 
 /// Split `log` into `parts` consecutive files named like logrotate's output
 /// (`access.log`, `access.log.1`, …, newest first) in `dir`; return them oldest first.
@@ -94,6 +94,39 @@ fn rotated_day_with_gzip_and_zstd_matches_truth() {
         (24..=26).contains(&series.buckets.len()),
         "{}",
         series.buckets.len()
+    );
+}
+
+/// Compressed bytes on standard input (`curl …/access.log.gz | errscope analyze -`)
+/// are decoded as a compressed file is: exactly the generator's truth, the
+/// compression named, and the same input error as a file for a corrupt stream.
+#[test]
+fn compressed_stdin_is_decoded() {
+    let dir = Dir::new();
+    let (log, truth) = dir.generate("gateway", 3000, 5);
+    for tool in ["gzip", "zstd"] {
+        let copy = dir.path().join(format!("{tool}.log"));
+        std::fs::copy(&log, &copy).expect("copy the log");
+        let Some(packed) = compress(tool, &copy) else {
+            continue;
+        };
+        let bytes = std::fs::read(&packed).expect("read the compressed log");
+        let r = analyze_stdin::<&str>(&[], &bytes, 0);
+        check_invariants(&r);
+        assert_eq!(as_truth(&r), truth, "{tool}");
+        assert_eq!(r.inputs[0].compression.as_deref(), Some(tool));
+        assert_eq!(r.inputs[0].bytes, std::fs::metadata(&log).unwrap().len());
+        // Cut short: what was decoded is counted, the input error says why.
+        let cut = analyze_stdin::<&str>(&["--preset", "gateway"], &bytes[..bytes.len() / 2], 2);
+        let error = cut.inputs[0].error.as_deref().unwrap_or_default();
+        assert!(error.contains("reading stopped early"), "{tool}: {error}");
+        assert!(cut.inputs[0].lines < 3000, "{tool}");
+    }
+    // Fewer bytes than a magic number: plain text, judged as such.
+    let r = analyze_stdin::<&str>(&["--preset", "gateway"], b"x\n", 0);
+    assert_eq!(
+        (r.inputs[0].compression.as_deref(), r.inputs[0].lines),
+        (None, 1)
     );
 }
 
