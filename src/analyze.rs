@@ -617,10 +617,15 @@ fn analyze_stream<'a>(
     let ctx = context(catalog, routes, opts, &sample, source)?;
     drop(sample);
     let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(2 * rayon::current_num_threads());
+    // Classified chunks go back to the reader, whose next chunks reuse their buffers.
+    let (done_tx, done_rx) = mpsc::channel::<Vec<u8>>();
     let (partial, (bytes, read_error)) = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let mut index = 0u32;
             loop {
+                for done in done_rx.try_iter() {
+                    chunker.recycle(done);
+                }
                 let next = match first.pop_front() {
                     Some(buffered) => Some(buffered),
                     None => chunker.next_chunk().transpose(),
@@ -644,6 +649,8 @@ fn analyze_stream<'a>(
                 || Partial::empty(opts),
                 |mut partial, (c, data)| {
                     partial.add_chunk(&data, input, c, &ctx);
+                    // Once the reader has finished, the buffer is simply freed.
+                    let _ = done_tx.send(data);
                     partial
                 },
             )
