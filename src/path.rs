@@ -41,8 +41,12 @@ pub const ID_PLACEHOLDER: &[u8] = b"{id}";
 /// stripped, identifier segments replaced by `{id}`. `out` is reused line after
 /// line, so the hot loop does not allocate.
 pub fn endpoint_into(path: &[u8], out: &mut Vec<u8>) {
+    request_endpoint_into(request_path(path), out);
+}
+
+/// [`endpoint_into`] for a path already stripped by [`request_path`].
+pub fn request_endpoint_into(path: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let path = request_path(path);
     if path.is_empty() {
         out.push(b'/');
         return;

@@ -10,11 +10,13 @@
 //!
 //! Exactness: a hit gives what the slow path computes, because both functions
 //! depend only on the stripped path ([`Routes::section_for`] and
-//! [`path::endpoint_into`] strip the same way), and counts merged into the capped
-//! endpoint map give the same map as counting line by line (which endpoints keep a
-//! row depends on their ranks only, see [`crate::capped`]). The memo holds at most
-//! [`MEMO_PATHS`] paths; lines of other paths take the slow path, so a log of a
-//! million distinct paths costs one extra lookup per line and no extra memory.
+//! [`path::endpoint_into`] strip it with [`path::request_path`] and go on from
+//! there; the memo strips once and calls what they go on with), and counts merged
+//! into the capped endpoint map give the same map as counting line by line (which
+//! endpoints keep a row depends on their ranks only, see [`crate::capped`]). The
+//! memo holds at most [`MEMO_PATHS`] paths; lines of other paths take the slow
+//! path, so a log of a million distinct paths costs one extra lookup per line and
+//! no extra memory.
 
 use std::collections::HashMap;
 
@@ -82,8 +84,8 @@ impl PathMemo {
         if let Some(&i) = self.index.get(key) {
             return Resolved::Memo(&mut self.memos[i]);
         }
-        let section = routes.section_for(key);
-        path::endpoint_into(key, &mut self.scratch);
+        let section = routes.section_for_request_path(key);
+        path::request_endpoint_into(key, &mut self.scratch);
         if self.memos.len() >= MEMO_PATHS {
             return Resolved::Direct {
                 section,

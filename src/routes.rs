@@ -117,7 +117,13 @@ impl Routes {
     /// matches the path without it (`/v3/openai` for `/v3/openai/`).
     #[inline]
     pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
-        let path = crate::path::request_path(path);
+        self.section_for_request_path(crate::path::request_path(path))
+    }
+
+    /// [`Routes::section_for`] for a path already stripped by
+    /// [`crate::path::request_path`].
+    #[inline]
+    pub fn section_for_request_path(&self, path: &[u8]) -> Option<SectionId> {
         let word = first_word(path);
         self.rules
             .iter()
