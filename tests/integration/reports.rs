@@ -360,32 +360,25 @@ fn generate_writes_its_log_and_truth_atomically() {
     let log = dir.write("day.log", "previous log\n");
     // The truth's destination is a directory: the run fails as a whole, and the
     // previous log stays, with no temporary file left behind.
+    let generate = |truth: &std::path::Path| {
+        run(&os(&[
+            &"generate",
+            &"--lines",
+            &"5",
+            &"-O",
+            &log,
+            &"--truth",
+            &truth,
+        ]))
+    };
     let truth = dir.mkdir("truth");
-    let out = run(&os(&[
-        &"generate",
-        &"--lines",
-        &"5",
-        &"-O",
-        &log,
-        &"--truth",
-        &truth,
-    ]))
-    .expect_code(2);
+    let out = generate(&truth).expect_code(2);
     assert!(out.stderr.contains("writing output"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "previous log\n");
     no_temp_files(dir.path());
     // Both written when both can be.
     let truth = dir.path().join("day.truth.json");
-    run(&os(&[
-        &"generate",
-        &"--lines",
-        &"5",
-        &"-O",
-        &log,
-        &"--truth",
-        &truth,
-    ]))
-    .expect_code(0);
+    generate(&truth).expect_code(0);
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 5);
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
