@@ -105,10 +105,13 @@ pub fn parse_text_time(b: &[u8]) -> Option<i64> {
 const TIME_LOCAL_LEN: usize = 26;
 
 thread_local! {
-    /// The last `$time_local` value parsed on this thread, and what it parsed to.
-    static LAST_TIME_LOCAL: Cell<([u8; TIME_LOCAL_LEN], Option<i64>)> =
-        const { Cell::new(([0; TIME_LOCAL_LEN], None)) };
+    /// The last `$time_local` value parsed on this thread (as [`time_local_key`]),
+    /// and what it parsed to.
+    static LAST_TIME_LOCAL: Cell<(TimeLocalKey, Option<i64>)> = const { Cell::new(((0, 0), None)) };
 }
+
+/// A `$time_local` value as two overlapping sixteen-byte words.
+type TimeLocalKey = (u128, u128);
 
 /// nginx `$time_local` / Apache `%t` without brackets: `10/Oct/2000:13:55:36 -0700`.
 ///
@@ -120,30 +123,29 @@ thread_local! {
 /// `None`, as parsing it would).
 #[inline]
 pub fn parse_time_local(b: &[u8]) -> Option<i64> {
-    let Ok(key) = <[u8; TIME_LOCAL_LEN]>::try_from(b) else {
+    let Ok(value) = <&[u8; TIME_LOCAL_LEN]>::try_from(b) else {
         return None; // a value of another length is no `$time_local`
     };
+    let key = time_local_key(value);
     LAST_TIME_LOCAL.with(|last| {
         let (last_key, last_ms) = last.get();
-        if same_time_local(&last_key, &key) {
+        if last_key == key {
             return last_ms;
         }
-        let ms = time_local_uncached(&key);
+        let ms = time_local_uncached(value);
         last.set((key, ms));
         ms
     })
 }
 
-/// `a == b`, as two overlapping 16-byte compares: the array comparison calls
-/// `memcmp`, which cost more than the rest of the memo.
+/// The memo's key of a `$time_local` value: two word loads straight from the line.
+/// (Copying the value into an array first and loading the words from the copy
+/// stalls on store forwarding, and cost more than the rest of the memo.)
 #[inline(always)]
-fn same_time_local(a: &[u8; TIME_LOCAL_LEN], b: &[u8; TIME_LOCAL_LEN]) -> bool {
-    let halves = |x: &[u8; TIME_LOCAL_LEN]| {
-        let head = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
-        let tail = u128::from_le_bytes(x[TIME_LOCAL_LEN - 16..].try_into().expect("16 bytes"));
-        (head, tail)
-    };
-    halves(a) == halves(b)
+fn time_local_key(x: &[u8; TIME_LOCAL_LEN]) -> TimeLocalKey {
+    let head = u128::from_le_bytes(*x.first_chunk().expect("16 bytes"));
+    let tail = u128::from_le_bytes(*x.last_chunk().expect("16 bytes"));
+    (head, tail)
 }
 
 /// [`parse_time_local`] without the memo.
