@@ -15,6 +15,14 @@
 //! `memchr` taking over only for long values (long URLs and user agents); literal
 //! tails (one or two bytes) are compared inline; and variables after the last one
 //! that plays a role are never split at all.
+//!
+//! Formats in nginx's own layouts (`combined`, and the `gateway` preset built on it)
+//! are split by [`layout`] first: the same walk written out for that layout, which
+//! hands any line that is not a plain one back to the walk.
+
+mod layout;
+
+use layout::Layout;
 
 use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
@@ -62,6 +70,9 @@ pub struct NginxFormat {
     var_roles: Box<[u8]>,
     /// Variables from this index on play no role: a line is split no further.
     needed: usize,
+    /// nginx's own layout, when the format has it: such lines are split by
+    /// [`Layout::split`], and by the walk only when that declines.
+    layout: Option<Layout>,
 }
 
 /// Bits of [`NginxFormat::var_roles`].
@@ -190,6 +201,12 @@ impl<'a> RawValues<'a> {
     fn get(&self, role: u8) -> &'a [u8] {
         self.values[role.trailing_zeros() as usize - 1]
     }
+
+    /// Set the value of the role with bit `role` (not `STATUS`).
+    #[inline(always)]
+    fn set(&mut self, role: u8, value: &'a [u8]) {
+        self.values[role.trailing_zeros() as usize - 1] = value;
+    }
 }
 
 impl NginxFormat {
@@ -205,6 +222,8 @@ impl NginxFormat {
         let var_roles: Box<[u8]> = (0..pieces.len()).map(|i| roles.of(i)).collect();
         let needed = var_roles.iter().rposition(|&r| r != 0).map_or(0, |i| i + 1);
         let mut vars = Vec::with_capacity(pieces.len());
+        let literals: Vec<&[u8]> = pieces.iter().map(|(_, after)| after.as_bytes()).collect();
+        let layout = Layout::detect(prefix.as_bytes(), &literals, &var_roles[..needed]);
         let mut before: &str = &prefix;
         for (var_name, after) in &pieces {
             vars.push(Variable {
@@ -224,7 +243,18 @@ impl NginxFormat {
             roles,
             var_roles,
             needed,
+            layout,
         })
+    }
+
+    /// The same format split by the walk alone, as if it had no known layout: the
+    /// reference the fast split is tested (and fuzzed) against.
+    #[doc(hidden)]
+    pub fn without_layout(&self) -> NginxFormat {
+        NginxFormat {
+            layout: None,
+            ..self.clone()
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -246,11 +276,26 @@ impl NginxFormat {
         if line.is_empty() {
             return Err(EMPTY_LINE);
         }
+        let mut raw = RawValues::default();
+        let split = self.layout.and_then(|layout| {
+            let last = self.vars[self.needed - 1].end.as_ref()?;
+            layout.split(line, |at| last.tail_at(line, at), &mut raw)
+        });
+        if split.is_none() {
+            raw = RawValues::default();
+            self.walk(line, &mut raw)?;
+        }
+        let status = raw.status.ok_or(NO_MATCH)?;
+        Ok(self.finish(status, &raw))
+    }
+
+    /// Split `line` by walking the compiled variables, each value up to the literal
+    /// after it, and store the values that play a role in `raw`.
+    fn walk<'a>(&self, line: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), Malformed> {
         if !line.starts_with(&self.prefix) {
             return Err(NO_MATCH);
         }
         let mut from = self.prefix.len();
-        let mut raw = RawValues::default();
         // Variables after the last one with a role cannot change the result (a
         // missing terminator there would only end the walk), so they are not split.
         for (i, var) in self.vars[..self.needed].iter().enumerate() {
@@ -263,11 +308,10 @@ impl NginxFormat {
                 }
                 break;
             };
-            store(self.var_roles[i], &line[from..end], &mut raw)?;
+            store(self.var_roles[i], &line[from..end], raw)?;
             from = next;
         }
-        let status = raw.status.ok_or(NO_MATCH)?;
-        Ok(self.finish(status, &raw))
+        Ok(())
     }
 
     /// Turn the raw values into [`Fields`]: parse numbers and times, pick the path
