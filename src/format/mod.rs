@@ -236,7 +236,7 @@ pub fn build_detected(
 /// A status written the usual way: three digits, the first 1 to 5 (so
 /// 100..=599). `None` for anything else, which each format then judges by its
 /// own rules (and finds out of range or not a number).
-#[inline]
+#[inline(always)]
 pub fn three_digit_status(v: &[u8]) -> Option<u16> {
     match *v {
         [a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9'] => {
