@@ -166,6 +166,18 @@ impl Generator {
         }
     }
 
+    /// The first `lines` lines of the log seeded with `seed`, newlines included: the
+    /// generated input of unit tests.
+    #[cfg(test)]
+    pub fn log(format: GenerateFormat, seed: u64, lines: u64) -> Vec<u8> {
+        let mut generator = Generator::new(format, seed, lines);
+        let mut log = Vec::new();
+        for _ in 0..lines {
+            generator.write_line(&mut log).expect("writing to memory");
+        }
+        log
+    }
+
     /// Write the next line (with its newline) to `out`.
     pub fn write_line(&mut self, out: &mut impl Write) -> io::Result<()> {
         // The first lines show one of each class, so even a tiny sample has them all.

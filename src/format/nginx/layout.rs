@@ -251,12 +251,7 @@ mod tests {
 
     #[test]
     fn takes_every_well_formed_generated_line() {
-        let mut generator =
-            crate::generate::Generator::new(crate::cli::GenerateFormat::Gateway, 7, 2_000);
-        let mut log = Vec::new();
-        for _ in 0..2_000 {
-            generator.write_line(&mut log).unwrap();
-        }
+        let log = crate::generate::Generator::log(crate::cli::GenerateFormat::Gateway, 7, 2_000);
         let (gw, co) = (gateway(), combined());
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
