@@ -726,14 +726,16 @@ fn unknown_variable(o: &FieldOverride, var_name: &str, vars: &[&str]) -> Error {
 mod tests {
     use super::*;
 
+    // `gateway`, `combined` and `with_fields` also serve `layout`'s tests.
+
     /// 27/Nov/2026:10:00:00 +0800 in epoch milliseconds.
     const NOV_27_MS: i64 = 1_795_744_800_000;
 
-    fn gateway() -> NginxFormat {
+    pub(super) fn gateway() -> NginxFormat {
         NginxFormat::compile_named("gateway", preset("gateway").unwrap(), &[]).unwrap()
     }
 
-    fn combined() -> NginxFormat {
+    pub(super) fn combined() -> NginxFormat {
         NginxFormat::compile_named("combined", preset("combined").unwrap(), &[]).unwrap()
     }
 
@@ -741,7 +743,7 @@ mod tests {
         NginxFormat::compile_named("custom", format, &[]).unwrap()
     }
 
-    fn with_fields(format: &str, specs: &[&str]) -> Result<NginxFormat> {
+    pub(super) fn with_fields(format: &str, specs: &[&str]) -> Result<NginxFormat> {
         let fields: Vec<FieldOverride> = specs
             .iter()
             .map(|s| FieldOverride::parse(s).unwrap())

@@ -167,23 +167,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::format::nginx::tests::{combined, gateway, with_fields};
     use crate::format::nginx::{preset, NginxFormat};
-    use crate::format::FieldOverride;
 
     fn compile(format: &str, fields: &[&str]) -> NginxFormat {
-        let fields: Vec<FieldOverride> = fields
-            .iter()
-            .map(|s| FieldOverride::parse(s).unwrap())
-            .collect();
-        NginxFormat::compile_named("test", format, &fields).unwrap()
-    }
-
-    fn gateway() -> NginxFormat {
-        compile(preset("gateway").unwrap(), &[])
-    }
-
-    fn combined() -> NginxFormat {
-        compile(preset("combined").unwrap(), &[])
+        with_fields(format, fields).unwrap()
     }
 
     /// Whether the fast split takes `line` whole.
