@@ -14,7 +14,7 @@
 //! target compare both on any line.
 //!
 //! Why: on the default format this took a gateway line from 1,874 to about 1,460
-//! instructions (callgrind) and a 200 MB log from 254 to 228 ms on one thread. A
+//! instructions (callgrind) and a 200 MB log from 254 to 230 ms on one thread. A
 //! first version that handed each value to the generic role store through a
 //! callback kept most of the cost; one that wrote spans into an array and stored
 //! them afterwards was slower than the walk (the reads stalled on store
