@@ -20,6 +20,7 @@ use errscope::format::json::JsonFormat;
 use errscope::format::nginx::{self, NginxFormat};
 use errscope::format::LogFormat;
 use errscope::generate::Generator;
+use errscope::line_index;
 use errscope::routes::Routes;
 
 const SAMPLE_BYTES: usize = 1 << 20;
@@ -101,6 +102,26 @@ fn nginx_gateway(bencher: Bencher) {
     bencher
         .counter(BytesCount::of_slice(data))
         .bench(|| parse_all(&format, data));
+}
+
+/// The gateway preset as the pipeline reads it: lines and their quotes listed
+/// window by window ([`line_index::for_each_line`]), each line split from its
+/// quotes without searching. Includes finding the lines, which `nginx_gateway`
+/// leaves to memchr.
+#[divan::bench]
+fn nginx_gateway_indexed(bencher: Bencher) {
+    let (format, data) = (gateway_format(), gateway_log());
+    bencher.counter(BytesCount::of_slice(data)).bench(|| {
+        let mut sum = 0u64;
+        line_index::for_each_line(black_box(data), &mut |line, quotes| {
+            let parsed = match quotes {
+                Some((quotes, base)) => format.parse_quoted(line, quotes, base),
+                None => format.parse(line),
+            };
+            sum += parsed.map_or(0, |f| u64::from(f.status));
+        });
+        sum
+    });
 }
 
 /// The `combined` preset reads the gateway lines too (their extra fields ignored):

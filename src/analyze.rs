@@ -14,6 +14,7 @@ use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
 use crate::input::{self, Mapped, Opened, Source, StreamChunker};
+use crate::line_index;
 use crate::path_memo::{PathMemo, Resolved};
 use crate::progress::Progress;
 use crate::routes::Routes;
@@ -672,17 +673,23 @@ fn analyze_stream<'a>(
 /// a line like `\n`.
 fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: &mut Tally) {
     let mut paths = PathMemo::default();
-    let mut start = 0;
     let mut line = 0u32;
-    for end in memchr::memchr_iter(b'\n', data) {
+    let mut each = |text: &[u8], quotes: Option<(&[u32], u32)>| {
         let loc = Location { input, chunk, line };
-        process_line(&data[start..end], loc, ctx, tally, &mut paths);
+        process_line(text, quotes, loc, ctx, tally, &mut paths);
         line += 1;
-        start = end + 1;
-    }
-    if start < data.len() {
-        let loc = Location { input, chunk, line };
-        process_line(&data[start..], loc, ctx, tally, &mut paths);
+    };
+    if ctx.format.reads_quotes() {
+        line_index::for_each_line(data, &mut each);
+    } else {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', data) {
+            each(&data[start..end], None);
+            start = end + 1;
+        }
+        if start < data.len() {
+            each(&data[start..], None);
+        }
     }
     paths.flush(tally);
 }
@@ -690,6 +697,7 @@ fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: 
 #[inline]
 fn process_line(
     line: &[u8],
+    quotes: Option<(&[u32], u32)>,
     loc: Location,
     ctx: &LineContext,
     tally: &mut Tally,
@@ -704,7 +712,11 @@ fn process_line(
         tally.record_malformed(loc, "line longer than --max-line-bytes");
         return;
     }
-    match ctx.format.parse(line) {
+    let parsed = match quotes {
+        Some((quotes, base)) => ctx.format.parse_quoted(line, quotes, base),
+        None => ctx.format.parse(line),
+    };
+    match parsed {
         Err(reason) => tally.record_malformed(loc, reason),
         // Parsers promise 100..=599; the check keeps the tally's status table safe
         // whatever a format does.

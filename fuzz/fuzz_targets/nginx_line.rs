@@ -1,6 +1,7 @@
 //! The nginx `gateway` and `combined` parsers on any line: fields with a status in
 //! 100..=599, or a malformed reason; and the same result with or without the fast
-//! split of their layout (`format::nginx::layout`).
+//! split of their layout (`format::nginx::layout`), whether it searches for the
+//! line's quotes or is given them as a line index lists them (`parse_quoted`).
 #![no_main]
 
 use errscope::format::nginx::{self, NginxFormat};
@@ -23,6 +24,12 @@ fn parsers() -> &'static [(NginxFormat, NginxFormat)] {
 }
 
 fuzz_target!(|line: &[u8]| {
+    // The quotes as a line index lists them: positions in a window, from a base.
+    let base = 3;
+    let quotes: Vec<u32> = (line.iter().enumerate())
+        .filter(|&(_, &b)| b == b'"')
+        .map(|(i, _)| i as u32 + base)
+        .collect();
     for (parser, walk) in parsers() {
         let parsed = parser.parse(line);
         match parsed {
@@ -30,5 +37,6 @@ fuzz_target!(|line: &[u8]| {
             Err(reason) => assert!(!reason.is_empty()),
         }
         assert_eq!(parsed, walk.parse(line));
+        assert_eq!(parsed, parser.parse_quoted(line, &quotes, base));
     }
 });

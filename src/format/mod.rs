@@ -160,6 +160,27 @@ impl LogFormat {
         }
     }
 
+    /// Whether [`LogFormat::parse_quoted`] reads the quotes it is given: lines of
+    /// nginx's own layouts are then split without searching.
+    pub fn reads_quotes(&self) -> bool {
+        matches!(self, LogFormat::Nginx(f) if f.has_layout())
+    }
+
+    /// [`LogFormat::parse`] given the positions of the line's quotes, in order, as
+    /// `base` plus their index in the line (see [`crate::line_index`]).
+    #[inline]
+    pub fn parse_quoted<'a>(
+        &self,
+        line: &'a [u8],
+        quotes: &[u32],
+        base: u32,
+    ) -> Result<Fields<'a>, Malformed> {
+        match self {
+            LogFormat::Nginx(f) => f.parse_quoted(line, quotes, base),
+            _ => self.parse(line),
+        }
+    }
+
     /// A short human name: `nginx:gateway`, `nginx:custom`, `json`, `logfmt`, or a
     /// preset's name (`kong`, `envoy`, `apache:custom`).
     pub fn name(&self) -> String {

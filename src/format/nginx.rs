@@ -257,6 +257,11 @@ impl NginxFormat {
         }
     }
 
+    /// Whether lines are split by nginx's own layout first (see [`layout`]).
+    pub fn has_layout(&self) -> bool {
+        self.layout.is_some()
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -272,6 +277,34 @@ impl NginxFormat {
     /// the format are ignored; a line cut short after its status gives the fields
     /// read so far.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        self.parse_with(line, layout::search_quotes)
+    }
+
+    /// [`NginxFormat::parse`] given the positions of the line's quotes, in order,
+    /// as `base` plus their index in the line (from a [`crate::line_index`]); lines
+    /// in nginx's own layouts are then split without searching.
+    pub fn parse_quoted<'a>(
+        &self,
+        line: &'a [u8],
+        quotes: &[u32],
+        base: u32,
+    ) -> Result<Fields<'a>, Malformed> {
+        self.parse_with(line, |_| {
+            let mut listed = quotes.iter();
+            move |from| {
+                let at = (listed.next()? - base) as usize;
+                (at >= from).then_some(at)
+            }
+        })
+    }
+
+    /// The parse, with `quotes(line)` giving [`Layout::split`]'s `next_quote`.
+    #[inline(always)]
+    fn parse_with<'a, Q: FnMut(usize) -> Option<usize>>(
+        &self,
+        line: &'a [u8],
+        quotes: impl FnOnce(&'a [u8]) -> Q,
+    ) -> Result<Fields<'a>, Malformed> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             return Err(EMPTY_LINE);
@@ -279,7 +312,7 @@ impl NginxFormat {
         let mut raw = RawValues::default();
         let split = self.layout.and_then(|layout| {
             let last = self.vars[self.needed - 1].end.as_ref()?;
-            layout.split(line, |at| last.tail_at(line, at), &mut raw)
+            layout.split(line, quotes(line), |at| last.tail_at(line, at), &mut raw)
         });
         if split.is_none() {
             raw = RawValues::default();

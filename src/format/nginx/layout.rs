@@ -84,10 +84,17 @@ impl Layout {
     /// split it (`raw` may hold some values by then). `last_tail` tells whether
     /// the rest of the literal after the last split variable (after its first
     /// byte) is at an index of the line.
+    ///
+    /// `next_quote(from)` gives the line's next quote, which must be at `from` or
+    /// later: [`search_quotes`] searches for the first one, and a list of the
+    /// line's quotes read in order gives the same answers (see
+    /// [`super::NginxFormat::parse_quoted`]). Each call starts after the quote the
+    /// last call gave, with no quote between, so the two agree.
     #[inline(always)]
     pub(super) fn split<'a>(
         self,
         line: &'a [u8],
+        mut next_quote: impl FnMut(usize) -> Option<usize>,
         last_tail: impl Fn(usize) -> bool,
         raw: &mut RawValues<'a>,
     ) -> Option<()> {
@@ -105,13 +112,13 @@ impl Layout {
         // `$time_local] "`: a `] "` at `time_start` or later has its quote at
         // `time_start + 2` or later; the first such quote ends the time when `] `
         // comes before it.
-        let request_start = find_byte(b'"', line, (time_start + 2).min(line.len()))? + 1;
+        let request_start = next_quote(time_start + 2)? + 1;
         if line[request_start - 3..request_start - 1] != *b"] " {
             return None;
         }
         raw.set(role::TIME, &line[time_start..request_start - 3]);
         // `$request" $status `: the status is three digits and a space.
-        let request_end = closing_quote(line, request_start)?;
+        let request_end = closing_quote(line, next_quote(request_start)?)?;
         let status = request_end + 2;
         let status_bytes = line.get(request_end + 1..status + 4)?;
         if status_bytes[0] != b' ' || status_bytes[4] != b' ' {
@@ -124,41 +131,47 @@ impl Layout {
         }
         // `$body_bytes_sent "$http_referer" "$http_user_agent" `.
         let bytes_start = status + 4;
-        let referer_start = spaced_quote(line, bytes_start)? + 1;
-        let referer_end = closing_quote(line, referer_start)?;
-        if line.get(referer_end + 1..referer_end + 3)? != b" \"" {
+        let referer_start = spaced_quote(line, bytes_start, next_quote(bytes_start)?)? + 1;
+        let referer_end = closing_quote(line, next_quote(referer_start)?)?;
+        // ` "`: the next quote right after a space.
+        if next_quote(referer_end + 1)? != referer_end + 2 || line[referer_end + 1] != b' ' {
             return None;
         }
         let agent_start = referer_end + 3;
-        let agent_end = closing_quote(line, agent_start)?;
+        let agent_end = closing_quote(line, next_quote(agent_start)?)?;
         if line.get(agent_end + 1)? != &b' ' {
             return None;
         }
         // `$request_time "$upstream_http_x_error_code"`.
         let time_taken = agent_end + 2;
-        let name_start = spaced_quote(line, time_taken)? + 1;
-        let name_end = closing_quote(line, name_start)?;
+        let name_start = spaced_quote(line, time_taken, next_quote(time_taken)?)? + 1;
+        let name_end = closing_quote(line, next_quote(name_start)?)?;
         raw.set(role::LATENCY, &line[time_taken..name_start - 2]);
         raw.set(role::NAME, &line[name_start..name_end]);
         last_tail(name_end + 1).then_some(())
     }
 }
 
-/// The quote that closes a quoted value starting at `from`: the first quote, when
-/// no backslash is right before it (one could escape it: such lines go to the walk,
-/// which reads escapes).
+/// The first quote of `line` at `from` or later: [`Layout::split`]'s `next_quote`
+/// when the line's quotes are not listed.
 #[inline(always)]
-fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
-    let at = find_byte(b'"', line, from)?;
-    (at == from || line[at - 1] != b'\\').then_some(at)
+pub(super) fn search_quotes(line: &[u8]) -> impl FnMut(usize) -> Option<usize> + '_ {
+    |from| find_byte(b'"', line, from.min(line.len()))
 }
 
-/// The quote of the first ` "` at `from` or later, for an unquoted value starting
-/// at `from` and followed by ` "`: the first quote, when a space is right before it
-/// and not before `from`.
+/// The quote at `at`, when it can close a quoted value: when no backslash is
+/// right before it (one could escape it: such lines go to the walk, which reads
+/// escapes). The byte before is the opening quote when the value is empty.
 #[inline(always)]
-fn spaced_quote(line: &[u8], from: usize) -> Option<usize> {
-    let at = find_byte(b'"', line, from)?;
+fn closing_quote(line: &[u8], at: usize) -> Option<usize> {
+    (line[at - 1] != b'\\').then_some(at)
+}
+
+/// The quote at `at` (the first at `from` or later), when it opens a quoted value
+/// after an unquoted one starting at `from`: when a space is right before it and
+/// not before `from`.
+#[inline(always)]
+fn spaced_quote(line: &[u8], from: usize, at: usize) -> Option<usize> {
     (at > from && line[at - 1] == b' ').then_some(at)
 }
 
@@ -169,6 +182,7 @@ mod tests {
     use super::*;
     use crate::format::nginx::tests::{combined, gateway, with_fields};
     use crate::format::nginx::{preset, NginxFormat};
+    use crate::format::{Fields, Malformed};
 
     fn compile(format: &str, fields: &[&str]) -> NginxFormat {
         with_fields(format, fields).unwrap()
@@ -180,8 +194,24 @@ mod tests {
         let last = f.vars[f.needed - 1].end.as_ref().unwrap();
         let mut raw = RawValues::default();
         layout
-            .split(line, |at| last.tail_at(line, at), &mut raw)
+            .split(
+                line,
+                search_quotes(line),
+                |at| last.tail_at(line, at),
+                &mut raw,
+            )
             .is_some()
+    }
+
+    /// [`NginxFormat::parse_quoted`] with the line's quotes listed as a line index
+    /// lists them: from a base (here 7, as if the line started at byte 7 of a
+    /// window).
+    fn parse_listed<'a>(f: &NginxFormat, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        let quotes: Vec<u32> = (line.iter().enumerate())
+            .filter(|&(_, &b)| b == b'"')
+            .map(|(i, _)| i as u32 + 7)
+            .collect();
+        f.parse_quoted(line, &quotes, 7)
     }
 
     const LINE: &str = r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img?x=1 HTTP/1.1" 403 98 "https://example.com/" "Mozilla/5.0 (X11)" 0.012 "INVALID_API_KEY""#;
@@ -230,10 +260,9 @@ mod tests {
         ] {
             let line = LINE.replace(from, to);
             assert!(!splits(&gw, line.as_bytes()), "{line}");
-            assert_eq!(
-                gw.parse(line.as_bytes()),
-                gw.without_layout().parse(line.as_bytes())
-            );
+            let walked = gw.without_layout().parse(line.as_bytes());
+            assert_eq!(gw.parse(line.as_bytes()), walked);
+            assert_eq!(parse_listed(&gw, line.as_bytes()), walked);
         }
     }
 
@@ -243,8 +272,11 @@ mod tests {
         let (gw, co) = (gateway(), combined());
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            assert_eq!(gw.parse(line), gw.without_layout().parse(line));
-            assert_eq!(co.parse(line), co.without_layout().parse(line));
+            for f in [&gw, &co] {
+                let walked = f.without_layout().parse(line);
+                assert_eq!(f.parse(line), walked);
+                assert_eq!(parse_listed(f, line), walked);
+            }
             // The generator writes some malformed lines on purpose; every other
             // line is a plain one.
             if gw.without_layout().parse(line).is_ok() {
@@ -293,7 +325,9 @@ mod tests {
         #[test]
         fn same_fields_as_the_walk(line in mutated_line()) {
             for f in [gateway(), combined()] {
-                prop_assert_eq!(f.parse(&line), f.without_layout().parse(&line));
+                let walked = f.without_layout().parse(&line);
+                prop_assert_eq!(f.parse(&line), walked);
+                prop_assert_eq!(parse_listed(&f, &line), walked);
             }
         }
     }
