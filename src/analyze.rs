@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::classify::classify;
 use crate::error::{Error, Result};
-use crate::format::{self, Detection, FieldOverride, FormatChoice, LogFormat};
+use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
 use crate::input::{self, Mapped, Opened, Source, StreamChunker};
-use crate::line_index;
+use crate::line_index::LineIndex;
 use crate::path_memo::{PathMemo, Resolved};
 use crate::progress::Progress;
 use crate::routes::Routes;
@@ -158,6 +158,8 @@ struct ChunkCount {
 /// Merged tallies plus the line count of every chunk they came from.
 struct Partial {
     tally: Tally,
+    /// Reused from chunk to chunk (see [`LineIndex`]).
+    line_index: LineIndex,
     chunks: Vec<ChunkCount>,
     /// Indexes of the jobs classified into this result, in its caller's list.
     jobs: Vec<usize>,
@@ -167,6 +169,7 @@ impl Partial {
     fn empty(opts: &Options) -> Partial {
         Partial {
             tally: Tally::new(opts.tally_config()),
+            line_index: LineIndex::default(),
             chunks: Vec::new(),
             jobs: Vec::new(),
         }
@@ -192,7 +195,13 @@ impl Partial {
     /// the chunk held.
     fn add_chunk(&mut self, data: &[u8], input: u32, chunk: u32, ctx: &LineContext) {
         let before = self.tally.lines;
-        process_chunk(data, input, chunk, ctx, &mut self.tally);
+        process_chunk(
+            data,
+            (input, chunk),
+            ctx,
+            &mut self.tally,
+            &mut self.line_index,
+        );
         self.chunks.push(ChunkCount {
             input,
             chunk,
@@ -669,35 +678,54 @@ fn analyze_stream<'a>(
     })
 }
 
-/// Classify every line of a chunk. The last line may lack its newline; `\r\n` ends
-/// a line like `\n`.
-fn process_chunk(data: &[u8], input: u32, chunk: u32, ctx: &LineContext, tally: &mut Tally) {
+/// Classify every line of chunk `at` (input, chunk). The last line may lack its
+/// newline; `\r\n` ends a line like `\n`.
+fn process_chunk(
+    data: &[u8],
+    at: (u32, u32),
+    ctx: &LineContext,
+    tally: &mut Tally,
+    line_index: &mut LineIndex,
+) {
+    let (input, chunk) = at;
     let mut paths = PathMemo::default();
     let mut line = 0u32;
-    let mut each = |text: &[u8], quotes: Option<(&[u32], u32)>| {
-        let loc = Location { input, chunk, line };
-        process_line(text, quotes, loc, ctx, tally, &mut paths);
+    let mut next_loc = || {
         line += 1;
+        Location {
+            input,
+            chunk,
+            line: line - 1,
+        }
     };
     if ctx.format.reads_quotes() {
-        line_index::for_each_line(data, &mut each);
+        line_index.for_each_line(data, &mut |text, quotes| {
+            let parse = |text| match quotes {
+                Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
+                None => ctx.format.parse(text),
+            };
+            process_line(text, parse, next_loc(), ctx, tally, &mut paths);
+        });
     } else {
+        let parse = |text| ctx.format.parse(text);
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', data) {
-            each(&data[start..end], None);
+            process_line(&data[start..end], parse, next_loc(), ctx, tally, &mut paths);
             start = end + 1;
         }
         if start < data.len() {
-            each(&data[start..], None);
+            process_line(&data[start..], parse, next_loc(), ctx, tally, &mut paths);
         }
     }
     paths.flush(tally);
 }
 
+/// Classify one line, read by `parse` (the format's parser, given what the line
+/// loop knows of the line).
 #[inline]
-fn process_line(
-    line: &[u8],
-    quotes: Option<(&[u32], u32)>,
+fn process_line<'a>(
+    line: &'a [u8],
+    parse: impl FnOnce(&'a [u8]) -> Result<Fields<'a>, Malformed>,
     loc: Location,
     ctx: &LineContext,
     tally: &mut Tally,
@@ -712,10 +740,7 @@ fn process_line(
         tally.record_malformed(loc, "line longer than --max-line-bytes");
         return;
     }
-    let parsed = match quotes {
-        Some((quotes, base)) => ctx.format.parse_quoted(line, quotes, base),
-        None => ctx.format.parse(line),
-    };
+    let parsed = parse(line);
     match parsed {
         Err(reason) => tally.record_malformed(loc, reason),
         // Parsers promise 100..=599; the check keeps the tally's status table safe

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! input (mmap / stream, newline-aligned chunks)
+//!   -> lines (memchr; or line_index: line ends and quotes, for nginx's own layouts)
 //!   -> format (one line -> Fields)  -> routes (path -> section; path_memo: once per path)
 //!   -> classify (Catalog + section + status + name -> Class)
 //!   -> tally (per-chunk accumulators, exact merge)

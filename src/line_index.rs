@@ -1,7 +1,7 @@
 //! The line ends and quotes of a stretch of a chunk, found 64 bytes at a time.
 //!
-//! [`for_each_line`] reads a chunk [`WINDOW`] bytes at a time. For each window, a
-//! `LineIndex` reads the bytes once, sixteen per compare ([`crate::scan::Sixteen`]:
+//! [`LineIndex::for_each_line`] reads a chunk [`WINDOW`] bytes at a time. For each
+//! window it reads the bytes once, sixteen per compare ([`crate::scan::Sixteen`]:
 //! SSE2 on x86-64, part of its baseline), and lists where each line ends and where
 //! every quote is, with how many quotes come before each line end. A line's quotes
 //! are then a slice of that list, and nginx's own layouts split a line by reading
@@ -31,8 +31,11 @@ struct LineEnd {
     quotes: u32,
 }
 
-/// The line ends and quotes of one window (see the module doc).
-struct LineIndex {
+/// The line ends and quotes of one window (see the module doc). Keep one per
+/// thread and call [`LineIndex::for_each_line`] on each chunk: its lists are
+/// allocated on first use and reused.
+#[derive(Default)]
+pub struct LineIndex {
     /// Every quote's position, in order; the first `quote_count` are valid. Sized
     /// for a window of quotes plus a block's slack, so the unconditional writes
     /// always land inside.
@@ -44,21 +47,56 @@ struct LineIndex {
     end_count: usize,
 }
 
-impl Default for LineIndex {
-    fn default() -> Self {
-        LineIndex {
-            quotes: vec![0; WINDOW + 64],
-            quote_count: 0,
-            ends: vec![LineEnd { at: 0, quotes: 0 }; WINDOW + 64],
-            end_count: 0,
+impl LineIndex {
+    /// Call `each` on every line of `data` in order, with the positions of its
+    /// quotes (as a base plus their index in the line), window by window. A line
+    /// longer than a window is passed without them. The last line may lack its
+    /// newline.
+    pub fn for_each_line(
+        &mut self,
+        data: &[u8],
+        each: &mut impl FnMut(&[u8], Option<(&[u32], u32)>),
+    ) {
+        let mut start = 0;
+        while start < data.len() {
+            let window = &data[start..data.len().min(start + WINDOW)];
+            self.index(window);
+            let mut line_start = 0;
+            let mut first_quote = 0;
+            for end in self.ends() {
+                let quotes = self.quotes(first_quote, end.quotes);
+                each(
+                    &window[line_start..end.at as usize],
+                    Some((quotes, line_start as u32)),
+                );
+                line_start = end.at as usize + 1;
+                first_quote = end.quotes;
+            }
+            if start + window.len() == data.len() {
+                if line_start < window.len() {
+                    let quotes = self.quotes(first_quote, self.quote_count());
+                    each(&window[line_start..], Some((quotes, line_start as u32)));
+                }
+                return;
+            }
+            if line_start == 0 {
+                // No line ends in the whole window.
+                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+                each(&data[start..end], None);
+                start = end + 1;
+            } else {
+                start += line_start;
+            }
         }
     }
-}
 
-impl LineIndex {
     /// Index `window` (at most [`WINDOW`] bytes), replacing what was indexed before.
-    pub fn index(&mut self, window: &[u8]) {
+    fn index(&mut self, window: &[u8]) {
         assert!(window.len() <= WINDOW, "a window of at most WINDOW bytes");
+        if self.quotes.is_empty() {
+            self.quotes = vec![0; WINDOW + 64];
+            self.ends = vec![LineEnd { at: 0, quotes: 0 }; WINDOW + 64];
+        }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("popcnt") && std::is_x86_feature_detected!("bmi1") {
             // SAFETY: the CPU has the features the function is compiled for,
@@ -93,17 +131,17 @@ impl LineIndex {
     }
 
     /// The line ends found, in order.
-    pub fn ends(&self) -> &[LineEnd] {
+    fn ends(&self) -> &[LineEnd] {
         &self.ends[..self.end_count]
     }
 
     /// The positions of quotes number `from` up to `to` (from [`LineEnd::quotes`]).
-    pub fn quotes(&self, from: u32, to: u32) -> &[u32] {
+    fn quotes(&self, from: u32, to: u32) -> &[u32] {
         &self.quotes[from as usize..to as usize]
     }
 
     /// How many quotes the window holds.
-    pub fn quote_count(&self) -> u32 {
+    fn quote_count(&self) -> u32 {
         self.quote_count as u32
     }
 
@@ -156,44 +194,6 @@ impl LineIndex {
     }
 }
 
-/// Call `each` on every line of `data` in order, with the positions of its quotes
-/// (as a base plus their index in the line), window by window. A line longer than
-/// a window is passed without them. The last line may lack its newline.
-pub fn for_each_line(data: &[u8], each: &mut impl FnMut(&[u8], Option<(&[u32], u32)>)) {
-    let mut index = LineIndex::default();
-    let mut start = 0;
-    while start < data.len() {
-        let window = &data[start..data.len().min(start + WINDOW)];
-        index.index(window);
-        let mut line_start = 0;
-        let mut first_quote = 0;
-        for end in index.ends() {
-            let quotes = index.quotes(first_quote, end.quotes);
-            each(
-                &window[line_start..end.at as usize],
-                Some((quotes, line_start as u32)),
-            );
-            line_start = end.at as usize + 1;
-            first_quote = end.quotes;
-        }
-        if start + window.len() == data.len() {
-            if line_start < window.len() {
-                let quotes = index.quotes(first_quote, index.quote_count());
-                each(&window[line_start..], Some((quotes, line_start as u32)));
-            }
-            return;
-        }
-        if line_start == 0 {
-            // No line ends in the whole window.
-            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-            each(&data[start..end], None);
-            start = end + 1;
-        } else {
-            start += line_start;
-        }
-    }
-}
-
 /// The quote and newline masks of the 64 bytes of `window` at `base` (below its
 /// length); bits past the window's end are clear.
 #[inline(always)]
@@ -238,10 +238,10 @@ mod tests {
     /// index (for this CPU, and for the x86-64 baseline) must agree.
     fn lines(window: &[u8]) -> Vec<(u32, Vec<u32>)> {
         let mut index = LineIndex::default();
-        index.index_blocks(window);
-        let baseline = listed(&index);
         index.index(window);
         let this_cpu = listed(&index);
+        index.index_blocks(window);
+        let baseline = listed(&index);
         assert_eq!(baseline, this_cpu);
         this_cpu
     }
@@ -299,7 +299,7 @@ mod tests {
     /// line (`None` when it gave none).
     fn lines_of(data: &[u8]) -> Vec<(Vec<u8>, Option<Vec<usize>>)> {
         let mut out = Vec::new();
-        for_each_line(data, &mut |line, quotes| {
+        LineIndex::default().for_each_line(data, &mut |line, quotes| {
             let quotes = quotes.map(|(q, base)| q.iter().map(|&at| (at - base) as usize).collect());
             out.push((line.to_vec(), quotes));
         });
