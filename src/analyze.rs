@@ -322,6 +322,21 @@ fn classify_per_thread(jobs: &[Job], contexts: &[Option<LineContext>], opts: &Op
     .unwrap_or_else(|| Partial::empty(opts))
 }
 
+/// Unmap the mapped inputs' pages once every chunk is classified, each worker
+/// thread an equal share of each file (see [`Mapped::release`]): 1 GiB took 37 ms
+/// to unmap on the thread that dropped it, and about half that split in two.
+fn release_mapped(resident: &[Resident]) {
+    rayon::broadcast(|thread| {
+        let (share, shares) = (thread.index(), thread.num_threads());
+        for r in resident {
+            if let Some(map) = r.mapped {
+                let len = r.data.len();
+                map.release(len * share / shares..len * (share + 1) / shares);
+            }
+        }
+    });
+}
+
 /// Analyze `sources`. Inputs that cannot be opened are reported in
 /// [`Analysis::errors`] and the rest are still read.
 pub fn analyze(sources: &[Source], catalog: &Catalog, routes: &Routes, opts: &Options) -> Analysis {
@@ -516,7 +531,9 @@ impl Run<'_> {
                 }
             }
         }
-        classify_per_thread(&jobs, &contexts, opts)
+        let total = classify_per_thread(&jobs, &contexts, opts);
+        release_mapped(resident);
+        total
     }
 
     /// Number the chunks' lines, sum lines and bytes per input.
