@@ -705,41 +705,70 @@ fn process_chunk(
     line_index: &mut LineIndex,
 ) {
     let (input, chunk) = at;
-    let mut paths = PathMemo::default();
-    let mut line = 0u32;
-    let mut next_loc = || {
-        line += 1;
-        Location {
-            input,
-            chunk,
-            line: line - 1,
-        }
+    let first = Location {
+        input,
+        chunk,
+        line: 0,
     };
+    let mut paths = PathMemo::default();
     if ctx.format.reads_quotes() {
-        line_index.for_each_line(data, &mut |text, quotes| {
-            let parse = |text| match quotes {
-                Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
-                None => ctx.format.parse(text),
-            };
-            process_line(text, parse, next_loc(), ctx, tally, &mut paths);
-        });
+        process_indexed_lines(data, first, ctx, tally, &mut paths, line_index);
     } else {
-        let parse = |text| ctx.format.parse(text);
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', data) {
-            process_line(&data[start..end], parse, next_loc(), ctx, tally, &mut paths);
-            start = end + 1;
-        }
-        if start < data.len() {
-            process_line(&data[start..], parse, next_loc(), ctx, tally, &mut paths);
-        }
+        process_lines(data, first, ctx, tally, &mut paths);
     }
     paths.flush(tally);
 }
 
+/// The lines of a chunk found with memchr, each parsed by the format's parser.
+///
+/// The two line loops are functions of their own, never inlined, so that LLVM
+/// weighs inlining for each alone: in one function together, it stopped inlining
+/// the line's work into the JSON loop (3 % more instructions per JSON line, 2.7 %
+/// more time).
+#[inline(never)]
+fn process_lines(
+    data: &[u8],
+    mut loc: Location,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    paths: &mut PathMemo,
+) {
+    let parse = |text| ctx.format.parse(text);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', data) {
+        process_line(&data[start..end], parse, loc, ctx, tally, paths);
+        loc.line += 1;
+        start = end + 1;
+    }
+    if start < data.len() {
+        process_line(&data[start..], parse, loc, ctx, tally, paths);
+    }
+}
+
+/// The lines of a chunk with their quotes, from a [`LineIndex`], for formats that
+/// read them ([`LogFormat::reads_quotes`]).
+#[inline(never)]
+fn process_indexed_lines(
+    data: &[u8],
+    mut loc: Location,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    paths: &mut PathMemo,
+    line_index: &mut LineIndex,
+) {
+    line_index.for_each_line(data, &mut |text, quotes| {
+        let parse = |text| match quotes {
+            Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
+            None => ctx.format.parse(text),
+        };
+        process_line(text, parse, loc, ctx, tally, paths);
+        loc.line += 1;
+    });
+}
+
 /// Classify one line, read by `parse` (the format's parser, given what the line
 /// loop knows of the line).
-#[inline]
+#[inline(always)]
 fn process_line<'a>(
     line: &'a [u8],
     parse: impl FnOnce(&'a [u8]) -> Result<Fields<'a>, Malformed>,

@@ -80,7 +80,11 @@ impl Verdict {
 
 /// Classify one response. `section` is `None` when no route matches the path: the
 /// name is then checked against all sections together.
-#[inline]
+///
+/// Always inlined: with a line loop per kind of input (`analyze`), LLVM left it
+/// out of line, and JSON lines ran 1-2 % slower (259-261 against 250-256 ms per
+/// 200 MB on one thread, the text loop unchanged).
+#[inline(always)]
 pub fn classify(
     catalog: &Catalog,
     section: Option<SectionId>,
