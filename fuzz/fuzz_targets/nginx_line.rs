@@ -24,12 +24,6 @@ fn parsers() -> &'static [(NginxFormat, NginxFormat)] {
 }
 
 fuzz_target!(|line: &[u8]| {
-    // The quotes as a line index lists them: positions in a window, from a base.
-    let base = 3;
-    let quotes: Vec<u32> = (line.iter().enumerate())
-        .filter(|&(_, &b)| b == b'"')
-        .map(|(i, _)| i as u32 + base)
-        .collect();
     for (parser, walk) in parsers() {
         let parsed = parser.parse(line);
         match parsed {
@@ -37,6 +31,6 @@ fuzz_target!(|line: &[u8]| {
             Err(reason) => assert!(!reason.is_empty()),
         }
         assert_eq!(parsed, walk.parse(line));
-        assert_eq!(parsed, parser.parse_quoted(line, &quotes, base));
+        assert_eq!(parsed, parser.parse_listing_quotes(line));
     }
 });

@@ -1,7 +1,8 @@
 //! The nginx `log_format` compiler on any format string, and the compiled parser on
 //! lines made from the same bytes: an error or a parser, and then a result per line,
 //! the same with or without the fast split of nginx's own layouts (formats near the
-//! gateway seed reach it).
+//! gateway seed reach it), and the same again given the line's quotes as a line
+//! index lists them (`parse_quoted`).
 #![no_main]
 
 use errscope::format::nginx::NginxFormat;
@@ -21,5 +22,6 @@ fuzz_target!(|data: &[u8]| {
             assert!((100..=599).contains(&fields.status), "{}", fields.status);
         }
         assert_eq!(parsed, walk.parse(line));
+        assert_eq!(parsed, parser.parse_listing_quotes(line));
     }
 });

@@ -298,6 +298,20 @@ impl NginxFormat {
         })
     }
 
+    /// [`NginxFormat::parse_quoted`] with the line's quotes found byte by byte and
+    /// listed from a base as a line index lists them: what the tests and fuzz
+    /// targets compare with [`NginxFormat::parse`].
+    #[doc(hidden)]
+    pub fn parse_listing_quotes<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+        // Any base will do; 3 keeps line offsets and listed positions apart.
+        let base = 3;
+        let quotes: Vec<u32> = (line.iter().enumerate())
+            .filter(|&(_, &b)| b == b'"')
+            .map(|(i, _)| i as u32 + base)
+            .collect();
+        self.parse_quoted(line, &quotes, base)
+    }
+
     /// The parse, with `quotes(line)` giving [`Layout::split`]'s `next_quote`.
     #[inline(always)]
     fn parse_with<'a, Q: FnMut(usize) -> Option<usize>>(

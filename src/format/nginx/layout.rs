@@ -188,7 +188,6 @@ mod tests {
     use super::*;
     use crate::format::nginx::tests::{combined, gateway, with_fields};
     use crate::format::nginx::{preset, NginxFormat};
-    use crate::format::{Fields, Malformed};
 
     fn compile(format: &str, fields: &[&str]) -> NginxFormat {
         with_fields(format, fields).unwrap()
@@ -207,17 +206,6 @@ mod tests {
                 &mut raw,
             )
             .is_some()
-    }
-
-    /// [`NginxFormat::parse_quoted`] with the line's quotes listed as a line index
-    /// lists them: from a base (here 7, as if the line started at byte 7 of a
-    /// window).
-    fn parse_listed<'a>(f: &NginxFormat, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
-        let quotes: Vec<u32> = (line.iter().enumerate())
-            .filter(|&(_, &b)| b == b'"')
-            .map(|(i, _)| i as u32 + 7)
-            .collect();
-        f.parse_quoted(line, &quotes, 7)
     }
 
     const LINE: &str = r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img?x=1 HTTP/1.1" 403 98 "https://example.com/" "Mozilla/5.0 (X11)" 0.012 "INVALID_API_KEY""#;
@@ -268,7 +256,7 @@ mod tests {
             assert!(!splits(&gw, line.as_bytes()), "{line}");
             let walked = gw.without_layout().parse(line.as_bytes());
             assert_eq!(gw.parse(line.as_bytes()), walked);
-            assert_eq!(parse_listed(&gw, line.as_bytes()), walked);
+            assert_eq!(gw.parse_listing_quotes(line.as_bytes()), walked);
         }
     }
 
@@ -281,7 +269,7 @@ mod tests {
             for f in [&gw, &co] {
                 let walked = f.without_layout().parse(line);
                 assert_eq!(f.parse(line), walked);
-                assert_eq!(parse_listed(f, line), walked);
+                assert_eq!(f.parse_listing_quotes(line), walked);
             }
             // The generator writes some malformed lines on purpose; every other
             // line is a plain one.
@@ -333,7 +321,7 @@ mod tests {
             for f in [gateway(), combined()] {
                 let walked = f.without_layout().parse(&line);
                 prop_assert_eq!(f.parse(&line), walked);
-                prop_assert_eq!(parse_listed(&f, &line), walked);
+                prop_assert_eq!(f.parse_listing_quotes(&line), walked);
             }
         }
     }
