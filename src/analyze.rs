@@ -786,8 +786,7 @@ fn process_line<'a>(
         tally.record_malformed(loc, "line longer than --max-line-bytes");
         return;
     }
-    let parsed = parse(line);
-    match parsed {
+    match parse(line) {
         Err(reason) => tally.record_malformed(loc, reason),
         // Parsers promise 100..=599; the check keeps the tally's status table safe
         // whatever a format does.
