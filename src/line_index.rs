@@ -80,7 +80,8 @@ impl LineIndex {
                 return;
             }
             if line_start == 0 {
-                // No line ends in the whole window.
+                // No line ends in the whole window: a line longer than a window,
+                // passed without its quotes.
                 let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
                 each(&data[start..end], None);
                 start = end + 1;
@@ -149,9 +150,9 @@ impl LineIndex {
     /// and `ends` line ends; returns both counts with the block's.
     ///
     /// No branch depends on how many there are, up to eight quotes and one line
-    /// end a block: the slots are written whatever the count (`before` is at most
-    /// `base`, one quote or end per byte, so they fit), and those past the count
-    /// hold junk that the next block overwrites.
+    /// end a block: the slots are written whatever the count (`quotes` and `ends`
+    /// are at most `base`, one per byte, so the slots fit), and those past the
+    /// count hold junk that the next block overwrites.
     #[inline(always)]
     fn add_block(
         &mut self,
