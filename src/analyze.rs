@@ -797,7 +797,7 @@ fn process_line<'a>(
             tally.record_outside_window()
         }
         Ok(fields) => {
-            let path = fields.path.map(|p| paths.resolve(p, ctx.routes));
+            let path = fields.path.map(|p| paths.resolve(p, line, ctx.routes));
             let section = path.as_ref().and_then(Resolved::section);
             let verdict = classify(ctx.catalog, section, fields.status, fields.name);
             tally.record(verdict, &fields, section.is_some(), loc);
