@@ -27,6 +27,7 @@ pub mod format;
 pub mod generate;
 pub mod input;
 pub mod interrupt;
+pub mod latency;
 pub mod line_index;
 pub mod path;
 pub mod path_memo;

@@ -1,16 +1,16 @@
 //! Accumulators for one chunk of lines, and their exact merge. The same merge serves
-//! chunks, threads and files: counts add, histograms add, example locations keep the
-//! earliest, time ranges widen.
+//! chunks, threads and files: counts add, latency samples add ([`crate::latency`]),
+//! example locations keep the earliest, time ranges widen.
 
 use std::collections::{BTreeMap, HashMap};
 
-use hdrhistogram::Histogram;
 use rustc_hash::FxHashMap;
 
 use crate::capped::{hash_rank, CappedMap, Merge};
 use crate::catalog::{NameId, SectionId};
 use crate::classify::{Class, Verdict};
 use crate::format::{Fields, Malformed};
+use crate::latency::Latency;
 
 /// Where a line is, as the parallel pipeline knows it: the input, the chunk of that
 /// input, and the 0-based line within the chunk. Ordered like the input, so the
@@ -25,35 +25,6 @@ pub struct Location {
 
 /// HTTP statuses a tally indexes directly (valid statuses are 100..=599).
 const STATUS_SLOTS: usize = 600;
-
-/// Latency histogram in microseconds: 2 significant digits (1 % error) keeps each
-/// one a few KiB while percentiles stay exact enough to read; it resizes itself.
-#[derive(Debug, Clone)]
-pub struct Latency(Histogram<u64>);
-
-impl Default for Latency {
-    fn default() -> Self {
-        Latency(Histogram::new(2).expect("2 significant digits is a valid precision"))
-    }
-}
-
-impl Latency {
-    #[inline]
-    pub fn record(&mut self, micros: u64) {
-        // An auto-resizing histogram accepts any u64, so this cannot fail.
-        let _ = self.0.record(micros);
-    }
-
-    pub fn merge(&mut self, other: &Latency) {
-        self.0
-            .add(&other.0)
-            .expect("auto-resizing histograms always add");
-    }
-
-    pub fn histogram(&self) -> &Histogram<u64> {
-        &self.0
-    }
-}
 
 /// Count, latency and earliest example of one key.
 #[derive(Debug, Clone)]

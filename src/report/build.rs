@@ -13,7 +13,7 @@ use crate::timestamp::format_rfc3339;
 #[derive(Default)]
 struct CodeUse {
     count: u64,
-    latency: tally::Latency,
+    latency: crate::latency::Latency,
     statuses: BTreeMap<String, u64>,
 }
 
@@ -316,7 +316,7 @@ fn status_map(m: &BTreeMap<u16, u64>) -> BTreeMap<String, u64> {
     m.iter().map(|(s, n)| (s.to_string(), *n)).collect()
 }
 
-fn latency(l: &tally::Latency) -> Option<Latency> {
+fn latency(l: &crate::latency::Latency) -> Option<Latency> {
     let h = l.histogram();
     if h.is_empty() {
         return None;
