@@ -2,7 +2,7 @@
 //! chunks, threads and files: counts add, latency samples add ([`crate::latency`]),
 //! example locations keep the earliest, time ranges widen.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
@@ -187,7 +187,7 @@ pub struct Tally {
     /// Undocumented names: `max_names` of them keep their own row (a fixed sample,
     /// by hash, the same however the input is split); the rest count as other.
     pub undocumented: CappedMap<Box<[u8]>, Undocumented>,
-    pub malformed_reasons: HashMap<Malformed, u64>,
+    pub malformed_reasons: FxHashMap<Malformed, u64>,
     /// The earliest malformed lines, sorted by location.
     pub malformed_examples: Vec<(Location, Malformed)>,
     /// Bucket start (epoch ms) -> counts, when a time series is wanted.
@@ -216,7 +216,7 @@ impl Tally {
             code_buckets: FxHashMap::default(),
             unnamed: FxHashMap::default(),
             undocumented: CappedMap::new(config.max_names),
-            malformed_reasons: HashMap::new(),
+            malformed_reasons: FxHashMap::default(),
             malformed_examples: Vec::new(),
             buckets: CappedMap::new(MAX_BUCKETS),
             endpoints: CappedMap::new(config.max_endpoints),
