@@ -1,31 +1,40 @@
 //! Latency samples of one key (a code, an unnamed status, all lines): the few
-//! values of a rare key as recorded, the many of a common one in an HDR histogram,
-//! with an exact merge either way.
+//! values of a rare key as recorded, the many of a common one as counts in an HDR
+//! histogram's layout, with an exact merge either way; percentiles are read from an
+//! [`hdrhistogram::Histogram`] built from them.
 //!
-//! Why two forms: a tally keeps a histogram per (section, name, status) seen, a few
-//! hundred in a gateway log, and most of them (status mismatches, wrong sections)
-//! hold a few dozen lines per thread on a small input. A histogram that covers
-//! gateway latencies holds about 1,400 counts (11 KiB), so those few lines cost a
-//! fresh allocation, its page faults and its growth, and then a pass over every
-//! count to merge each thread's and to build the report. That was most of the
-//! fixed cost of a run, the part that makes 100 MB slower per byte than 1 GB.
+//! Why two forms: a tally keeps latencies per (section, name, status) seen, a few
+//! hundred keys in a gateway log, and most of them (status mismatches, wrong
+//! sections) hold a few dozen lines per thread on a small input. Counts that cover
+//! gateway latencies are about 1,400 (11 KiB), so those few lines cost a fresh
+//! allocation, its page faults and its growth, and then a pass over every count to
+//! merge each thread's and to build the report. That was most of the fixed cost of
+//! a run, the part that makes 100 MB slower per byte than 1 GB.
+//!
+//! Why counts of our own: a line records one latency, and `Histogram::record`
+//! (a call, checked index arithmetic, a saturating add, minimum, maximum and total
+//! updates) took about 70 instructions of it. [`Counts::record`] computes the same
+//! index in a few and adds one; the total, minimum and maximum follow from the
+//! counts when a report asks.
 //!
 //! Exactness: a histogram's counts depend only on which values were recorded, not
-//! on their order or on how they were split and added, so recording the kept
-//! values into a histogram (when they outgrow [`FEW`], when merged into one, or
-//! when a report reads them) gives the histogram that recording each line would
-//! have given.
-
-use std::borrow::Cow;
+//! on their order or on how they were split and added; and every value of one
+//! bucket reads the same (its percentiles and maximum are the bucket's). So counts
+//! kept in the histogram's own layout, and turned into a histogram by recording
+//! each bucket's lowest value as often as the bucket counts, read exactly as
+//! recording each line's value would (a test holds both to the crate on values of
+//! every magnitude).
 
 use hdrhistogram::Histogram;
 
-/// Values kept as recorded before they move into a histogram.
+/// Values kept as recorded before they move into counts.
 pub const FEW: usize = 64;
 
-/// Latency samples in microseconds. Read through [`Latency::histogram`]: 2
-/// significant digits (1 % error) keep each histogram a few KiB while percentiles
-/// stay exact enough to read; it resizes itself.
+/// Significant digits of the histograms: 2 (1 % error) keep each a few KiB while
+/// percentiles stay exact enough to read.
+const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Latency samples in microseconds, read through [`Latency::histogram`].
 #[derive(Debug, Clone)]
 pub struct Latency(Samples);
 
@@ -33,7 +42,7 @@ pub struct Latency(Samples);
 enum Samples {
     /// At most [`FEW`] values, in no particular order.
     Few(Vec<u64>),
-    Many(Histogram<u64>),
+    Many(Counts),
 }
 
 impl Default for Latency {
@@ -46,12 +55,9 @@ impl Latency {
     #[inline]
     pub fn record(&mut self, micros: u64) {
         match &mut self.0 {
-            Samples::Many(histogram) => record(histogram, micros),
+            Samples::Many(counts) => counts.record(micros),
             Samples::Few(values) if values.len() < FEW => values.push(micros),
-            Samples::Few(_) => {
-                let histogram = self.make_histogram();
-                record(histogram, micros);
-            }
+            Samples::Few(_) => self.make_counts().record(micros),
         }
     }
 
@@ -62,51 +68,136 @@ impl Latency {
                 ours.extend_from_slice(theirs);
             }
             (_, Samples::Few(theirs)) => {
-                let histogram = self.make_histogram();
-                for &micros in theirs {
-                    record(histogram, micros);
+                let counts = self.make_counts();
+                theirs.iter().for_each(|&micros| counts.record(micros));
+            }
+            (_, Samples::Many(theirs)) => self.make_counts().add(theirs),
+        }
+    }
+
+    /// The samples as a histogram, for reading percentiles.
+    pub fn histogram(&self) -> Histogram<u64> {
+        let mut histogram =
+            Histogram::new(SIGNIFICANT_DIGITS).expect("2 significant digits is a valid precision");
+        match &self.0 {
+            Samples::Few(values) => {
+                for &micros in values {
+                    record_n(&mut histogram, micros, 1);
                 }
             }
-            (_, Samples::Many(theirs)) => {
-                self.make_histogram()
-                    .add(theirs)
-                    .expect("auto-resizing histograms always add");
+            Samples::Many(counts) => {
+                for (index, &n) in counts.counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    record_n(&mut histogram, lowest_value(index), n);
+                }
+                // The crate reads a maximum of u64::MAX as such, and any other value
+                // of the last bucket as one less.
+                let mut last = counts.last;
+                if counts.last_has_max {
+                    record_n(&mut histogram, u64::MAX, 1);
+                    last -= 1;
+                }
+                if last > 0 {
+                    record_n(&mut histogram, lowest_value(LAST), last);
+                }
             }
         }
+        histogram
     }
 
-    /// The samples as a histogram (built from the kept values when they are few).
-    pub fn histogram(&self) -> Cow<'_, Histogram<u64>> {
-        match &self.0 {
-            Samples::Many(histogram) => Cow::Borrowed(histogram),
-            Samples::Few(values) => Cow::Owned(histogram_of(values)),
-        }
-    }
-
-    /// Move the kept values into a histogram, if they are not in one yet.
-    fn make_histogram(&mut self) -> &mut Histogram<u64> {
+    /// Move the kept values into counts, if they are not in counts yet.
+    fn make_counts(&mut self) -> &mut Counts {
         if let Samples::Few(values) = &self.0 {
-            self.0 = Samples::Many(histogram_of(values));
+            let mut counts = Counts::default();
+            values.iter().for_each(|&micros| counts.record(micros));
+            self.0 = Samples::Many(counts);
         }
         match &mut self.0 {
-            Samples::Many(histogram) => histogram,
-            Samples::Few(_) => unreachable!("just moved into a histogram"),
+            Samples::Many(counts) => counts,
+            Samples::Few(_) => unreachable!("just moved into counts"),
         }
     }
-}
-
-fn histogram_of(values: &[u64]) -> Histogram<u64> {
-    let mut histogram = Histogram::new(2).expect("2 significant digits is a valid precision");
-    for &micros in values {
-        record(&mut histogram, micros);
-    }
-    histogram
 }
 
 #[inline]
-fn record(histogram: &mut Histogram<u64>, micros: u64) {
+fn record_n(histogram: &mut Histogram<u64>, micros: u64, n: u64) {
     // An auto-resizing histogram accepts any u64, so this cannot fail.
-    let _ = histogram.record(micros);
+    let _ = histogram.record_n(micros, n);
+}
+
+/// Counts per bucket in the layout of an auto-resizing `Histogram::new(2)`:
+/// 256 sub-buckets, the values 0 to 255 one each, then for each power of two
+/// `b` from 1 on, 128 sub-buckets of width `2^b` covering `128 << b` up to
+/// `256 << b`. Index `b * 128 + (value >> b)`, the crate's own (its
+/// `index_for` with a unit of 1).
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    /// Grown a block of 128 at a time to the highest index recorded, never to
+    /// [`LAST`].
+    counts: Vec<u64>,
+    /// The bucket at [`LAST`] (values from `255 << 56` on), and whether it
+    /// holds u64::MAX itself, whose maximum the crate reads apart.
+    last: u64,
+    last_has_max: bool,
+}
+
+impl Counts {
+    #[inline]
+    fn record(&mut self, value: u64) {
+        let index = bucket_index(value);
+        match self.counts.get_mut(index) {
+            Some(count) => *count += 1,
+            None => self.record_beyond(value, index),
+        }
+    }
+
+    /// Record a value past the counts so far: grow them, or count the last bucket.
+    #[cold]
+    fn record_beyond(&mut self, value: u64, index: usize) {
+        if index == LAST {
+            self.last += 1;
+            self.last_has_max |= value == u64::MAX;
+            return;
+        }
+        self.counts
+            .resize(((index | (SUB_BUCKETS_HALF - 1)) + 1).min(LAST), 0);
+        self.counts[index] += 1;
+    }
+
+    fn add(&mut self, other: &Counts) {
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (ours, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *ours += theirs;
+        }
+        self.last += other.last;
+        self.last_has_max |= other.last_has_max;
+    }
+}
+
+/// The index of the last bucket, u64::MAX's.
+const LAST: usize = 56 * SUB_BUCKETS_HALF + 255;
+
+/// Half the sub-buckets of a power of two: the width of a bucket's index block.
+const SUB_BUCKETS_HALF: usize = 128;
+
+/// The index of `value`'s bucket (see [`Counts`]).
+#[inline(always)]
+fn bucket_index(value: u64) -> usize {
+    // The power of two: 0 for values below 256, else how far the top bit is
+    // above bit 7.
+    let power = 56 - (value | 255).leading_zeros();
+    power as usize * SUB_BUCKETS_HALF + (value >> power) as usize
+}
+
+/// The lowest value of the bucket at `index`.
+fn lowest_value(index: usize) -> u64 {
+    if index < 2 * SUB_BUCKETS_HALF {
+        return index as u64;
+    }
+    let power = index / SUB_BUCKETS_HALF - 1;
+    let sub_bucket = (index % SUB_BUCKETS_HALF + SUB_BUCKETS_HALF) as u64;
+    sub_bucket << power
 }
 
 #[cfg(test)]
@@ -116,18 +207,66 @@ mod tests {
     use super::*;
 
     /// What a report reads of a histogram.
-    fn reading(latency: &Latency) -> (u64, u64, u64, Vec<u64>) {
-        let h = latency.histogram();
+    fn reading(h: &Histogram<u64>) -> (u64, u64, u64, Vec<u64>) {
         let quantiles = [0.0, 0.5, 0.9, 0.99, 1.0].map(|q| h.value_at_quantile(q));
         (h.len(), h.min(), h.max(), quantiles.to_vec())
     }
 
-    fn one_histogram(values: &[u64]) -> Latency {
-        Latency(Samples::Many(histogram_of(values)))
+    /// Values of every magnitude: all below 5000, and around and between every
+    /// power of two up to the largest u64.
+    fn every_magnitude() -> Vec<u64> {
+        let mut values: Vec<u64> = (0..5000).collect();
+        for power in 8..64 {
+            let p = 1u64 << power;
+            values.extend([p - 1, p, p + 1, p + p / 3, p + p / 2 + 7]);
+        }
+        values.push(u64::MAX);
+        values
+    }
+
+    /// A value's bucket starts where the crate says its equivalent values start,
+    /// and the lowest value of a bucket is in it.
+    #[test]
+    fn buckets_are_the_crates() {
+        let h = one_histogram(&[]);
+        for v in every_magnitude() {
+            let index = bucket_index(v);
+            assert_eq!(lowest_value(index), h.lowest_equivalent(v), "{v}");
+            assert_eq!(bucket_index(lowest_value(index)), index, "{v}");
+        }
     }
 
     #[test]
-    fn few_values_stay_as_recorded_and_more_move_into_a_histogram() {
+    fn values_of_every_magnitude_read_as_the_crates_histogram() {
+        let values = every_magnitude();
+        let mut latency = Latency::default();
+        values.iter().for_each(|&v| latency.record(v));
+        assert!(matches!(latency.0, Samples::Many(_)));
+        assert_eq!(
+            reading(&latency.histogram()),
+            reading(&one_histogram(&values))
+        );
+        // And each alone, from few values.
+        for &v in &values {
+            let mut one = Latency::default();
+            one.record(v);
+            assert_eq!(
+                reading(&one.histogram()),
+                reading(&one_histogram(&[v])),
+                "{v}"
+            );
+        }
+    }
+
+    /// The crate's histogram of `values`, recorded one by one.
+    fn one_histogram(values: &[u64]) -> Histogram<u64> {
+        let mut h = Histogram::new(SIGNIFICANT_DIGITS).unwrap();
+        values.iter().for_each(|&v| h.record(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn few_values_stay_as_recorded_and_more_move_into_counts() {
         let mut latency = Latency::default();
         for micros in 0..FEW as u64 {
             latency.record(micros * 1000);
@@ -136,7 +275,7 @@ mod tests {
         latency.record(7);
         assert!(matches!(latency.0, Samples::Many(_)));
         let all: Vec<u64> = (0..FEW as u64).map(|m| m * 1000).chain([7]).collect();
-        assert_eq!(reading(&latency), reading(&one_histogram(&all)));
+        assert_eq!(reading(&latency.histogram()), reading(&one_histogram(&all)));
     }
 
     #[test]
@@ -153,7 +292,7 @@ mod tests {
                 let mut merged = build(a);
                 merged.merge(&build(b));
                 let all: Vec<u64> = a.iter().chain(b).copied().collect();
-                assert_eq!(reading(&merged), reading(&one_histogram(&all)));
+                assert_eq!(reading(&merged.histogram()), reading(&one_histogram(&all)));
                 let kept_few = matches!(merged.0, Samples::Few(_));
                 assert_eq!(kept_few, all.len() <= FEW, "{} + {}", a.len(), b.len());
             }
@@ -166,7 +305,12 @@ mod tests {
         #[test]
         fn any_split_reads_as_one_histogram(
             parts in proptest::collection::vec(
-                proptest::collection::vec(0u64..5_000_000, 0..150), 1..6),
+                proptest::collection::vec(
+                    prop_oneof![0u64..5_000_000, 0u64..u64::MAX / 2, proptest::num::u64::ANY],
+                    0..150,
+                ),
+                1..6,
+            ),
         ) {
             let mut merged = Latency::default();
             for part in &parts {
@@ -177,7 +321,7 @@ mod tests {
                 merged.merge(&latency);
             }
             let all: Vec<u64> = parts.concat();
-            prop_assert_eq!(reading(&merged), reading(&one_histogram(&all)));
+            prop_assert_eq!(reading(&merged.histogram()), reading(&one_histogram(&all)));
         }
     }
 }
