@@ -41,9 +41,18 @@
 # with the time ratio distinct ÷ normal (target ≤ 2×) and the peak private memory of
 # each.
 #
+# The page cache: how a file came into it changes how fast it reads, for errscope and
+# `wc -l` alike. A file read from disk is cached by readahead, which on Linux 6.x with
+# ext4 or XFS uses large folios (up to 2 MiB); a file just written, as the generator
+# writes it, is cached in small ones, and maps and copies more slowly. So every file is
+# first put in a defined state: CACHE=reread (the default) drops its pages
+# (`dd iflag=nocache count=0`) and reads it back, as a log read from disk would be;
+# CACHE=keep only reads it, leaving whatever state it is in (as written, if nothing
+# evicted it since).
+#
 # Usage: benches/throughput.sh            (from anywhere; builds the release binary)
 # Environment: SIZE=1GiB ROUNDS=5 DIR=/tmp/errscope-bench FORMATS="gateway json"
-#              BIN=path (skip the build) BASELINE=path THREADS=$(nproc)
+#              BIN=path (skip the build) BASELINE=path THREADS=$(nproc) CACHE=reread
 #              LINEARITY=1 LINEARITY_BYTES=100000000 DISTINCT=1 DISTINCT_LINES=1000000
 set -euo pipefail
 
@@ -58,7 +67,23 @@ LINEARITY="${LINEARITY:-1}"
 LINEARITY_BYTES="${LINEARITY_BYTES:-100000000}"
 DISTINCT="${DISTINCT:-1}"
 DISTINCT_LINES="${DISTINCT_LINES:-1000000}"
+CACHE="${CACHE:-reread}"
 SEED=1
+case "$CACHE" in
+    reread | keep) ;;
+    *) echo "CACHE must be reread or keep, not '$CACHE'" >&2; exit 2 ;;
+esac
+
+# Put each file in the page cache in the state CACHE names (see above).
+warm() {
+    local f
+    for f in "$@"; do
+        if [[ $CACHE == reread ]]; then
+            dd if="$f" iflag=nocache count=0 status=none
+        fi
+        cat "$f" > /dev/null
+    done
+}
 
 if [[ -z "${BIN:-}" ]]; then
     (cd "$root" && cargo build --release --quiet)
@@ -69,7 +94,7 @@ mkdir -p "$DIR"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
      "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "errscope: $BIN ($("$BIN" --version)), git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
-echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"\
+echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS CACHE=$CACHE DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"\
      "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES"
 have_duckdb=false
 if python3 -c 'import duckdb' 2>/dev/null; then
@@ -176,7 +201,7 @@ for format in $FORMATS; do
     bytes=$(stat -L -c %s "$file")
     echo
     echo "== $format: $file, $bytes bytes"
-    cat "$file" > /dev/null # warm the page cache
+    warm "$file"
     "$BIN" analyze -o json "$file" > "$DIR/$format.report.json" || [[ $? == 1 ]]
     check_truth "$DIR/$format.report.json" "$truth"
     lines=$(wc -l < "$file")
@@ -225,7 +250,7 @@ for format in $FORMATS; do
             small_bytes=$(stat -L -c %s "$small")
             small_lines=$(wc -l < "$small")
             [[ -z $(tail -c 1 "$small") ]] || { echo "$small: no final newline" >&2; exit 1; }
-            cat "$small" > /dev/null
+            warm "$small"
             big_label="$(numfmt --to=si "$bytes")B" small_label="$(numfmt --to=si "$small_bytes")B"
             echo "-- linearity ($format): the whole file against its first $small_lines lines" \
                  "($small_bytes bytes, $small)"
@@ -260,7 +285,7 @@ if [[ $DISTINCT != 0 ]]; then
     echo
     echo "== distinct names and paths: $distinct ($distinct_bytes bytes) against $normal" \
          "($normal_bytes bytes), $DISTINCT_LINES lines each; target: time ≤ 2× of normal, memory bounded"
-    cat "$normal" "$distinct" > /dev/null
+    warm "$normal" "$distinct"
     "$BIN" analyze -o json "$normal" > "$DIR/distinct-normal.report.json" || [[ $? == 1 ]]
     check_truth "$DIR/distinct-normal.report.json" "$normal_truth"
     echo "normal report:"
