@@ -2,8 +2,6 @@
 //! chunks, threads and files: counts add, latency samples add ([`crate::latency`]),
 //! example locations keep the earliest, time ranges widen.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap;
 
 use crate::capped::{hash_rank, CappedMap, Merge};
@@ -73,7 +71,9 @@ pub struct CodeKey {
 #[derive(Debug, Clone)]
 pub struct Undocumented {
     pub count: u64,
-    pub statuses: BTreeMap<u16, u64>,
+    /// Lines per status, sorted by status: a name is sent with a few statuses,
+    /// and a short sorted list is cheaper per line than a tree.
+    pub statuses: Vec<(u16, u64)>,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
     pub example: Location,
@@ -83,7 +83,7 @@ impl Undocumented {
     fn new(example: Location) -> Undocumented {
         Undocumented {
             count: 0,
-            statuses: BTreeMap::new(),
+            statuses: Vec::new(),
             first_ms: None,
             last_ms: None,
             example,
@@ -92,18 +92,27 @@ impl Undocumented {
 
     fn record(&mut self, status: u16, time_ms: Option<i64>, loc: Location) {
         self.count += 1;
-        *self.statuses.entry(status).or_default() += 1;
+        self.add_status(status, 1);
         self.first_ms = min_opt(self.first_ms, time_ms);
         self.last_ms = max_opt(self.last_ms, time_ms);
         self.example = self.example.min(loc);
     }
 }
 
+impl Undocumented {
+    fn add_status(&mut self, status: u16, n: u64) {
+        match self.statuses.binary_search_by_key(&status, |&(s, _)| s) {
+            Ok(i) => self.statuses[i].1 += n,
+            Err(i) => self.statuses.insert(i, (status, n)),
+        }
+    }
+}
+
 impl Merge for Undocumented {
     fn merge(&mut self, other: &Undocumented) {
         self.count += other.count;
-        for (s, n) in &other.statuses {
-            *self.statuses.entry(*s).or_default() += n;
+        for &(status, n) in &other.statuses {
+            self.add_status(status, n);
         }
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);

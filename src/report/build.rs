@@ -312,7 +312,7 @@ fn by_count_desc<T>(rows: &mut [T], count: impl Fn(&T) -> u64) {
     rows.sort_by_key(|r| std::cmp::Reverse(count(r)));
 }
 
-fn status_map(m: &BTreeMap<u16, u64>) -> BTreeMap<String, u64> {
+fn status_map(m: &[(u16, u64)]) -> BTreeMap<String, u64> {
     m.iter().map(|(s, n)| (s.to_string(), *n)).collect()
 }
 
