@@ -160,6 +160,9 @@ struct Partial {
     tally: Tally,
     /// Reused from chunk to chunk (see [`LineIndex`]).
     line_index: LineIndex,
+    /// The paths this thread has routed, kept from chunk to chunk (their counts
+    /// are flushed into `tally` at each chunk's end).
+    paths: PathMemo,
     chunks: Vec<ChunkCount>,
     /// Indexes of the jobs classified into this result, in its caller's list.
     jobs: Vec<usize>,
@@ -170,6 +173,7 @@ impl Partial {
         Partial {
             tally: Tally::new(opts.tally_config()),
             line_index: LineIndex::default(),
+            paths: PathMemo::default(),
             chunks: Vec::new(),
             jobs: Vec::new(),
         }
@@ -201,6 +205,7 @@ impl Partial {
             ctx,
             &mut self.tally,
             &mut self.line_index,
+            &mut self.paths,
         );
         self.chunks.push(ChunkCount {
             input,
@@ -703,6 +708,7 @@ fn process_chunk(
     ctx: &LineContext,
     tally: &mut Tally,
     line_index: &mut LineIndex,
+    paths: &mut PathMemo,
 ) {
     let (input, chunk) = at;
     let first = Location {
@@ -710,11 +716,10 @@ fn process_chunk(
         chunk,
         line: 0,
     };
-    let mut paths = PathMemo::default();
     if ctx.format.reads_quotes() {
-        process_indexed_lines(data, first, ctx, tally, &mut paths, line_index);
+        process_indexed_lines(data, first, ctx, tally, paths, line_index);
     } else {
-        process_lines(data, first, ctx, tally, &mut paths);
+        process_lines(data, first, ctx, tally, paths);
     }
     paths.flush(tally);
 }

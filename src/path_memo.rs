@@ -1,7 +1,8 @@
-//! A memo of request paths for the lines of one chunk: each distinct path (origin
-//! and query stripped) is routed to its section and grouped into its endpoint once,
-//! and the counts of its lines gather in the memo until [`PathMemo::flush`] adds
-//! them to the tally at the chunk's end.
+//! A memo of request paths for the lines one worker thread reads: each distinct path
+//! (origin and query stripped) is routed to its section and grouped into its
+//! endpoint once, and the counts of its lines gather in the memo until
+//! [`PathMemo::flush`] adds them to the tally at each chunk's end. The paths stay
+//! memoised from chunk to chunk: what a path routes to depends on the path alone.
 //!
 //! Why: routing and endpoint grouping (split into segments, tell IDs from words,
 //! hash the endpoint, find it among the capped endpoints) were a third of the time
@@ -71,7 +72,8 @@ impl Resolved<'_> {
     }
 }
 
-/// The memo of one chunk's paths (made and flushed by `analyze::process_chunk`).
+/// The memo of one worker's paths (kept by `analyze`'s per-thread result, flushed
+/// by `analyze::process_chunk` at each chunk's end).
 ///
 /// Its index is an open-addressing table of its own rather than a `HashMap`, so
 /// that a line's path is stripped of its query, hashed and compared as two
@@ -182,7 +184,8 @@ impl PathMemo {
         self.slots[i] = (hash >> 32) << 32 | (memo as u64 + 1);
     }
 
-    /// Add the gathered endpoint counts to `tally` and start over from zero.
+    /// Add the gathered endpoint counts to `tally` and start them over from zero;
+    /// the paths stay memoised.
     pub fn flush(&mut self, tally: &mut Tally) {
         for memo in &mut self.memos {
             if memo.counts != ClassTally::default() {
