@@ -15,9 +15,9 @@
 //! there; the memo strips once and calls what they go on with), and counts merged
 //! into the capped endpoint map give the same map as counting line by line (which
 //! endpoints keep a row depends on their ranks only, see [`crate::capped`]). The
-//! memo holds at most [`MEMO_PATHS`] paths; lines of other paths take the slow
-//! path, so a log of a million distinct paths costs one extra lookup per line and
-//! no extra memory.
+//! memo holds at most [`MEMO_PATHS`] paths, and no path with an identifier in it;
+//! lines of other paths take the slow path, so a log of a million distinct paths
+//! costs one extra lookup per line and no extra memory.
 
 use std::hash::BuildHasher;
 
@@ -136,12 +136,19 @@ impl PathMemo {
         }
     }
 
-    /// Route and group a path the memo has not seen, and memoise it unless full.
+    /// Route and group a path the memo has not seen, and memoise it unless the
+    /// memo is full or the path holds an identifier.
+    ///
+    /// A path whose endpoint collapsed an identifier (`/v1/jobs/8f3a…/logs`) is
+    /// seldom seen twice, and the memo lives as long as its thread: memoising such
+    /// paths would fill it early, and every path first seen after that would take
+    /// the slow path for the rest of the run.
     #[inline(never)]
     fn insert_new(&mut self, key: PathKey, routes: &Routes) -> Resolved<'_> {
         let section = routes.section_for_request_path(key.key);
         path::request_endpoint_into(key.key, &mut self.scratch);
-        if self.memos.len() >= MEMO_PATHS {
+        let has_id = !key.key.is_empty() && self.scratch != key.key;
+        if has_id || self.memos.len() >= MEMO_PATHS {
             return Resolved::Direct {
                 section,
                 endpoint: &self.scratch,
@@ -383,6 +390,27 @@ mod tests {
         // A second flush adds nothing.
         memo.flush(&mut fast);
         assert_eq!(endpoints(&fast), endpoints(&slow));
+    }
+
+    /// Paths with an identifier are resolved but not memoised, so that a run of
+    /// them does not fill the memo before a word-only path comes.
+    #[test]
+    fn identifier_paths_are_not_memoised() {
+        let catalog = Catalog::embedded();
+        let routes = Routes::new(&catalog, &[]).unwrap();
+        let mut memo = PathMemo::default();
+        for i in 0..MEMO_PATHS + 10 {
+            let p = format!("/v1/jobs/{}/logs?tail=1", 1_000_000 + i);
+            match memo.resolve(p.as_bytes(), p.as_bytes(), &routes) {
+                Resolved::Direct { endpoint, .. } => assert_eq!(endpoint, b"/v1/jobs/{id}/logs"),
+                Resolved::Memo(_) => panic!("{p} memoised"),
+            }
+        }
+        assert!(memo.memos.is_empty());
+        for p in [&b"/v3/openai/models"[..], b"", b"/"] {
+            assert!(matches!(memo.resolve(p, p, &routes), Resolved::Memo(_)));
+        }
+        assert_eq!(memo.memos.len(), 3);
     }
 
     /// Paths whose keys differ only past the head, only in length, only in zero
