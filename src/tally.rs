@@ -97,9 +97,7 @@ impl Undocumented {
         self.last_ms = max_opt(self.last_ms, time_ms);
         self.example = self.example.min(loc);
     }
-}
 
-impl Undocumented {
     fn add_status(&mut self, status: u16, n: u64) {
         match self.statuses.binary_search_by_key(&status, |&(s, _)| s) {
             Ok(i) => self.statuses[i].1 += n,
