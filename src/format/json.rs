@@ -315,12 +315,24 @@ impl Leaf {
 }
 
 /// The top-level keys of a format whose key paths are all one key long, in a
-/// small open-addressing hash table, so that a key of the line is found, or
-/// found unwanted, with one or two comparisons of integers.
+/// small table with a perfect hash, so that a key of the line is found, or found
+/// unwanted, with one hash and one comparison and no branch.
+///
+/// Why: the lookup is on every key of every line (perf put a fifth of a JSON
+/// line's time on it), and an open-addressing table ended it with a probe loop
+/// whose exits depend on the key. With each wanted key alone in its slot, a
+/// key's leaves are a select on one comparison: 2 % fewer instructions per JSON
+/// line and 2 % less time (perf still puts much of the time on the comparison,
+/// which waits on the key's load and hash).
 #[derive(Debug, Clone)]
 struct FlatKeys {
-    /// A power of two long, at most a quarter full.
+    /// A power of two long; each wanted short key alone in its slot.
     table: Box<[Entry]>,
+    /// The multiplier of [`slot_of`], chosen so that no two wanted keys share a
+    /// slot, and the shift that keeps the product's top bits, as many as the
+    /// table's size needs.
+    multiplier: u64,
+    shift: u32,
     /// Every key's leaves; an entry holds a range of them.
     leaves: Box<[Leaf]>,
     /// Wanted keys of [`PACKED`] bytes or more, looked up one by one.
@@ -385,7 +397,8 @@ impl FlatKeys {
                 });
             }
         }
-        let size = (short.len() * 4).next_power_of_two().max(16);
+        let (size, multiplier) = perfect_hash(&short)?;
+        let shift = 64 - size.trailing_zeros();
         let mut table = vec![
             Entry {
                 packed: 0,
@@ -395,11 +408,7 @@ impl FlatKeys {
             size
         ];
         for (packed, len, leaves) in short {
-            let mut i = slot_of(packed, size);
-            while table[i].len != Entry::VACANT {
-                i = (i + 1) & (size - 1);
-            }
-            table[i] = Entry {
+            table[slot_of(packed, len, multiplier, shift)] = Entry {
                 packed,
                 len,
                 leaves,
@@ -407,6 +416,8 @@ impl FlatKeys {
         }
         Some(FlatKeys {
             table: table.into(),
+            multiplier,
+            shift,
             leaves: leaves.into(),
             long: long.into(),
         })
@@ -424,17 +435,12 @@ impl FlatKeys {
                 Some(word) => u128::from_le_bytes(word.try_into().expect("16 bytes")) & MASKS[len],
                 None => pack(&line[at..at + len]),
             };
-            let mask = self.table.len() - 1;
-            let mut i = slot_of(packed, self.table.len());
-            loop {
-                let entry = &self.table[i];
-                if entry.packed == packed && entry.len == len {
-                    break entry.leaves.clone();
-                }
-                if entry.len == Entry::VACANT {
-                    return &[];
-                }
-                i = (i + 1) & mask;
+            let entry = &self.table[slot_of(packed, len, self.multiplier, self.shift)];
+            let found = entry.packed == packed && entry.len == len;
+            if found {
+                entry.leaves.clone()
+            } else {
+                0..0
             }
         } else {
             let key = &line[at..at + len];
@@ -454,12 +460,43 @@ fn pack(key: &[u8]) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-/// Where [`FlatKeys::table`] (of `size` slots, a power of two) probes first for
-/// a packed key.
+/// The slot of [`FlatKeys::table`] (of `2^(64 - shift)` slots) for a packed key
+/// of `len` bytes: multiply-shift hashing, the product's top bits.
 #[inline]
-fn slot_of(packed: u128, size: usize) -> usize {
-    let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
-    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & (size - 1)
+fn slot_of(packed: u128, len: usize, multiplier: u64, shift: u32) -> usize {
+    let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29) ^ len as u64;
+    (folded.wrapping_mul(multiplier) >> shift) as usize
+}
+
+/// A table size and a multiplier under which every short key has a slot of its
+/// own: the first of a fixed sequence of odd multipliers that works, at the
+/// smallest size that has one (from four slots per key). `None` when none does
+/// (two keys that fold to the same word); the format is then read by the serde
+/// walk alone.
+fn perfect_hash(short: &[(u128, usize, Range<u16>)]) -> Option<(usize, u64)> {
+    let mut size = (short.len() * 4).next_power_of_two().max(16);
+    while size <= 1 << 16 {
+        // splitmix64's increments and mixing: a fixed, well-spread sequence.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..1000 {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            let multiplier = (z ^ (z >> 31)) | 1;
+            let mut taken = vec![false; size];
+            let shift = 64 - size.trailing_zeros();
+            let distinct = short.iter().all(|&(packed, len, _)| {
+                let slot = slot_of(packed, len, multiplier, shift);
+                !std::mem::replace(&mut taken[slot], true)
+            });
+            if distinct {
+                return Some((size, multiplier));
+            }
+        }
+        size *= 2;
+    }
+    None
 }
 
 /// The fast path gave up on a line: the serde walk reads it instead, and decides
@@ -1395,6 +1432,54 @@ mod tests {
     #[test]
     fn nested_key_paths_use_the_serde_walk_only() {
         assert!(with(&["status=response.status"]).flat.is_none());
+    }
+
+    /// The perfect hash gives every wanted key a slot of its own, for the
+    /// defaults and for two hundred keys of every short length: each is found
+    /// with its leaves, and look-alikes (one byte or one length off) find none.
+    #[test]
+    fn flat_keys_find_each_wanted_key_and_no_other() {
+        let mut keys: Vec<String> = (0..200)
+            .map(|i| format!("{}k{i}", "x".repeat(i % 12)))
+            .collect();
+        keys.extend(["a", "ab", "status", "code", "uri"].map(String::from));
+        let root = {
+            let mut root = Node::default();
+            for (i, key) in keys.iter().enumerate() {
+                root.insert(std::iter::once(key.as_str()), i);
+            }
+            root
+        };
+        let sources: Vec<Source> = keys
+            .iter()
+            .map(|k| {
+                Source::from_override(&FieldOverride::parse(&format!("name={k}")).unwrap()).unwrap()
+            })
+            .collect();
+        let flat = FlatKeys::new(&root, &sources).expect("a perfect hash for 205 keys");
+        for (i, key) in keys.iter().enumerate() {
+            let line = format!("{{\"{key}\":1}}");
+            let leaves = flat.get(line.as_bytes(), 2, key.len());
+            assert_eq!(
+                leaves.iter().map(|l| l.source).collect::<Vec<_>>(),
+                [i],
+                "{key}"
+            );
+            for other in [
+                format!("{key}z"),
+                format!("z{}", &key[1..]),
+                key[..key.len() - 1].to_string(),
+            ] {
+                if !keys.contains(&other) {
+                    let line = format!("{{\"{other}\":1}}");
+                    assert!(
+                        flat.get(line.as_bytes(), 2, other.len()).is_empty(),
+                        "{other}"
+                    );
+                }
+            }
+        }
+        assert!(defaults().flat.is_some());
     }
 
     #[test]
