@@ -78,10 +78,22 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + Ord + OwnedKey<K> + ?Sized,
     {
+        // Once the map has filled, every kept key ranks at most as high as the
+        // top of `ranked`: a key ranking above it is not kept, which its rank
+        // alone tells, without a lookup. In a log of a million distinct names
+        // that is nearly every line.
+        let mut rank = Rank::Later(rank);
+        if let Some((top_rank, top_key)) = self.ranked.peek() {
+            let known = rank.get();
+            if (known, key) > (*top_rank, top_key.borrow()) {
+                return self.other.get_or_insert_with(init);
+            }
+            rank = Rank::Known(known);
+        }
         if self.map.contains_key(key) {
             return &mut self.map.get_mut(key).expect("checked above").1;
         }
-        let rank = rank();
+        let rank = rank.get();
         // A key that is not kept is never copied: a log of a million distinct
         // names allocates only for the few that rank among the kept ones.
         if !self.admit(rank, key) {
@@ -178,6 +190,21 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
     /// The values of the keys not kept, merged; `None` when every key was kept.
     pub fn other(&self) -> Option<&V> {
         self.other.as_ref()
+    }
+}
+
+/// A key's rank, computed at most once, when first needed.
+enum Rank<F> {
+    Later(F),
+    Known(u64),
+}
+
+impl<F: FnOnce() -> u64> Rank<F> {
+    fn get(self) -> u64 {
+        match self {
+            Rank::Later(rank) => rank(),
+            Rank::Known(rank) => rank,
+        }
     }
 }
 
@@ -286,6 +313,20 @@ mod tests {
                 assert_eq!(contents(got), want, "chunk {chunk}");
             }
         }
+    }
+
+    /// With every rank equal, the keys themselves decide, and a full map still
+    /// counts each line of a kept key as that key's, the top one included.
+    #[test]
+    fn equal_ranks_keep_the_smallest_keys_with_exact_counts() {
+        let keys: Vec<Vec<u8>> = (0..100).map(|i| format!("k{i:03}").into_bytes()).collect();
+        let cap = 10;
+        let mut map = CappedMap::new(cap);
+        for key in keys.iter().rev().chain(&keys).chain(keys.iter().rev()) {
+            map.entry(&key[..], || 7, Count::default).0 += 1;
+        }
+        let want: Vec<(Vec<u8>, u64)> = keys[..cap].iter().map(|k| (k.clone(), 3)).collect();
+        assert_eq!(contents(&map), (want, 3 * (100 - cap as u64)));
     }
 
     #[test]
