@@ -1,5 +1,6 @@
 //! The analyze pipeline: open each source, pick its format, cut it into chunks,
-//! classify the chunks' lines in parallel (rayon) and merge the per-chunk tallies.
+//! classify the chunks' lines in parallel (rayon, one tally per worker thread) and
+//! merge the tallies.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};

@@ -8,8 +8,8 @@
 //!   -> lines (memchr; or line_index: line ends and quotes, for nginx's own layouts)
 //!   -> format (one line -> Fields)  -> routes (path -> section; path_memo: once per path)
 //!   -> classify (Catalog + section + status + name -> Class)
-//!   -> tally (per-chunk accumulators, exact merge)
-//!   -> report (serde model) -> render (text | json | markdown | csv)
+//!   -> tally (one accumulator per worker thread, exact merge; latency: its latencies)
+//!   -> report (serde model) -> render (text | json | markdown | csv | html)
 //!   -> diff (two reports -> what changed)
 //! ```
 //!

@@ -19,10 +19,14 @@ pub fn strip_origin(path: &[u8]) -> &[u8] {
     }
 }
 
+/// The bytes that end a request path: the query's `?` and the fragment's `#`.
+pub const PATH_ENDS: [u8; 2] = [b'?', b'#'];
+
 /// The path without its query string or fragment.
 pub fn strip_query(path: &[u8]) -> &[u8] {
     // Paths are short: an inline search beats memchr's call and setup.
-    match scan::find_either(b'?', b'#', path, 0) {
+    let [query, fragment] = PATH_ENDS;
+    match scan::find_either(query, fragment, path, 0) {
         Some(i) => &path[..i],
         None => path,
     }

@@ -47,7 +47,8 @@ pub struct Memo {
 /// A path resolved to its section and to where its endpoint counts go.
 pub enum Resolved<'m> {
     Memo(&'m mut Memo),
-    /// Not memoised (the memo is full): the endpoint, computed for this line.
+    /// Not memoised (the memo is full, or the path holds an identifier): the
+    /// endpoint, computed for this line.
     Direct {
         section: Option<SectionId>,
         endpoint: &'m [u8],
@@ -293,11 +294,12 @@ fn tail_from<'a>(readable: &'a [u8], sub: &'a [u8]) -> &'a [u8] {
     }
 }
 
-/// The bytes of a block that end a request path: `?` and `#`.
+/// The bytes of a block that end a request path ([`path::PATH_ENDS`]).
 #[inline(always)]
 fn query_stops(bytes: &[u8; 16]) -> u16 {
     let block = Sixteen::load(bytes);
-    block.eq(b'?') | block.eq(b'#')
+    let [query, fragment] = path::PATH_ENDS;
+    block.eq(query) | block.eq(fragment)
 }
 
 /// Masks of the first `n` (0 to [`HEAD`]) bytes of two blocks, cut from a

@@ -4,8 +4,9 @@
 //!
 //! The nginx walk looks for the end of a short value (a quote, a space, a bracket) a
 //! dozen times per line (nginx's own layouts take their quotes from
-//! [`crate::line_index`] instead). `memchr` is the fastest search over long text, but its call and
-//! setup cost more than the search itself when the byte is a few positions away, so
+//! [`crate::line_index`] instead). `memchr` is the fastest search over long text,
+//! but its call and setup cost more than the search itself when the byte is a few
+//! positions away, so
 //! these searches test sixteen bytes per step inline: on x86-64 with SSE2 compares
 //! (part of the x86-64 baseline, so no runtime detection is needed and the binary runs
 //! on any x86-64), elsewhere with a plain byte loop. A search that has not

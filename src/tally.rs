@@ -1,6 +1,6 @@
-//! Accumulators for one chunk of lines, and their exact merge. The same merge serves
-//! chunks, threads and files: counts add, latency samples add ([`crate::latency`]),
-//! example locations keep the earliest, time ranges widen.
+//! Accumulators for the lines one worker classifies, and their exact merge. The same
+//! merge serves chunks, threads and files: counts add, latency samples add
+//! ([`crate::latency`]), example locations keep the earliest, time ranges widen.
 
 use rustc_hash::FxHashMap;
 

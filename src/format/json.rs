@@ -316,12 +316,12 @@ impl Leaf {
 
 /// The top-level keys of a format whose key paths are all one key long, in a
 /// small table with a perfect hash, so that a key of the line is found, or found
-/// unwanted, with one hash and one comparison and no branch.
+/// unwanted, with one hash, one load and one comparison, and no probe loop.
 ///
 /// Why: the lookup is on every key of every line (perf put a fifth of a JSON
 /// line's time on it), and an open-addressing table ended it with a probe loop
 /// whose exits depend on the key. With each wanted key alone in its slot, a
-/// key's leaves are a select on one comparison: 2 % fewer instructions per JSON
+/// key's leaves follow from one comparison: 2 % fewer instructions per JSON
 /// line and 2 % less time (perf still puts much of the time on the comparison,
 /// which waits on the key's load and hash).
 #[derive(Debug, Clone)]
