@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::classify::classify;
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
-use crate::input::{self, Mapped, Opened, Source, StreamChunker};
+use crate::input::{self, Chunk, Mapped, Opened, Source, StreamChunker};
 use crate::line_index::LineIndex;
 use crate::path_memo::{PathMemo, Resolved};
 use crate::progress::Progress;
@@ -630,7 +630,7 @@ fn analyze_stream<'a>(
     let mut chunker = StreamChunker::new(reader, chunk_size, opts.max_line_bytes);
     // The format is chosen from the first DETECT_SAMPLE_BYTES, as for a mapped file,
     // whatever the chunk size: read chunks until the sample is full.
-    let mut first: VecDeque<io::Result<Vec<u8>>> = VecDeque::new();
+    let mut first: VecDeque<io::Result<Chunk>> = VecDeque::new();
     let mut sample = Vec::new();
     while sample.len() < DETECT_SAMPLE_BYTES {
         match chunker.next_chunk().transpose() {
@@ -649,9 +649,9 @@ fn analyze_stream<'a>(
     }
     let ctx = context(catalog, routes, opts, &sample, source)?;
     drop(sample);
-    let (tx, rx) = mpsc::sync_channel::<(u32, Vec<u8>)>(2 * rayon::current_num_threads());
+    let (tx, rx) = mpsc::sync_channel::<(u32, Chunk)>(2 * rayon::current_num_threads());
     // Classified chunks go back to the reader, whose next chunks reuse their buffers.
-    let (done_tx, done_rx) = mpsc::channel::<Vec<u8>>();
+    let (done_tx, done_rx) = mpsc::channel::<Chunk>();
     let (partial, (bytes, read_error)) = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let mut index = 0u32;
