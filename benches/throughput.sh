@@ -41,6 +41,15 @@
 # with the time ratio distinct ÷ normal (target ≤ 2×) and the peak private memory of
 # each.
 #
+# Stages (STAGES=1; off by default, as it builds errscope twice more): two builds
+# that stop early, timed in the main table beside the full run, show what the
+# pipeline's stages cost alone: `lines only` finds each line and stops (the line
+# index for nginx's layouts, memchr for JSON), `parsed only` also parses each line
+# into its fields and stops before classifying. They are built with
+# ERRSCOPE_STOP_AFTER=lines|parse (see `STOP_AFTER` in src/analyze.rs) into
+# target/stop-after-lines and target/stop-after-parse; their reports are wrong on
+# purpose, only their times count.
+#
 # The page cache: how a file came into it changes how fast it reads, for errscope and
 # `wc -l` alike. A file read from disk is cached by readahead, which on Linux 6.x with
 # ext4 or XFS uses large folios (up to 2 MiB); a file just written, as the generator
@@ -54,6 +63,7 @@
 # Environment: SIZE=1GiB ROUNDS=5 DIR=/tmp/errscope-bench FORMATS="gateway json"
 #              BIN=path (skip the build) BASELINE=path THREADS=$(nproc) CACHE=reread
 #              LINEARITY=1 LINEARITY_BYTES=100000000 DISTINCT=1 DISTINCT_LINES=1000000
+#              STAGES=0
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -67,6 +77,7 @@ LINEARITY="${LINEARITY:-1}"
 LINEARITY_BYTES="${LINEARITY_BYTES:-100000000}"
 DISTINCT="${DISTINCT:-1}"
 DISTINCT_LINES="${DISTINCT_LINES:-1000000}"
+STAGES="${STAGES:-0}"
 CACHE="${CACHE:-reread}"
 SEED=1
 case "$CACHE" in
@@ -89,13 +100,21 @@ if [[ -z "${BIN:-}" ]]; then
     (cd "$root" && cargo build --release --quiet)
     BIN="${CARGO_TARGET_DIR:-$root/target}/release/errscope"
 fi
+stages=()
+if [[ $STAGES != 0 ]]; then
+    stages=(lines parse)
+    for stage in "${stages[@]}"; do
+        (cd "$root" && ERRSCOPE_STOP_AFTER=$stage cargo build --release --quiet \
+            --target-dir "${CARGO_TARGET_DIR:-$root/target}/stop-after-$stage")
+    done
+fi
 mkdir -p "$DIR"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
      "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "errscope: $BIN ($("$BIN" --version)), git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS CACHE=$CACHE DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"\
-     "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES"
+     "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES STAGES=$STAGES"
 have_duckdb=false
 if python3 -c 'import duckdb' 2>/dev/null; then
     have_duckdb=true
@@ -217,6 +236,14 @@ for format in $FORMATS; do
         cmds+=(--cmd "baseline -j $THREADS" "$BASELINE analyze -j $THREADS -o json $file")
         memory+=(--memory "baseline -j $THREADS")
     fi
+    for stage in "${stages[@]}"; do
+        case $stage in
+            lines) label="lines only" ;;
+            parse) label="parsed only" ;;
+        esac
+        stop_bin="${CARGO_TARGET_DIR:-$root/target}/stop-after-$stage/release/errscope"
+        cmds+=(--cmd "$label -j $THREADS" "$stop_bin analyze -j $THREADS -o json $file")
+    done
     refs=(--ref "wc -l")
     # The speed issue's targets for this table: all threads within 2x (text) or 3x
     # (JSON) of `wc -l`, at least 2x DuckDB's speed, and 1.7x from one thread to all.

@@ -772,6 +772,32 @@ fn process_indexed_lines(
     });
 }
 
+/// Where a line's work stops (see [`STOP_AFTER`]).
+enum Stage {
+    /// Each line is found, and nothing more is done with it.
+    Lines,
+    /// Each line is found and parsed into its fields, and not classified.
+    Parse,
+    /// Every line is classified and counted: every build but the two below.
+    Classify,
+}
+
+/// What the pipeline's stages cost alone, timed by `STAGES=1 benches/throughput.sh`:
+/// a build with `ERRSCOPE_STOP_AFTER=lines` in its environment finds each line and
+/// stops (the line index for nginx's layouts, `memchr` for the others); with
+/// `ERRSCOPE_STOP_AFTER=parse` it also parses each line and stops before classifying.
+/// Their reports are wrong on purpose: they exist to be timed beside the full run.
+/// Without the variable (every other build), the checks on it are constant and
+/// compiled away.
+const STOP_AFTER: Stage = match option_env!("ERRSCOPE_STOP_AFTER") {
+    None => Stage::Classify,
+    Some(stage) => match stage.as_bytes() {
+        b"lines" => Stage::Lines,
+        b"parse" => Stage::Parse,
+        _ => panic!("ERRSCOPE_STOP_AFTER is `lines` or `parse`"),
+    },
+};
+
 /// Classify one line, read by `parse` (the format's parser, given what the line
 /// loop knows of the line).
 #[inline(always)]
@@ -783,6 +809,10 @@ fn process_line<'a>(
     tally: &mut Tally,
     paths: &mut PathMemo,
 ) {
+    if let Stage::Lines = STOP_AFTER {
+        std::hint::black_box(line);
+        return;
+    }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
         tally.record_malformed(loc, "empty line");
@@ -790,6 +820,11 @@ fn process_line<'a>(
     }
     if line.len() > ctx.opts.max_line_bytes {
         tally.record_malformed(loc, "line longer than --max-line-bytes");
+        return;
+    }
+    if let Stage::Parse = STOP_AFTER {
+        let fields = parse(line).map(|f| (f.status, f.name, f.path, f.latency_us, f.time_ms));
+        std::hint::black_box(fields.ok());
         return;
     }
     match parse(line) {
