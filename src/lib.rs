@@ -14,6 +14,11 @@
 //! ```
 //!
 //! `main.rs` is a thin shell over [`app::run`].
+//!
+//! The library is errscope's own insides, not an API for other crates: its docs are
+//! for the people working on it, built with `cargo doc --document-private-items`
+//! (CI builds them so, with warnings as errors), and so may link private items.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod analyze;
 pub mod app;
