@@ -454,6 +454,13 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
             "`-` (standard input) can be given only once".into(),
         ));
     }
+    // `-` with nothing piped in waits for lines typed at the terminal: say so, rather
+    // than seem to hang.
+    if !args.quiet && sources.contains(&input::Source::Stdin) && io::stdin().is_terminal() {
+        eprintln!(
+            "errscope: reading the log from the terminal (standard input); end it with Ctrl-D"
+        );
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.map_or(0, |n| n.get()))
         .build()

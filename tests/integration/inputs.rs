@@ -4,11 +4,13 @@
 //! the report still counts everything that could be read.
 
 use std::path::Path;
+use std::process::Command;
 
 use errscope::report::Report;
 
 use crate::util::{
-    analyze_code, analyze_json, assert_same, fixture, gzip_copy, os, run, run_stdin, Dir,
+    analyze_code, analyze_json, assert_same, fixture, gzip_copy, os, run, run_command, run_stdin,
+    Dir,
 };
 
 /// A `gateway` preset line.
@@ -242,4 +244,32 @@ fn truncated_gzip_counts_what_was_read() {
         assert_eq!(r.inputs[0].bytes, recovered.len() as u64, "chunk {chunk}");
         assert_eq!(r.totals.classes, want.totals.classes, "chunk {chunk}");
     }
+}
+
+/// `-` with a terminal for standard input says that it waits for lines typed there
+/// (else it would seem to hang); with `-q`, or with stdin piped, it says nothing.
+/// The terminal is a pseudo-terminal from util-linux's `script`, which passes its
+/// own input on: the Ctrl-D given to it ends errscope's input.
+#[test]
+fn stdin_from_a_terminal_says_so() {
+    const HINT: &str = "reading the log from the terminal";
+    let in_terminal = |flags: &str| {
+        let command = format!("'{}' analyze {flags} -", env!("CARGO_BIN_EXE_errscope"));
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"]);
+        run_command(cmd, Some(b"\x04"))
+    };
+    if let Err(e) = Command::new("script").arg("--version").output() {
+        eprintln!("skipping: cannot run `script` (util-linux): {e}");
+        return;
+    }
+    let out = in_terminal("-o json");
+    let shown = &out.stdout;
+    assert_eq!(out.code, 0, "{shown}");
+    assert!(shown.contains(HINT), "{shown}");
+    assert!(shown.contains("\"schema\": \"errscope-report\""), "{shown}");
+    let quiet = in_terminal("-q -o json");
+    assert!(!quiet.stdout.contains(HINT), "{}", quiet.stdout);
+    let piped = run_stdin(&["analyze", "-o", "json", "-"], b"");
+    assert!(!piped.stderr.contains(HINT), "{}", piped.stderr);
 }
