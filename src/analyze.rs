@@ -723,6 +723,7 @@ fn process_chunk(
         process_lines(data, first, ctx, tally, paths);
     }
     paths.flush(tally);
+    tally.flush();
 }
 
 /// The lines of a chunk found with memchr, each parsed by the format's parser.

@@ -264,7 +264,7 @@ fn window(analysis: &Analysis) -> Option<Window> {
 /// that stays bounded). `None` without `--bucket`.
 fn bucket_starts(t: &tally::Tally) -> Option<Vec<i64>> {
     let width = t.config().bucket_ms?;
-    let mut starts: Vec<i64> = t.buckets.iter().map(|(start, _)| *start).collect();
+    let mut starts: Vec<i64> = t.buckets().iter().map(|(start, _)| *start).collect();
     starts.sort_unstable();
     if let (Some(&first), Some(&last)) = (starts.first(), starts.last()) {
         if (last - first) / width < tally::MAX_BUCKETS as i64 {
@@ -285,7 +285,7 @@ fn time_series(t: &tally::Tally, starts: Option<&[i64]>) -> Option<TimeSeries> {
         buckets: starts
             .iter()
             .map(|&start| {
-                let b = t.buckets.get(&start).unwrap_or(&empty);
+                let b = t.buckets().get(&start).unwrap_or(&empty);
                 Bucket {
                     start: format_rfc3339(start),
                     requests: b.requests(),
@@ -294,7 +294,7 @@ fn time_series(t: &tally::Tally, starts: Option<&[i64]>) -> Option<TimeSeries> {
                 }
             })
             .collect(),
-        overflow: t.buckets.other().map_or(0, |b| b.requests()),
+        overflow: t.buckets().other().map_or(0, |b| b.requests()),
     })
 }
 
