@@ -779,7 +779,8 @@ enum Stage {
     Lines,
     /// Each line is found and parsed into its fields, and not classified.
     Parse,
-    /// Every line is classified and counted: every build but the two below.
+    /// Every line is classified and counted: every build but the two that
+    /// `ERRSCOPE_STOP_AFTER` makes.
     Classify,
 }
 

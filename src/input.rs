@@ -367,7 +367,7 @@ pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usi
     ranges
 }
 
-/// The least a [`StreamChunker`] asks a `read` for: what a pipe holds.
+/// The least a [`StreamChunker`] asks a `read` for: a pipe's default capacity.
 const MIN_READ: usize = 64 << 10;
 
 /// Spare buffers a [`StreamChunker`] keeps at most.
@@ -456,15 +456,10 @@ impl<R: Read> StreamChunker<R> {
         }
         // Up to the target, and at least a pipe's worth past it to end a line.
         let least = self.target.min(MIN_READ);
+        let capacity = self.target + least;
         while !self.done && self.partial_start < self.target {
             let end = self.filled + self.target.saturating_sub(self.filled).max(least);
-            if self.buf.len() < end {
-                // Zeroed once per buffer (a recycled one keeps its length), and
-                // sized once for a chunk rather than grown by doubling.
-                let size = end.max(self.target + least);
-                self.buf.reserve_exact(size - self.buf.len());
-                self.buf.resize(end, 0);
-            }
+            make_room(&mut self.buf, end, capacity);
             match self.reader.read(&mut self.buf[self.filled..end]) {
                 Ok(0) => self.done = true,
                 Ok(n) => {
@@ -491,9 +486,7 @@ impl<R: Read> StreamChunker<R> {
         // The next chunk starts with this one's partial last line.
         let mut next = self.spare.pop().unwrap_or_default();
         let partial = self.partial_start..self.filled;
-        if next.len() < partial.len() {
-            next.resize(partial.len(), 0);
-        }
+        make_room(&mut next, partial.len(), capacity);
         next[..partial.len()].copy_from_slice(&self.buf[partial.clone()]);
         let len = self.partial_start;
         self.filled = partial.len();
@@ -547,6 +540,16 @@ impl<R: Read> StreamChunker<R> {
                 }
             }
         }
+    }
+}
+
+/// Make `buf` at least `len` bytes long, the new bytes zeroed (`read` needs them
+/// initialised). A buffer is sized once, for a whole chunk (`capacity`), rather
+/// than grown by doubling; a recycled one keeps its length, so it is zeroed once.
+fn make_room(buf: &mut Vec<u8>, len: usize, capacity: usize) {
+    if buf.len() < len {
+        buf.reserve_exact(len.max(capacity) - buf.len());
+        buf.resize(len, 0);
     }
 }
 
