@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
-use crate::classify::classify;
+use crate::classify::{classify, Class};
 use crate::error::{Error, Result};
 use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
 use crate::input::{self, Chunk, Mapped, Opened, Source, StreamChunker};
@@ -47,6 +47,9 @@ pub struct Options {
     pub bucket_ms: Option<i64>,
     /// Where bytes classified are counted, for a progress line.
     pub progress: Option<Arc<Progress>>,
+    /// An input with more than this share of malformed lines gets an error: its
+    /// format is most likely not the one used (`--max-malformed`).
+    pub max_malformed: f64,
 }
 
 impl Options {
@@ -79,6 +82,7 @@ impl Default for Options {
             until: None,
             bucket_ms: None,
             progress: None,
+            max_malformed: 0.5,
         }
     }
 }
@@ -97,7 +101,10 @@ pub struct InputSummary {
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
     pub lines: u64,
-    /// Why the input could not be read, or stopped being read part-way.
+    /// Of `lines`, those counted as malformed.
+    pub malformed: u64,
+    /// Why the input could not be read, or stopped being read part-way, or why its
+    /// counts are not to be trusted (most lines malformed).
     pub error: Option<String>,
 }
 
@@ -152,6 +159,7 @@ struct ChunkCount {
     input: u32,
     chunk: u32,
     lines: u64,
+    malformed: u64,
     bytes: u64,
     dropped: bool,
 }
@@ -200,6 +208,7 @@ impl Partial {
     /// the chunk held.
     fn add_chunk(&mut self, data: &[u8], input: u32, chunk: u32, ctx: &LineContext) {
         let before = self.tally.lines;
+        let malformed_before = self.tally.count(Class::Malformed);
         process_chunk(
             data,
             (input, chunk),
@@ -212,6 +221,7 @@ impl Partial {
             input,
             chunk,
             lines: self.tally.lines - before,
+            malformed: self.tally.count(Class::Malformed) - malformed_before,
             bytes: data.len() as u64,
             dropped: false,
         });
@@ -226,6 +236,7 @@ impl Partial {
             input,
             chunk,
             lines: 0,
+            malformed: 0,
             bytes: 0,
             dropped: true,
         });
@@ -404,10 +415,16 @@ pub fn analyze_opened(
     // Streamed inputs, one after another, each decoded on its own thread while the
     // rayon pool classifies its chunks.
     let mut cut_short = Vec::new();
+    let mut samples: Vec<&[u8]> = vec![&[]; sources.len()];
+    for r in &resident {
+        samples[r.input] = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
+    }
+    let mut stream_samples = Vec::new();
     for (i, reader) in streams {
         match analyze_stream(reader, i as u32, &sources[i], catalog, routes, opts) {
             Ok(streamed) => {
                 describe(&mut run.inputs[i], &streamed.context);
+                stream_samples.push((i, streamed.sample));
                 run.inputs[i].bytes = streamed.bytes;
                 cut_short.extend(streamed.read_error.map(|e| (i, e)));
                 total = total.merge(streamed.partial);
@@ -445,7 +462,52 @@ pub fn analyze_opened(
         analysis.inputs[*i].error = Some(e.to_string());
         analysis.errors.push(e);
     }
+    for (i, sample) in &stream_samples {
+        samples[*i] = sample;
+    }
+    check_malformed_share(&mut analysis, sources, &samples, opts);
     analysis
+}
+
+/// Give an input an error when more than `opts.max_malformed` of its lines are
+/// malformed: the format it was read with is most likely not its own (a wrong
+/// `--format` or `--preset`), and its counts say nothing. The error names the
+/// format used and what auto-detection picks from the input's first bytes
+/// (`samples[i]`).
+fn check_malformed_share(
+    analysis: &mut Analysis,
+    sources: &[Source],
+    samples: &[&[u8]],
+    opts: &Options,
+) {
+    for (i, input) in analysis.inputs.iter_mut().enumerate() {
+        let too_many = input.malformed as f64 > opts.max_malformed * input.lines as f64;
+        if input.error.is_some() || input.lines == 0 || !too_many {
+            continue;
+        }
+        let Some(format) = input.format.clone() else {
+            continue;
+        };
+        // What auto-detection picks: the name `--preset` takes, and whether it is
+        // the format that was used.
+        let auto = format::build_detected(&FormatChoice::Auto, &opts.fields, samples[i])
+            .ok()
+            .map(|(f, detection)| {
+                let same = f.name() == format;
+                (detection.map_or_else(|| f.name(), |d| d.chosen), same)
+            });
+        let e = Error::MostlyMalformed {
+            path: sources[i].display_name().into(),
+            malformed: input.malformed,
+            lines: input.lines,
+            format,
+            detected: input.detection.is_some(),
+            auto,
+            max: opts.max_malformed,
+        };
+        input.error = Some(e.to_string());
+        analysis.errors.push(e);
+    }
 }
 
 /// Analyze `data`, in memory, as one input called `name`: the same chunking,
@@ -558,6 +620,7 @@ impl Run<'_> {
             );
             starts.push(input.lines);
             input.lines += c.lines;
+            input.malformed += c.malformed;
             // Streamed inputs know their bytes from the reader (over-long lines
             // included); in-memory ones add up the chunks they counted.
             if self.resident[c.input as usize] {
@@ -610,6 +673,8 @@ fn context<'a>(
 struct Streamed<'a> {
     partial: Partial,
     context: LineContext<'a>,
+    /// The first bytes, that the format was chosen from.
+    sample: Vec<u8>,
     bytes: u64,
     /// The read error that ended the stream early, if any (what came before it is
     /// counted).
@@ -648,7 +713,6 @@ fn analyze_stream<'a>(
         }
     }
     let ctx = context(catalog, routes, opts, &sample, source)?;
-    drop(sample);
     let (tx, rx) = mpsc::sync_channel::<(u32, Chunk)>(2 * rayon::current_num_threads());
     // Classified chunks go back to the reader, whose next chunks reuse their buffers.
     let (done_tx, done_rx) = mpsc::channel::<Chunk>();
@@ -696,6 +760,7 @@ fn analyze_stream<'a>(
     Ok(Streamed {
         partial,
         context: ctx,
+        sample,
         bytes,
         read_error,
     })
@@ -1052,7 +1117,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.log"), SAMPLE).unwrap();
         std::fs::write(dir.path().join("b.log"), SAMPLE).unwrap();
-        let (sources, errors) = input::expand(&[dir.path().to_path_buf()], false);
+        let input::Expanded {
+            sources, errors, ..
+        } = input::expand(&[dir.path().to_path_buf()], false);
         assert!(errors.is_empty());
         std::fs::remove_file(dir.path().join("a.log")).unwrap();
         let a = analyze(&sources, &catalog, &routes, &opts());

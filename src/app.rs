@@ -12,13 +12,13 @@ use clap::Parser;
 use crate::analyze::{self, Options};
 use crate::catalog::lint;
 use crate::catalog::Catalog;
-use crate::classify::Class;
 use crate::cli::{
     AnalyzeArgs, CatalogAction, CatalogArgs, CatalogSource, Cli, ColorArg, Command, CompareArgs,
-    DiffArgs, FailOn, FormatArg, LintArgs, OutputArg, PresetsArgs,
+    DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs,
 };
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
+use crate::fail_on::{self, FailOn};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
 use crate::progress::{self, Progress};
@@ -267,6 +267,7 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
             .bucket
             .or((args.output == OutputArg::Html).then_some(report::html::DEFAULT_BUCKET_MS)),
         progress: None,
+        max_malformed: args.max_malformed,
     })
 }
 
@@ -399,13 +400,7 @@ fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
         diff_options(&args.compare),
     );
     render_diff(&d, args.output, out).map_err(Error::Output)?;
-    Ok(
-        if failed(&current, &args.fail_on) || d.failed(&args.fail_on) {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        },
-    )
+    Ok(verdict(&current, Some(&d), &args.fail_on))
 }
 
 fn render_diff(d: &Diff, output: OutputArg, out: &mut dyn Write) -> io::Result<()> {
@@ -420,12 +415,9 @@ fn render_diff(d: &Diff, output: OutputArg, out: &mut dyn Write) -> io::Result<(
 fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     if let Some(f) = args.fail_on.iter().find(|f| f.needs_baseline()) {
         if args.baseline.is_none() {
-            use clap::ValueEnum;
-            let name = f.to_possible_value().map(|v| v.get_name().to_string());
             return Err(Error::Usage(format!(
-                "--fail-on {} compares with an earlier report: give it with --baseline \
-                 BASELINE.json",
-                name.unwrap_or_default()
+                "--fail-on {f} compares with an earlier report: give it with --baseline \
+                 BASELINE.json"
             )));
         }
     }
@@ -443,7 +435,14 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         format::build(&opts.format, &opts.fields, b"")
             .map_err(|e| name_the_flag(e, &opts.format))?;
     }
-    let (sources, unlisted) = input::expand(&args.paths, args.recursive);
+    let input::Expanded {
+        sources,
+        errors: unlisted,
+        notes,
+    } = input::expand(&args.paths, args.recursive);
+    for note in notes.iter().filter(|_| !args.quiet) {
+        eprintln!("errscope: {}", escape_control(note));
+    }
     if sources
         .iter()
         .filter(|s| **s == input::Source::Stdin)
@@ -489,9 +488,13 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
     }
     let mut report = report::build(&analysis, &catalog);
     // Paths that could not be listed are inputs too: the report names them.
-    report
-        .inputs
-        .extend(unlisted.iter().map(report::Input::unread));
+    report.add_unread(&unlisted);
+    // Nothing read is no report: yesterday's stays where it is (see `run`).
+    if report.nothing_read() {
+        return Err(Error::NothingRead {
+            kept: args.output_file.output_file.clone(),
+        });
+    }
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
     let diff = baseline.map(|b| {
         let source = args.baseline.as_deref().unwrap_or(Path::new("")).display();
@@ -547,30 +550,23 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         out.flush()
     })
     .map_err(Error::Output)?;
-    let diff_failed = diff.as_ref().is_some_and(|d| d.failed(&args.fail_on));
-    Ok(if had_errors {
-        Outcome::Error
-    } else if failed(&report, &args.fail_on) || diff_failed {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    let verdict = verdict(&report, diff.as_ref(), &args.fail_on);
+    Ok(if had_errors { Outcome::Error } else { verdict })
 }
 
-/// Whether any class named by `--fail-on` occurred (the comparison kinds are
-/// [`Diff::failed`]'s).
-pub fn failed(report: &Report, fail_on: &[FailOn]) -> bool {
-    fail_on.iter().any(|f| {
-        let class = match f {
-            FailOn::Undocumented => Class::Undocumented,
-            FailOn::StatusMismatch => Class::StatusMismatch,
-            FailOn::WrongSection => Class::WrongSection,
-            FailOn::Malformed => Class::Malformed,
-            FailOn::UnnamedError => Class::UnnamedError,
-            FailOn::NewUndocumented | FailOn::NewMismatch | FailOn::Regression => return false,
-        };
-        report.totals.classes.get(class) > 0
-    })
+/// [`Outcome::Findings`] when anything named by `--fail-on` occurred, each said on
+/// stderr with its count (and names), whatever the output format; else
+/// [`Outcome::Clean`].
+fn verdict(report: &Report, diff: Option<&Diff>, fail_on: &[FailOn]) -> Outcome {
+    let reasons = fail_on::reasons(report, diff, fail_on);
+    for reason in &reasons {
+        eprintln!("errscope: --fail-on {reason}");
+    }
+    if reasons.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    }
 }
 
 fn is_broken_pipe(e: &Error) -> bool {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::fail_on::FailOn;
+
 const EXIT_CODES: &str = "\
 Exit status:
   0  the run finished (and no class named by --fail-on occurred)
@@ -125,13 +127,15 @@ pub struct DiffArgs {
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
     pub output: OutputArg,
 
-    /// Exit with status 1 when any of these occurred (comma-separated):
-    /// new-undocumented, new-mismatch, regression; or a class present in CURRENT:
-    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error.
+    /// Exit with status 1, saying why on stderr, when any of these occurred
+    /// (comma-separated; `-` or `_` between words): new-undocumented, new-mismatch,
+    /// regression; or, in CURRENT: undocumented, status-mismatch, wrong-section,
+    /// malformed, unnamed-error, empty (no line counted).
     #[arg(
         long,
         value_name = "WHAT",
         value_delimiter = ',',
+        value_parser = FailOn::parse,
         help_heading = "Output"
     )]
     pub fail_on: Vec<FailOn>,
@@ -246,13 +250,16 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub compare: CompareArgs,
 
-    /// Exit with status 1 when any of these classes occurred (comma-separated):
-    /// undocumented, status_mismatch, wrong_section, malformed, unnamed_error; with
-    /// --baseline also new-undocumented, new-mismatch, regression.
+    /// Exit with status 1, saying why on stderr, when any of these occurred
+    /// (comma-separated; `-` or `_` between words): undocumented, status-mismatch,
+    /// wrong-section, malformed, unnamed-error, empty (no line counted: nothing read,
+    /// or every line outside --since/--until); with --baseline also
+    /// new-undocumented, new-mismatch, regression.
     #[arg(
         long,
         value_name = "CLASSES",
         value_delimiter = ',',
+        value_parser = FailOn::parse,
         help_heading = "Output"
     )]
     pub fail_on: Vec<FailOn>,
@@ -275,7 +282,7 @@ pub struct AnalyzeArgs {
     pub top: usize,
 
     /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", help_heading = "Tuning")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Tuning")]
     pub threads: Option<NonZeroUsize>,
 
     /// Bytes per parallel work unit; chunks end at a newline after this size (the last
@@ -286,6 +293,12 @@ pub struct AnalyzeArgs {
     /// Lines longer than this are counted as malformed (bounds memory on streams).
     #[arg(long, value_name = "BYTES", default_value = "1MiB", value_parser = parse_size, help_heading = "Tuning")]
     pub max_line_bytes: usize,
+
+    /// An input with more than this share of malformed lines (0 to 1) is an input
+    /// error (exit 2), naming the format used and what auto-detection picks: most
+    /// likely the wrong --format or --preset. Raise it for logs known to be dirty.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.5, value_parser = parse_fraction, help_heading = "Log format")]
+    pub max_malformed: f64,
 
     /// Distinct undocumented names listed; lines with further names are counted
     /// together as "other", so memory stays bounded.
@@ -334,36 +347,6 @@ pub enum OutputArg {
     Csv,
     /// One self-contained HTML page with charts (`analyze` only).
     Html,
-}
-
-/// The classes `--fail-on` accepts: everything but `ok` and `documented`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum FailOn {
-    Undocumented,
-    StatusMismatch,
-    WrongSection,
-    Malformed,
-    UnnamedError,
-    /// A name that is not in the baseline report (`diff`, `analyze --baseline`).
-    #[value(name = "new-undocumented", alias = "new_undocumented")]
-    NewUndocumented,
-    /// A mismatch or wrong-section pair that is not in the baseline report.
-    #[value(name = "new-mismatch", alias = "new_mismatch")]
-    NewMismatch,
-    /// A code whose rate rose beyond --threshold.
-    #[value(name = "regression")]
-    Regression,
-}
-
-impl FailOn {
-    /// Whether this is about a comparison with a baseline rather than a class.
-    pub fn needs_baseline(self) -> bool {
-        matches!(
-            self,
-            FailOn::NewUndocumented | FailOn::NewMismatch | FailOn::Regression
-        )
-    }
 }
 
 #[derive(Debug, Args)]
@@ -468,6 +451,27 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
         _ => Err(format!(
             "{s:?} is not a relative change: use a number such as 0.5 (+50 %)"
+        )),
+    }
+}
+
+/// `-j`: at least one thread.
+fn parse_threads(s: &str) -> Result<NonZeroUsize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) => NonZeroUsize::new(n).ok_or_else(|| {
+            "0 threads cannot read anything: use 1 or more, or leave out -j for one per core"
+                .to_string()
+        }),
+        Err(_) => Err(format!("{s:?} is not a number of threads")),
+    }
+}
+
+/// `--max-malformed`: a share from 0 to 1.
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a share of lines: use a number from 0 to 1, such as 0.9"
         )),
     }
 }

@@ -51,6 +51,30 @@ pub enum Error {
         size: u64,
         cut: u64,
     },
+    /// An input most of whose lines are malformed in the format it was read with:
+    /// most likely the wrong format, so its counts mean nothing.
+    #[error("{}: {malformed} of {lines} lines ({:.1}%) are malformed when read as {format}; {}; \
+             its counts are not to be trusted. If the log is known to be this dirty, \
+             allow it with --max-malformed (now {max})",
+            path.display(), 100.0 * *malformed as f64 / (*lines).max(1) as f64,
+            malformed_hint(*detected, auto.as_ref()))]
+    MostlyMalformed {
+        path: PathBuf,
+        malformed: u64,
+        lines: u64,
+        /// The format used (`nginx:gateway`, `json`, …).
+        format: String,
+        /// Whether `--format auto` chose it.
+        detected: bool,
+        /// What auto-detection picks from the input's first lines (a `--preset`
+        /// name), if it can tell, and whether that is `format`.
+        auto: Option<(String, bool)>,
+        max: f64,
+    },
+    /// No input could be read at all: there is nothing to report.
+    #[error("no input could be read, so no report was written{}",
+            kept.as_ref().map(|p| format!("; {} keeps its previous content", p.display())).unwrap_or_default())]
+    NothingRead { kept: Option<PathBuf> },
     /// A directory given as input that holds no log files.
     #[error("{}: directory holds no log files", path.display())]
     EmptyDirectory { path: PathBuf },
@@ -67,8 +91,25 @@ impl Error {
             | Error::InputCut { path, .. }
             | Error::InputChanged { path, .. }
             | Error::Format { path, .. }
+            | Error::MostlyMalformed { path, .. }
             | Error::EmptyDirectory { path } => Some(path),
             _ => None,
         }
+    }
+}
+
+/// What to do about an input read in the wrong format.
+fn malformed_hint(detected: bool, auto: Option<&(String, bool)>) -> String {
+    match (detected, auto.map(|(name, same)| (name.as_str(), *same))) {
+        (true, _) => "the format was auto-detected from the first lines; name the right \
+                      one with --preset, --log-format or --apache-format"
+            .to_string(),
+        (false, Some((_, true))) => {
+            "auto-detection picks the same format, so the lines themselves are broken".to_string()
+        }
+        (false, Some((auto, false))) => format!(
+            "auto-detection picks {auto}: leave out --format and --preset, or use --preset {auto}"
+        ),
+        (false, None) => "auto-detection cannot tell the format either".to_string(),
     }
 }

@@ -40,22 +40,35 @@ impl Source {
 ///
 /// A path that cannot be listed, a directory with no files or a pattern that matches
 /// nothing is an error for that path only: the other paths are still returned.
-pub fn expand(paths: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<Error>) {
+/// Subdirectories left out for want of `recursive` are said in a note.
+pub fn expand(paths: &[PathBuf], recursive: bool) -> Expanded {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
+    let mut notes = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             sources.push(Source::Stdin);
             continue;
         }
         let listed = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => list_dir(path, recursive, &mut errors).and_then(|files| {
-                if files.is_empty() {
-                    Err(Error::EmptyDirectory { path: path.clone() })
-                } else {
-                    Ok(files)
-                }
-            }),
+            Ok(meta) if meta.is_dir() => {
+                list_dir(path, recursive, &mut errors).and_then(|listed| {
+                    let (files, skipped) = listed;
+                    if skipped > 0 {
+                        notes.push(format!(
+                            "{}: {skipped} subdirector{} not read (give -r to read {})",
+                            path.display(),
+                            if skipped == 1 { "y" } else { "ies" },
+                            if skipped == 1 { "it" } else { "them" },
+                        ));
+                    }
+                    if files.is_empty() {
+                        Err(Error::EmptyDirectory { path: path.clone() })
+                    } else {
+                        Ok(files)
+                    }
+                })
+            }
             Ok(_) => Ok(vec![path.clone()]),
             Err(source) if source.kind() == io::ErrorKind::NotFound && is_pattern(path) => {
                 expand_glob(path)
@@ -70,7 +83,22 @@ pub fn expand(paths: &[PathBuf], recursive: bool) -> (Vec<Source>, Vec<Error>) {
             Err(e) => errors.push(e),
         }
     }
-    (sources, errors)
+    Expanded {
+        sources,
+        errors,
+        notes,
+    }
+}
+
+/// The paths given, turned into sources by [`expand`].
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// What to read, in order.
+    pub sources: Vec<Source>,
+    /// Paths that could not be listed (each an input error).
+    pub errors: Vec<Error>,
+    /// What a user should know that is no error (subdirectories not read).
+    pub notes: Vec<String>,
 }
 
 fn is_pattern(path: &Path) -> bool {
@@ -104,12 +132,21 @@ fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The files under `dir`. A subdirectory that cannot be read (or vanished while
-/// listing) is an error of its own, pushed to `errors`; the rest is still listed.
-fn list_dir(dir: &Path, recursive: bool, errors: &mut Vec<Error>) -> Result<Vec<PathBuf>> {
+/// The files under `dir`, and how many subdirectories were left out (without
+/// `recursive`). A subdirectory that cannot be read (or vanished while listing) is
+/// an error of its own, pushed to `errors`; the rest is still listed.
+fn list_dir(dir: &Path, recursive: bool, errors: &mut Vec<Error>) -> Result<(Vec<PathBuf>, usize)> {
     let mut files = Vec::new();
-    walk(dir, recursive, &mut HashSet::new(), &mut files, errors)?;
-    Ok(files)
+    let mut skipped = 0;
+    walk(
+        dir,
+        recursive,
+        &mut HashSet::new(),
+        &mut files,
+        &mut skipped,
+        errors,
+    )?;
+    Ok((files, skipped))
 }
 
 fn walk(
@@ -117,6 +154,7 @@ fn walk(
     recursive: bool,
     visited: &mut HashSet<PathBuf>,
     files: &mut Vec<PathBuf>,
+    skipped: &mut usize,
     errors: &mut Vec<Error>,
 ) -> Result<()> {
     let err = |source: io::Error| Error::Input {
@@ -144,11 +182,12 @@ fn walk(
         match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => files.push(path),
             Ok(m) if m.is_dir() && recursive => {
-                if let Err(e) = walk(&path, recursive, visited, files, errors) {
+                if let Err(e) = walk(&path, recursive, visited, files, skipped, errors) {
                     errors.push(e);
                 }
             }
-            // Dangling links, sockets, subdirectories without -r: not logs.
+            Ok(m) if m.is_dir() => *skipped += 1,
+            // Dangling links, sockets: not logs.
             _ => {}
         }
     }

@@ -28,6 +28,7 @@ pub mod classify;
 pub mod cli;
 pub mod diff;
 pub mod error;
+pub mod fail_on;
 pub mod format;
 pub mod generate;
 pub mod input;

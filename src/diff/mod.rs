@@ -26,7 +26,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::FailOn;
 use crate::error::{Error, Result};
 use crate::report::table::ratio;
 use crate::report::{self, ClassCounts, Report, TimeSpan};
@@ -420,17 +419,6 @@ fn side(r: &Report, source: &str) -> Side {
 }
 
 impl Diff {
-    /// Whether anything named by a comparison `--fail-on` (`new-undocumented`,
-    /// `new-mismatch`, `regression`) occurred; class names are not about the diff.
-    pub fn failed(&self, fail_on: &[FailOn]) -> bool {
-        fail_on.iter().any(|f| match f {
-            FailOn::NewUndocumented => !self.new_undocumented.is_empty(),
-            FailOn::NewMismatch => !self.new_mismatches.is_empty(),
-            FailOn::Regression => !self.regressions.is_empty(),
-            _ => false,
-        })
-    }
-
     /// One line for stderr: `1 new undocumented name, 2 regressions` or `no changes`.
     pub fn summary(&self) -> String {
         let parts: Vec<String> = [

@@ -201,6 +201,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         schema: SCHEMA.to_string(),
         version: VERSION,
         errscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        complete: analysis.inputs.iter().all(|i| i.error.is_none()),
         catalog: CatalogInfo {
             source: catalog.source().to_string(),
             sections: catalog.sections().iter().map(|s| s.id.clone()).collect(),
@@ -216,6 +217,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 compression: i.compression.map(str::to_string),
                 bytes: i.bytes,
                 lines: i.lines,
+                malformed: i.malformed,
                 error: i.error.clone(),
             })
             .collect(),

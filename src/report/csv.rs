@@ -6,8 +6,13 @@
 //! `status_mismatch` row per observed status, a `wrong_section` row per
 //! (section, name, status), an `undocumented` row per (name, status), an
 //! `unnamed_error` row per status, then one `ok` and one `malformed` row. The
-//! `count` column therefore adds up to the lines classified (`lines` −
+//! `count` column of these rows therefore adds up to the lines classified (`lines` −
 //! `outside_window`).
+//!
+//! Then, only when there is something to know before trusting the rows: an `empty`
+//! row when no line was classified (its `example` says why), and an `input_error`
+//! row per input with an error (`name`: the input, `count`: the lines read from it,
+//! `example`: the error). These are not part of that sum.
 //!
 //! Text that comes from logs (names, locations) has control characters escaped
 //! (`\x1b`), and a field that a spreadsheet would run as a formula (starting with
@@ -181,6 +186,23 @@ fn rows(r: &Report) -> Vec<Row> {
             .unwrap_or_default(),
         ..Row::default()
     });
+    if r.is_empty() {
+        rows.push(Row {
+            class: "empty",
+            count: 0,
+            example: super::findings::notices(r).remove(0),
+            ..Row::default()
+        });
+    }
+    for input in r.inputs.iter().filter(|i| i.error.is_some()) {
+        rows.push(Row {
+            name: input.path.clone(),
+            class: "input_error",
+            count: input.lines,
+            example: input.error.clone().unwrap_or_default(),
+            ..Row::default()
+        });
+    }
     rows
 }
 

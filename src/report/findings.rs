@@ -81,6 +81,32 @@ pub fn findings(r: &Report) -> Vec<Finding<'_>> {
     out
 }
 
+/// What a reader must know before trusting the report, most important first: that
+/// nothing was counted (no lines read, or every line outside the time window), or
+/// that the report is incomplete (inputs not read in full, or mostly malformed:
+/// `inputs[].error` says which and why). Empty for a whole, non-empty run. The text,
+/// Markdown, HTML and CSV reports all show these.
+pub fn notices(r: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    if r.totals.lines == 0 {
+        out.push("no lines were read: nothing was checked against the catalog".to_string());
+    } else if r.is_empty() {
+        out.push(format!(
+            "all {} read were outside --since/--until: nothing was checked against the catalog",
+            count(r.totals.lines, "line", "lines")
+        ));
+    }
+    if !r.complete {
+        let failed = r.inputs.iter().filter(|i| i.error.is_some()).count();
+        out.push(format!(
+            "incomplete: {failed} of {} not read in full or not to be trusted (see the \
+             inputs); the counts cover only what was read",
+            count(r.inputs.len() as u64, "input", "inputs")
+        ));
+    }
+    out
+}
+
 /// `1 line`, `1,234 lines`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })

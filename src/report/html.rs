@@ -55,6 +55,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     head(r, out)?;
     writeln!(out, "<body>\n<main>")?;
     header(r, out)?;
+    notices(r, out)?;
     nav(r, out)?;
     timeline(r, out)?;
     top_codes(r, out)?;
@@ -203,6 +204,7 @@ table.pinned th:first-child{background:var(--soft)}
 .callout.k-undoc{border-left-color:#e11d48}.callout.k-mis{border-left-color:#f59e0b}.callout.k-wrong{border-left-color:#a855f7}
 .callout.k-unnamed{border-left-color:#14b8a6}.callout.k-malformed{border-left-color:#78716c}
 .callout.clean{border-left-color:#22c55e}
+.notice{border-left:5px solid #f59e0b;background:#fffbeb}.notice ul{margin:0;padding-left:18px}
 .callout h2 .count{font-variant-numeric:tabular-nums}
 .badge{display:inline-block;font-size:11px;font-weight:600;padding:1px 8px;border-radius:999px;background:#fee2e2;color:#991b1b;vertical-align:2px;margin-left:6px}
 .badge.ok{background:#dcfce7;color:#166534}
@@ -713,6 +715,27 @@ fn top_codes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</div>\n</section>")
+}
+
+/// What to know before trusting the page (an empty or incomplete run), in a box
+/// above everything else; nothing when the run is whole.
+fn notices(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let notices = super::findings::notices(r);
+    if notices.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section class=\"card notice\" id=\"notices\">\n<ul>")?;
+    for n in &notices {
+        writeln!(out, "<li><b>{}</b></li>", Esc(n))?;
+    }
+    for input in r.inputs.iter().filter(|i| i.error.is_some()) {
+        writeln!(
+            out,
+            "<li>input error: {}</li>",
+            Esc(input.error.as_deref().unwrap_or_default())
+        )?;
+    }
+    writeln!(out, "</ul>\n</section>")
 }
 
 /// The three ways the gateway breaks its documentation, each with examples.
@@ -1383,6 +1406,7 @@ mod tests {
             schema: crate::report::SCHEMA.into(),
             version: crate::report::VERSION,
             errscope_version: "0.0.0".into(),
+            complete: false,
             catalog: CatalogInfo {
                 source: text.into(),
                 sections: vec![text.into()],
@@ -1395,6 +1419,7 @@ mod tests {
                 compression: None,
                 bytes: 2048,
                 lines: 19,
+                malformed: 0,
                 error: Some(text.into()),
             }],
             totals: Totals {

@@ -52,8 +52,9 @@ pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
 
 /// "no findings" / "3 findings": the kinds of problem the bullet list shows.
 fn finding_count(r: &Report) -> String {
-    let n =
-        super::findings::findings(r).len() + r.inputs.iter().filter(|i| i.error.is_some()).count();
+    let n = super::findings::notices(r).len()
+        + super::findings::findings(r).len()
+        + r.inputs.iter().filter(|i| i.error.is_some()).count();
     match n {
         0 => "no findings".into(),
         1 => "1 finding".into(),
@@ -63,22 +64,23 @@ fn finding_count(r: &Report) -> String {
 
 /// The bullet list: one line per kind of problem, with the worst examples named.
 fn findings(r: &Report) -> Vec<String> {
-    let mut lines: Vec<String> = super::findings::findings(r)
+    let mut lines: Vec<String> = super::findings::notices(r)
         .into_iter()
-        .map(|f| {
-            let mut line = format!("**{}** {}", lines_of(f.lines), f.what);
-            if let Some(groups) = &f.groups {
-                line.push_str(&format!(" ({groups})"));
-            }
-            if !f.names.is_empty() {
-                line.push_str(&format!(": {}", first_names(f.names.into_iter())));
-            }
-            if f.more {
-                line.push_str(" and more beyond `--max-names`");
-            }
-            line
-        })
+        .map(|n| format!("**{}**", text(&n)))
         .collect();
+    lines.extend(super::findings::findings(r).into_iter().map(|f| {
+        let mut line = format!("**{}** {}", lines_of(f.lines), f.what);
+        if let Some(groups) = &f.groups {
+            line.push_str(&format!(" ({groups})"));
+        }
+        if !f.names.is_empty() {
+            line.push_str(&format!(": {}", first_names(f.names.into_iter())));
+        }
+        if f.more {
+            line.push_str(" and more beyond `--max-names`");
+        }
+        line
+    }));
     for input in r.inputs.iter().filter(|i| i.error.is_some()) {
         lines.push(format!(
             "input error: {}",

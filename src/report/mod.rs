@@ -29,6 +29,11 @@ pub struct Report {
     pub schema: String,
     pub version: u32,
     pub errscope_version: String,
+    /// Whether every input was read in full and trusted: `false` when an input could
+    /// not be read, stopped early, or was mostly malformed (each says why in
+    /// `inputs[].error`); the counts then cover only what was read.
+    #[serde(default = "yes")]
+    pub complete: bool,
     pub catalog: CatalogInfo,
     pub inputs: Vec<Input>,
     pub totals: Totals,
@@ -81,6 +86,9 @@ pub struct Input {
     pub compression: Option<String>,
     pub bytes: u64,
     pub lines: u64,
+    /// Of `lines`, those counted as malformed.
+    #[serde(default)]
+    pub malformed: u64,
     pub error: Option<String>,
 }
 
@@ -97,8 +105,36 @@ impl Input {
             compression: None,
             bytes: 0,
             lines: 0,
+            malformed: 0,
             error: Some(error.to_string()),
         }
+    }
+}
+
+/// Reports made before `complete` existed did not say; they were written only when
+/// something was read.
+fn yes() -> bool {
+    true
+}
+
+impl Report {
+    /// Whether no line was counted in any class: nothing was read, or every line
+    /// was outside `--since`/`--until`.
+    pub fn is_empty(&self) -> bool {
+        self.totals.classes.sum() == 0
+    }
+
+    /// Add inputs that could not be read at all (paths that could not be listed):
+    /// the report is then incomplete.
+    pub fn add_unread(&mut self, errors: &[crate::Error]) {
+        self.inputs.extend(errors.iter().map(Input::unread));
+        self.complete &= errors.is_empty();
+    }
+
+    /// Whether nothing at all could be read: every input has an error and no line
+    /// was counted.
+    pub fn nothing_read(&self) -> bool {
+        self.totals.lines == 0 && self.inputs.iter().all(|i| i.error.is_some())
     }
 }
 

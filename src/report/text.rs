@@ -53,6 +53,8 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
             span.last,
             thousands(span.seconds as u64)
         )?,
+        None if r.totals.lines == 0 => writeln!(out, "time: no lines were read")?,
+        None if r.is_empty() => writeln!(out, "time: every line was outside the window")?,
         None => writeln!(out, "time: no line carried a readable time")?,
     }
     if let Some(w) = &r.window {
@@ -183,11 +185,15 @@ fn heading(out: &mut dyn Write, style: &Style, title: &str) -> io::Result<()> {
 
 fn findings(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Findings")?;
+    let notices = super::findings::notices(r);
+    for notice in &notices {
+        writeln!(out, "  {} {notice}", style.paint("1;33", "!"))?;
+    }
     let lines: Vec<String> = super::findings::findings(r)
         .iter()
         .map(|f| f.sentence())
         .collect();
-    if lines.is_empty() {
+    if lines.is_empty() && !r.is_empty() {
         writeln!(
             out,
             "  {}",

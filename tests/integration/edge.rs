@@ -147,7 +147,7 @@ fn empty_file_is_zero_lines() {
 fn only_newlines_are_empty_malformed_lines() {
     let dir = Dir::new();
     let log = dir.write("newlines.log", "\n\n");
-    let r = analyze_every_way(&[], &log, 0);
+    let r = analyze_every_way(&["--max-malformed", "1"], &log, 0);
     assert_eq!(r.totals.lines, 2);
     assert_eq!(r.totals.classes.malformed, 2);
     assert_eq!(r.malformed.reasons.get("empty line"), Some(&2));
@@ -174,7 +174,11 @@ fn huge_line_beyond_max_line_bytes() {
     ]
     .join("\n");
     let log = dir.write("huge.log", text);
-    let r = analyze_every_way(&["--max-line-bytes", "200"], &log, 0);
+    let r = analyze_every_way(
+        &["--max-line-bytes", "200", "--max-malformed", "1"],
+        &log,
+        0,
+    );
     let c = r.totals.classes;
     assert_eq!(r.totals.lines, 5);
     assert_eq!((c.documented, c.ok, c.malformed), (1, 1, 3));
@@ -202,7 +206,12 @@ fn max_line_bytes_boundary() {
     let r = analyze_every_way(&["--max-line-bytes", &n.to_string()], &log, 0);
     assert_eq!((r.totals.lines, r.totals.classes.ok), (4, 3));
     assert_eq!(malformed(&r, &log), pairs(&[("2", TOO_LONG)]));
-    let r = analyze_every_way(&["--max-line-bytes", &(n - 1).to_string()], &log, 0);
+    let short = (n - 1).to_string();
+    let r = analyze_every_way(
+        &["--max-line-bytes", &short, "--max-malformed", "1"],
+        &log,
+        0,
+    );
     assert_eq!(r.totals.classes.malformed, 4);
 }
 

@@ -41,7 +41,14 @@ fn exit_0_when_no_listed_class_occurred() {
 
 #[test]
 fn combined_lists() {
-    let fail_on = ["--fail-on", "undocumented,malformed"];
+    // malformed.log is mostly malformed on purpose: allowed, so the exit status is
+    // --fail-on's.
+    let fail_on = [
+        "--fail-on",
+        "undocumented,malformed",
+        "--max-malformed",
+        "1",
+    ];
     // Malformed lines, no undocumented names.
     let r = analyze_code(&fail_on, &[&case("malformed.log")], 1);
     assert_eq!(r.totals.classes.undocumented, 0);
@@ -51,7 +58,14 @@ fn combined_lists() {
     // Neither.
     analyze_code(&fail_on, &[&case("sections.log")], 0);
     // The flag given twice adds up like a list.
-    let twice = ["--fail-on", "undocumented", "--fail-on", "malformed"];
+    let twice = [
+        "--fail-on",
+        "undocumented",
+        "--fail-on",
+        "malformed",
+        "--max-malformed",
+        "1",
+    ];
     analyze_code(&twice, &[&case("malformed.log")], 1);
     analyze_code(&twice, &[&case("sections.log")], 0);
 }
@@ -76,8 +90,10 @@ fn unknown_class_is_a_usage_error() {
             "{bad:?}: {}",
             out.stderr
         );
+        // The message lists what is accepted.
         assert!(
-            out.stderr.contains("[possible values: undocumented"),
+            out.stderr
+                .contains("undocumented, status-mismatch, wrong-section"),
             "{}",
             out.stderr
         );

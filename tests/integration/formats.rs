@@ -38,20 +38,55 @@ fn auto_detects_each_input() {
     assert_eq!(r.totals.lines, 500);
 }
 
+/// A wrong forced format makes every line malformed: that is an input error
+/// (exit 2) naming the format used and what auto-detection picks, and the report
+/// is marked incomplete. `--max-malformed 1` allows it.
 #[test]
-fn json_format_on_an_nginx_log_is_all_malformed() {
-    let r = analyze(&["--format", "json"], &[Path::new(SAMPLE)]);
+fn json_format_on_an_nginx_log_is_an_input_error() {
+    let r = analyze_code(&["--format", "json"], &[Path::new(SAMPLE)], 2);
     assert_eq!(r.inputs[0].format.as_deref(), Some("json"));
-    assert_eq!(r.totals.lines, 250);
+    assert_eq!((r.totals.lines, r.inputs[0].malformed), (250, 250));
     assert_eq!(r.totals.classes.malformed, 250);
     assert_eq!(r.malformed.reasons.get("invalid JSON"), Some(&250));
+    assert!(!r.complete);
+    let error = r.inputs[0].error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("250 of 250 lines (100.0%) are malformed when read as json")
+            && error.contains("auto-detection picks gateway")
+            && error.contains("--max-malformed"),
+        "{error}"
+    );
+    let r = analyze(
+        &["--format", "json", "--max-malformed", "1"],
+        &[Path::new(SAMPLE)],
+    );
+    assert!(r.complete && r.inputs[0].error.is_none());
 }
 
 #[test]
-fn nginx_format_on_a_json_log_is_all_malformed() {
-    let r = analyze(&["--format", "nginx"], &[Path::new(SAMPLE_JSON)]);
-    assert_eq!(r.inputs[0].format.as_deref(), Some("nginx:gateway"));
-    assert_eq!(r.totals.classes.malformed, 250);
+fn wrong_preset_on_a_json_log_is_an_input_error() {
+    for args in [&["--format", "nginx"][..], &["--preset", "kong"]] {
+        let r = analyze_code(args, &[Path::new(SAMPLE_JSON)], 2);
+        assert_eq!(r.totals.classes.malformed, 250, "{args:?}");
+        let error = r.inputs[0].error.as_deref().unwrap_or_default();
+        assert!(error.contains("auto-detection picks json"), "{error}");
+    }
+    // Up to half the lines malformed is a dirty log, not a wrong format.
+    let half = ["--preset", "gateway", "--max-malformed", "0.5"];
+    let dir = crate::util::Dir::new();
+    let sample = std::fs::read(SAMPLE).unwrap();
+    let good: Vec<&[u8]> = sample.split(|&b| b == b'\n').take(2).collect();
+    let log = dir.write(
+        "half.log",
+        [good.join(&b'\n'), b"\nx\ny\n".to_vec()].concat(),
+    );
+    let r = analyze(&half, &[&log]);
+    assert_eq!(r.totals.classes.malformed, 2);
+    analyze_code(
+        &["--max-malformed", "0.4", "--preset", "gateway"],
+        &[&log],
+        2,
+    );
 }
 
 /// The combined preset has no latency and no name: every parsed line is ok or an
