@@ -35,6 +35,9 @@ pub struct Detection {
     pub sampled: usize,
     /// The next candidates, best first (at most three), with the lines each parsed.
     pub runners_up: Vec<(String, usize)>,
+    /// Sample lines with fields after the end of the chosen text format, which it
+    /// does not read (said when they are most of the lines parsed).
+    pub unread_trailing: usize,
 }
 
 impl fmt::Display for Detection {
@@ -49,9 +52,17 @@ impl fmt::Display for Detection {
         } else {
             write!(
                 f,
-                "format {} ({} of {} sample lines)",
+                "format {} ({} of {} sample lines",
                 self.chosen, self.matched, self.sampled
-            )
+            )?;
+            if self.unread_trailing * 2 > self.matched {
+                write!(
+                    f,
+                    "; {} of them end with fields it does not read",
+                    self.unread_trailing
+                )?;
+            }
+            f.write_str(")")
         }
     }
 }
@@ -100,6 +111,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
             matched: 0,
             sampled: 0,
             runners_up: Vec::new(),
+            unread_trailing: 0,
         };
         return Ok((c.format, detection));
     }
@@ -131,6 +143,19 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
     }
     let mut scored = scored.into_iter();
     let (_, chosen) = scored.next().expect("at least one candidate");
+    let trailing = match &chosen.fit {
+        Fit::Text(sk) => lines
+            .iter()
+            .filter(|l| chosen.format.parse(l).is_ok())
+            .filter_map(|l| sk.trailing(l))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if trailing.len() * 2 > best.parsed {
+        if let Some(name) = trailing.iter().find_map(|t| name_like_field(t)) {
+            return Err(dropped_names(chosen.name, &trailing, name, sampled));
+        }
+    }
     let runners_up = scored
         .filter(|(s, _)| s.parsed > 0)
         .take(3)
@@ -141,8 +166,77 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
         matched: best.parsed,
         sampled,
         runners_up,
+        unread_trailing: trailing.len(),
     };
     Ok((chosen.format, detection))
+}
+
+/// A field among `trailing` (what follows a format on a line) that looks like an
+/// error name: an UPPER_SNAKE word such as `INVALID_API_KEY`, quoted or not.
+/// Router names, hosts and addresses (`test@docker`, `Host-host-1`, `10.0.0.1`)
+/// do not.
+fn name_like_field(trailing: &[u8]) -> Option<&[u8]> {
+    trailing
+        .split(|c| c.is_ascii_whitespace())
+        .map(|f| f.trim_ascii_start().strip_prefix(b"\"").unwrap_or(f))
+        .map(|f| f.strip_suffix(b"\"").unwrap_or(f))
+        .find(|f| {
+            f.first().is_some_and(u8::is_ascii_uppercase)
+                && f.contains(&b'_')
+                && !f.ends_with(b"_")
+                && f.iter()
+                    .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        })
+}
+
+/// The error for a log whose best format leaves off fields that look like error
+/// names: reading it so would report every named error as nameless, silently. It
+/// names the flags that describe the whole line, with a format to start from.
+fn dropped_names(chosen: &str, trailing: &[&[u8]], name: &[u8], sampled: usize) -> Error {
+    // The line whose trailing fields hold the name shows what they are.
+    let example = trailing
+        .iter()
+        .find(|t| name_like_field(t) == Some(name))
+        .copied()
+        .unwrap_or_default();
+    let apache = match chosen {
+        "common" => Some(r#"%h %l %u %t "%r" %>s %b"#),
+        "combined" => Some(r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i""#),
+        _ => None,
+    };
+    let extra: Vec<&str> = example
+        .split(|c| c.is_ascii_whitespace())
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            let quoted = f.starts_with(b"\"");
+            let name_like = name_like_field(f).is_some();
+            let number = f.iter().all(|c| c.is_ascii_digit() || *c == b'.');
+            match (apache.is_some(), quoted, name_like, number) {
+                (true, _, true, _) => r#""%{X-Error-Code}o""#,
+                (true, _, _, true) => "%D",
+                (false, _, true, _) => r#""$upstream_http_x_error_code""#,
+                (false, _, _, true) => "$request_time",
+                (_, true, _, _) => r#""…""#,
+                _ => "…",
+            }
+        })
+        .collect();
+    let flag = match apache {
+        Some(base) => format!("--apache-format '{base} {}'", extra.join(" ")),
+        None => {
+            let base = presets::find(chosen)
+                .and_then(|p| p.text_format())
+                .unwrap_or_default();
+            format!("--log-format '{base} {}'", extra.join(" "))
+        }
+    };
+    Error::Usage(format!(
+        "the closest format, {chosen}, leaves fields unread at the end of most of the \
+         first {sampled} lines, and they hold what looks like an error name ({:?}): read \
+         so, every named error would count as one without a name. Describe the whole \
+         line instead, e.g. {flag} (adjust it to the gateway's format)",
+        String::from_utf8_lossy(name)
+    ))
 }
 
 fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Error {
@@ -346,8 +440,20 @@ impl Skeleton {
     /// whole format; 1: it has more after the end of the format; 0: it ends early
     /// or does not match.
     fn fit(&self, line: &[u8]) -> (usize, usize) {
+        let (level, covered, _) = self.walk(line);
+        (level, covered)
+    }
+
+    /// What follows the end of the format on a line that has more (level 1).
+    fn trailing<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        let (level, _, rest) = self.walk(line);
+        (level == 1).then(|| rest.trim_ascii())
+    }
+
+    /// [`Skeleton::fit`], and the rest of the line after the format.
+    fn walk<'a>(&self, line: &'a [u8]) -> (usize, usize, &'a [u8]) {
         let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
-            return (0, 0);
+            return (0, 0, &[]);
         };
         for (i, (end, quoted)) in self.vars.iter().enumerate() {
             let quoted = *quoted && end.starts_with(b"\"");
@@ -358,11 +464,11 @@ impl Skeleton {
             }
             match find_end(rest, end, quoted) {
                 Some(after) => rest = &rest[after..],
-                None => return (0, i),
+                None => return (0, i, &[]),
             }
         }
         let level = if rest.trim_ascii().is_empty() { 2 } else { 1 };
-        (level, self.vars.len())
+        (level, self.vars.len(), rest)
     }
 }
 

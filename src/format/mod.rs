@@ -6,6 +6,7 @@
 //! fields, `--field` overrides, and [`build`].
 
 pub mod apache;
+mod body;
 pub mod detect;
 pub mod json;
 mod json_index;
@@ -277,15 +278,28 @@ pub fn non_empty_name(v: &[u8]) -> Option<&[u8]> {
 }
 
 /// Find the error name in the logged body of a response with `status` (raw or with
-/// its quotes escaped, as JSON logs and nginx write it): the string value of
-/// `reason`, else a string `code` (OpenAI-style `{"error":{"code":"invalid_api_key"}}`).
-/// Numeric codes are statuses, not names. Only an error response (status >= 400)
-/// names an error: a success body may well carry a string `code` ("SUCCESS", "0").
+/// its quotes escaped, as JSON logs and nginx write it).
+///
+/// - An error response (status >= 400): the string value of `reason`, else a string
+///   `code` (OpenAI-style `{"error":{"code":"invalid_api_key"}}`). Numeric codes are
+///   statuses, not names.
+/// - Any other response: only a `reason` at the body's top level whose whole value
+///   is a name, as the platform's error body has it (`{"code":200,"reason":
+///   "TASK_FAILED"}`: a failure sent as a success). A success body's string `code`
+///   ("SUCCESS", "0") is no name, and neither is a nested `reason`
+///   (`"task":{"reason":""}`) or another key that ends in it (`"finish_reason"`).
 pub fn name_in_body(status: u16, body: &[u8]) -> Option<&[u8]> {
     if status < 400 {
-        return None;
+        return body::top_level_string(body, b"reason")
+            .filter(|v| v.iter().all(|&c| is_name_byte(c)))
+            .and_then(non_empty_name);
     }
     value_after_key(body, b"reason").or_else(|| value_after_key(body, b"code"))
+}
+
+/// Bytes an error name read from a body is made of.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.'
 }
 
 /// The string value following the first `"key"` in `body`, tolerating the escapes
@@ -310,10 +324,7 @@ fn value_after_key<'a>(body: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
             // Not a string (a number, null, an object): no name here.
             continue;
         };
-        let len = value
-            .iter()
-            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
-            .count();
+        let len = value.iter().take_while(|&&c| is_name_byte(c)).count();
         return non_empty_name(&value[..len]);
     }
     None

@@ -1341,6 +1341,17 @@ mod tests {
             f.parse(line.as_bytes()).unwrap().name,
             Some(&b"FROM_HEADER"[..])
         );
+        // A success body's top-level reason, in either escaping, names the error;
+        // a nested one does not.
+        let line = format!(r#"200 "-" "{}""#, body.replace("403", "200"));
+        assert_eq!(
+            f.parse(line.as_bytes()).unwrap().name,
+            Some(&b"INVALID_API_KEY"[..])
+        );
+        let line = br#"200 "" "{\"code\":200,\"reason\":\"TASK_FAILED\"}""#;
+        assert_eq!(f.parse(line).unwrap().name, Some(&b"TASK_FAILED"[..]));
+        let line = br#"200 "-" "{\x22task\x22:{\x22reason\x22:\x22X_Y\x22}}""#;
+        assert_eq!(f.parse(line).unwrap().name, None);
         // A plain-text body has no name.
         let line = br#"404 "-" "404 page not found""#;
         assert_eq!(f.parse(line).unwrap().name, None);

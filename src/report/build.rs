@@ -206,6 +206,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             source: catalog.source().to_string(),
             sections: catalog.sections().iter().map(|s| s.id.clone()).collect(),
             entries: catalog.sections().iter().map(|s| s.entries.len()).sum(),
+            names: catalog.name_count(),
         },
         inputs: analysis
             .inputs

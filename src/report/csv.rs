@@ -74,7 +74,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .unwrap_or_default();
         let status = row.status.unwrap_or_default();
         let count = row.count.to_string();
-        let share_of_requests = if row.class == "malformed" {
+        let share_of_requests = if matches!(row.class, "malformed" | "empty" | "input_error") {
             String::new()
         } else {
             share(row.count, requests)

@@ -266,12 +266,11 @@ fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<h1>errscope report</h1>")?;
     writeln!(
         out,
-        "<p class=\"muted\">{} lines from {} checked against the {} catalog ({} sections, {} entries)</p>",
+        "<p class=\"muted\">{} lines from {} checked against the {} catalog ({})</p>",
         thousands(t.lines),
         plural(r.inputs.len() as u64, "input", "inputs"),
         Esc(&r.catalog.source),
-        r.catalog.sections.len(),
-        thousands(r.catalog.entries as u64),
+        super::catalog::size(r.catalog.sections.len(), r.catalog.entries, r.catalog.names),
     )?;
     writeln!(out, "<dl class=\"meta\">")?;
     writeln!(out, "<dt>Inputs</dt><dd>{}</dd>", input_summary(r))?;
@@ -594,10 +593,14 @@ fn stacked_chart(
             .collect();
         writeln!(
             out,
-            "<rect class=\"hit\" x=\"{i}\" y=\"0\" width=\"1\" height=\"100\"><title>{} UTC: {} {}{}{}</title></rect>",
+            "<rect class=\"hit\" x=\"{i}\" y=\"0\" width=\"1\" height=\"100\"><title>{} UTC: {}{}{}</title></rect>",
             Esc(&time_text(&grid.point_start(i))),
-            thousands(*total),
-            title.to_ascii_lowercase(),
+            // "Requests" -> "1 request", "2 requests".
+            plural(
+                *total,
+                title.to_ascii_lowercase().trim_end_matches('s'),
+                &title.to_ascii_lowercase()
+            ),
             if parts.is_empty() { "" } else { " — " },
             parts.join(", ")
         )?;
@@ -759,7 +762,10 @@ fn callout_start(
     let (state, badge) = if lines > 0 {
         (
             kind(class),
-            format!("<span class=\"badge\">{} lines</span>", thousands(lines)),
+            format!(
+                "<span class=\"badge\">{}</span>",
+                plural(lines, "line", "lines")
+            ),
         )
     } else {
         ("clean", "<span class=\"badge ok\">none</span>".to_string())
@@ -1411,6 +1417,7 @@ mod tests {
                 source: text.into(),
                 sections: vec![text.into()],
                 entries: 2,
+                names: 2,
             },
             inputs: vec![Input {
                 path: text.into(),

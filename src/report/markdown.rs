@@ -20,9 +20,9 @@ pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.totals;
     writeln!(
         out,
-        "### errscope: {} lines, {} errors ({}), {}",
+        "### errscope: {} lines, {} ({}), {}",
         thousands(t.lines),
-        thousands(t.errors),
+        super::findings::count(t.errors, "error", "errors"),
         percent(ratio(t.errors, t.requests)),
         finding_count(r),
     )?;

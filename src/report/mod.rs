@@ -73,7 +73,11 @@ pub struct CatalogInfo {
     /// `embedded` or the path given to `--catalog`.
     pub source: String,
     pub sections: Vec<String>,
+    /// Rows of the catalog's tables: a name listed in two sections counts twice.
     pub entries: usize,
+    /// Distinct names over all sections.
+    #[serde(default)]
+    pub names: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

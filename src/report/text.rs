@@ -36,14 +36,13 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
     let t = &r.totals;
     writeln!(
         out,
-        "errscope {}: {} lines in {} input{}, catalog {} ({} sections, {} entries)",
+        "errscope {}: {} lines in {} input{}, catalog {} ({})",
         r.errscope_version,
         thousands(t.lines),
         r.inputs.len(),
         if r.inputs.len() == 1 { "" } else { "s" },
         escape_control(&r.catalog.source),
-        r.catalog.sections.len(),
-        r.catalog.entries,
+        super::catalog::size(r.catalog.sections.len(), r.catalog.entries, r.catalog.names),
     )?;
     match &r.time {
         Some(span) => writeln!(

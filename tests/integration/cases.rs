@@ -106,6 +106,7 @@ cases! {
     names_in_the_wrong_section => "sections.log",
     names_differing_by_case_are_undocumented => "case_differences.log",
     json_name_only_in_the_body => "name_in_body.jsonl",
+    catalog_name_in_a_success_body => "name_in_success_body.jsonl",
     success_statuses_are_ok => "success_code.log",
     malformed_lines_with_locations => "malformed.log",
 }

@@ -20,6 +20,7 @@
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
+//! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
 
@@ -41,3 +42,4 @@ mod strategies;
 mod text;
 mod time;
 mod truth;
+mod unattended;
