@@ -176,26 +176,38 @@ fn empty_directory() {
     assert_eq!(r.inputs[0].error.as_deref(), Some(message.as_str()));
 }
 
-/// A file errscope may not open. Root reads files whatever their mode, so the case
-/// cannot be made when the tests run as root (as they do in the container).
+/// Inputs that cannot be read, whoever runs the tests (root reads a file of mode
+/// 000, and CI runs as root): a Unix socket at the path, which `open` refuses with
+/// ENXIO, and a file whose read fails with EIO (`/proc/self/mem`, whose first page
+/// is never mapped). Each: exit 2, the path and the reason on stderr and in the
+/// report, and the other input still read and counted.
 #[test]
-fn unreadable_file() {
-    use std::os::unix::fs::PermissionsExt;
-    if crate::util::running_as_root() {
-        eprintln!("skipping unreadable_file: root can read a file with mode 000");
-        return;
-    }
+fn unreadable_inputs() {
     let dir = Dir::new();
-    let locked = dir.write("locked.log", gw("/v3/async/x", 200, "-"));
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let socket = dir.path().join("socket.log");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a socket");
     let good = dir.write("good.log", gw("/v3/async/x", 200, "-"));
-    let r = analyze_code::<&str>(&[], &[&locked, &good], 2);
-    assert_eq!(r.totals.lines, 1);
-    let bad = &r.inputs[0];
-    assert!(
-        bad.error.as_deref().unwrap().contains("Permission denied"),
-        "{bad:?}"
-    );
+    for (bad, reason) in [
+        (socket.as_path(), "No such device or address (os error 6)"),
+        (
+            Path::new("/proc/self/mem"),
+            "Input/output error (os error 5)",
+        ),
+    ] {
+        let out = run(&os(&[&"analyze", &"-o", &"json", &bad, &good])).expect_code(2);
+        let message = format!("{}: {reason}", display(bad));
+        assert!(
+            out.stderr.contains(&format!("errscope: {message}\n")),
+            "{}",
+            out.stderr
+        );
+        let r = out.report();
+        assert_eq!(paths(&r), [display(bad), display(&good)]);
+        assert_eq!(r.inputs[0].error.as_deref(), Some(message.as_str()));
+        assert_eq!((r.inputs[0].lines, r.inputs[0].bytes), (0, 0));
+        assert_eq!(r.inputs[1].error, None);
+        assert_eq!((r.inputs[1].lines, r.totals.lines), (1, 1));
+    }
 }
 
 /// A path under a regular file ("not a directory") is an input error like a

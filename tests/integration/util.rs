@@ -424,15 +424,6 @@ pub fn gzip_copy(path: &Path, dir: &Dir) -> Option<PathBuf> {
     Some(out)
 }
 
-/// Whether the tests run as root (who can read files with mode 000).
-pub fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
 /// The ways errscope can read one file; every one must give the same report.
 /// Each is (label, extra flags, read from stdin?).
 const STRATEGIES: &[(&str, &[&str], bool)] = &[
