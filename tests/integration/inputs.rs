@@ -106,6 +106,47 @@ fn stdin_beside_a_file() {
     assert_eq!(locations(&r), ["-:1", "-:2"]);
 }
 
+/// A named pipe given as a path (a FIFO; what `<(zcat …)` and `/dev/stdin` give
+/// errscope are pipes too) is read as standard input is: streamed, decompressed
+/// when its bytes are gzip's, every line counted, beside a file. It used to be an
+/// input error ("Illegal seek"), after its first bytes had been taken.
+#[test]
+fn named_pipe_is_streamed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 3000, 7);
+    let size = std::fs::metadata(&log).unwrap().len();
+    let file = dir.write("file.log", gw("/v3/async/x", 200, "-"));
+    // The same bytes as two plain files: what the pipe's report must total.
+    let want = analyze_json(&["--preset", "gateway"], &[&log, &file], 0);
+    let mut cases = vec![("plain", log.clone(), None)];
+    cases.extend(gzip_copy(&log, &dir).map(|gz| ("gzip", gz, Some("gzip"))));
+    for (label, source, compression) in cases {
+        let fifo = dir.path().join(format!("{label}.pipe"));
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let data = std::fs::read(&source).unwrap();
+        // Opening a FIFO waits for its other end: errscope's open, then this write.
+        let pipe = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&pipe)
+                .and_then(|mut w| std::io::Write::write_all(&mut w, &data))
+        });
+        let r = analyze_json(&["--preset", "gateway"], &[&fifo, &file], 0);
+        assert_eq!(paths(&r), [display(&fifo), display(&file)], "{label}");
+        let piped = &r.inputs[0];
+        assert_eq!(piped.error, None, "{label}");
+        assert_eq!(piped.compression.as_deref(), compression, "{label}");
+        assert_eq!((piped.lines, piped.bytes), (3000, size), "{label}");
+        assert_eq!(r.totals, want.totals, "{label}");
+        // Every byte was read, so the writer is done.
+        writer.join().unwrap().expect("write the pipe");
+    }
+}
+
 #[test]
 fn stdin_only_once() {
     let out = run_stdin(&["analyze", "-", "-"], b"").expect_code(2);
