@@ -277,8 +277,8 @@ pub enum Opened {
 }
 
 /// Open a source. Compressed files (gzip, zstd: told by their magic bytes, whatever
-/// their name) and standard input (decompressed the same way) are streamed; other
-/// files are mapped, falling back to streaming when mapping fails.
+/// their name), standard input and named pipes (decompressed the same way) are
+/// streamed; other files are mapped, falling back to streaming when mapping fails.
 pub fn open(source: &Source) -> Result<Opened> {
     let path = match source {
         Source::Stdin => return open_stdin(),
@@ -289,7 +289,14 @@ pub fn open(source: &Source) -> Result<Opened> {
         source,
     };
     let mut file = File::open(path).map_err(err)?;
-    let len = file.metadata().map_err(err)?.len();
+    let meta = file.metadata().map_err(err)?;
+    // A named pipe (a FIFO; `<(zcat …)` and `/dev/stdin` are pipes too) can neither
+    // be mapped nor seek back over its magic bytes: it is read as standard input is.
+    #[cfg(unix)]
+    if std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
+        return stream(file).map_err(err);
+    }
+    let len = meta.len();
     if let Some(compression) = Compression::detect(&read_magic(&mut file).map_err(err)?) {
         let decoder = decoder(file, compression).map_err(err)?;
         return Ok(Opened::Stream(decoder, Some(compression)));
@@ -327,7 +334,6 @@ fn open_stdin() -> Result<Opened> {
         path: "-".into(),
         source,
     };
-    let mut stdin = io::stdin();
     // A pipe holds 64 KiB by default: its writer (`zcat`, `cat`) and errscope then
     // wake each other every 64 KiB. 1 MiB (the most an unprivileged process may
     // ask for by default) took 13 % off a 1 GiB log piped in by `cat`. Where stdin
@@ -337,14 +343,20 @@ fn open_stdin() -> Result<Opened> {
     unsafe {
         libc::fcntl(libc::STDIN_FILENO, libc::F_SETPIPE_SZ, 1 << 20);
     }
+    stream(io::stdin()).map_err(err)
+}
+
+/// A reader that cannot seek (standard input, a named pipe), decompressed when its
+/// first bytes are gzip's or zstd's magic.
+fn stream<R: Read + Send + 'static>(mut reader: R) -> io::Result<Opened> {
     // Up to four bytes, however the writer splits them; handed on in front of
     // the rest, so nothing is lost.
     let mut magic = Vec::with_capacity(4);
-    (&mut stdin).take(4).read_to_end(&mut magic).map_err(err)?;
+    (&mut reader).take(4).read_to_end(&mut magic)?;
     let compression = Compression::detect(&magic);
-    let whole = io::Cursor::new(magic).chain(stdin);
-    let reader = match compression {
-        Some(compression) => decoder(whole, compression).map_err(err)?,
+    let whole = io::Cursor::new(magic).chain(reader);
+    let reader: Box<dyn Read + Send> = match compression {
+        Some(compression) => decoder(whole, compression)?,
         None => Box::new(whole),
     };
     Ok(Opened::Stream(reader, compression))

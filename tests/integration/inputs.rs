@@ -114,6 +114,47 @@ fn stdin_beside_a_file() {
     assert_eq!(locations(&r), ["-:1", "-:2"]);
 }
 
+/// A named pipe given as a path (a FIFO; what `<(zcat …)` and `/dev/stdin` give
+/// errscope are pipes too) is read as standard input is: streamed, decompressed
+/// when its bytes are gzip's, every line counted, beside a file. It used to be an
+/// input error ("Illegal seek"), after its first bytes had been taken.
+#[test]
+fn named_pipe_is_streamed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 3000, 7);
+    let size = std::fs::metadata(&log).unwrap().len();
+    let file = dir.write("file.log", gw("/v3/async/x", 200, "-"));
+    // The same bytes as two plain files: what the pipe's report must total.
+    let want = analyze_json(&["--preset", "gateway"], &[&log, &file], 0);
+    let mut cases = vec![("plain", log.clone(), None)];
+    cases.extend(gzip_copy(&log, &dir).map(|gz| ("gzip", gz, Some("gzip"))));
+    for (label, source, compression) in cases {
+        let fifo = dir.path().join(format!("{label}.pipe"));
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let data = std::fs::read(&source).unwrap();
+        // Opening a FIFO waits for its other end: errscope's open, then this write.
+        let pipe = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&pipe)
+                .and_then(|mut w| std::io::Write::write_all(&mut w, &data))
+        });
+        let r = analyze_json(&["--preset", "gateway"], &[&fifo, &file], 0);
+        assert_eq!(paths(&r), [display(&fifo), display(&file)], "{label}");
+        let piped = &r.inputs[0];
+        assert_eq!(piped.error, None, "{label}");
+        assert_eq!(piped.compression.as_deref(), compression, "{label}");
+        assert_eq!((piped.lines, piped.bytes), (3000, size), "{label}");
+        assert_eq!(r.totals, want.totals, "{label}");
+        // Every byte was read, so the writer is done.
+        writer.join().unwrap().expect("write the pipe");
+    }
+}
+
 #[test]
 fn stdin_only_once() {
     let out = run_stdin(&["analyze", "-", "-"], b"").expect_code(2);
@@ -187,26 +228,38 @@ fn empty_directory() {
     );
 }
 
-/// A file errscope may not open. Root reads files whatever their mode, so the case
-/// cannot be made when the tests run as root (as they do in the container).
+/// Inputs that cannot be read, whoever runs the tests (root reads a file of mode
+/// 000, and CI runs as root): a Unix socket at the path, which `open` refuses with
+/// ENXIO, and a file whose read fails with EIO (`/proc/self/mem`, whose first page
+/// is never mapped). Each: exit 2, the path and the reason on stderr and in the
+/// report, and the other input still read and counted.
 #[test]
-fn unreadable_file() {
-    use std::os::unix::fs::PermissionsExt;
-    if crate::util::running_as_root() {
-        eprintln!("skipping unreadable_file: root can read a file with mode 000");
-        return;
-    }
+fn unreadable_inputs() {
     let dir = Dir::new();
-    let locked = dir.write("locked.log", gw("/v3/async/x", 200, "-"));
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let socket = dir.path().join("socket.log");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a socket");
     let good = dir.write("good.log", gw("/v3/async/x", 200, "-"));
-    let r = analyze_code::<&str>(&[], &[&locked, &good], 2);
-    assert_eq!(r.totals.lines, 1);
-    let bad = &r.inputs[0];
-    assert!(
-        bad.error.as_deref().unwrap().contains("Permission denied"),
-        "{bad:?}"
-    );
+    for (bad, reason) in [
+        (socket.as_path(), "No such device or address (os error 6)"),
+        (
+            Path::new("/proc/self/mem"),
+            "Input/output error (os error 5)",
+        ),
+    ] {
+        let out = run(&os(&[&"analyze", &"-o", &"json", &bad, &good])).expect_code(2);
+        let message = format!("{}: {reason}", display(bad));
+        assert!(
+            out.stderr.contains(&format!("errscope: {message}\n")),
+            "{}",
+            out.stderr
+        );
+        let r = out.report();
+        assert_eq!(paths(&r), [display(bad), display(&good)]);
+        assert_eq!(r.inputs[0].error.as_deref(), Some(message.as_str()));
+        assert_eq!((r.inputs[0].lines, r.inputs[0].bytes), (0, 0));
+        assert_eq!(r.inputs[1].error, None);
+        assert_eq!((r.inputs[1].lines, r.totals.lines), (1, 1));
+    }
 }
 
 /// A path under a regular file ("not a directory") is an input error like a
@@ -264,16 +317,16 @@ fn truncated_gzip_counts_what_was_read() {
 #[test]
 fn stdin_from_a_terminal_says_so() {
     const HINT: &str = "reading the log from the terminal";
+    // Debian ships util-linux's `script` in bsdutils.
+    let Some(script) = crate::util::tool("script", "bsdutils") else {
+        return;
+    };
     let in_terminal = |flags: &str| {
         let command = format!("'{}' analyze {flags} -", env!("CARGO_BIN_EXE_errscope"));
-        let mut cmd = Command::new("script");
+        let mut cmd = Command::new(&script);
         cmd.args(["-qec", &command, "/dev/null"]);
         run_command(cmd, Some(b"\x04"))
     };
-    if let Err(e) = Command::new("script").arg("--version").output() {
-        eprintln!("skipping: cannot run `script` (util-linux): {e}");
-        return;
-    }
     let out = in_terminal("-o json");
     let shown = &out.stdout;
     assert_eq!(out.code, 0, "{shown}");

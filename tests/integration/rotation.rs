@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{analyze_code, analyze_json, analyze_stdin, as_truth, check_invariants, Dir};
+use crate::util::{
+    analyze_code, analyze_json, analyze_stdin, as_truth, check_invariants, tool, Dir,
+};
 
 /// Split `log` into `parts` consecutive files named like logrotate's output
 /// (`access.log`, `access.log.1`, …, newest first) in `dir`; return them oldest first.
@@ -29,24 +31,24 @@ fn rotate(log: &Path, parts: usize, dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Compress `path` in place with the system tool (`gzip` or `zstd`), as logrotate
-/// does; `None` when the tool is not installed.
-fn compress(tool: &str, path: &Path) -> Option<PathBuf> {
-    let ext = if tool == "gzip" { "gz" } else { "zst" };
-    let status = Command::new(tool).arg("-q").arg(path).status();
-    match status {
-        Ok(s) if s.success() => {
-            let mut packed = path.as_os_str().to_owned();
-            packed.push(format!(".{ext}"));
-            if tool == "zstd" {
-                std::fs::remove_file(path).expect("zstd keeps the original");
-            }
-            Some(PathBuf::from(packed))
-        }
-        _ => {
-            eprintln!("skipping {tool}: not installed");
-            None
-        }
+/// does; `None` when the tool is not installed and the test may skip (see
+/// [`tool`]).
+fn compress(program: &str, path: &Path) -> Option<PathBuf> {
+    let ext = if program == "gzip" { "gz" } else { "zst" };
+    // Debian's packages are named after the programs.
+    let found = tool(program, program)?;
+    let status = Command::new(found)
+        .arg("-q")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    assert!(status.success(), "{program} failed: {status}");
+    let mut packed = path.as_os_str().to_owned();
+    packed.push(format!(".{ext}"));
+    if program == "zstd" {
+        std::fs::remove_file(path).expect("zstd keeps the original");
     }
+    Some(PathBuf::from(packed))
 }
 
 /// A generated day cut into four rotated files, two of them compressed, read by a

@@ -372,36 +372,56 @@ impl Dir {
     }
 }
 
-/// The gzip-compressed copy of `path` written by the system `gzip`, or `None` (with
-/// a note on stderr) when `gzip` is not installed.
+/// An external program that tests run as a user would (`gzip`, `zstd`, `script`,
+/// `chromium`), found on `PATH`; `package` is the Debian package that installs it.
+///
+/// When it is missing, the test cannot do what it is for. Under CI (`CI=true`),
+/// where `.ci/run` installs every such program, that is a failure naming the
+/// package: a test never skips and passes there. Elsewhere the test (or the part
+/// of it that needs the program) is skipped with a message on stderr, and `None`
+/// is returned for the caller to return early.
+#[track_caller]
+pub fn tool(program: &str, package: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .find(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    });
+    if found.is_some() {
+        return found;
+    }
+    let why = format!(
+        "`{program}` is not installed (on PATH); it comes with the Debian package \
+         `{package}`: apt-get install {package}"
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{why}. With CI=true a test whose tool is missing fails (.ci/run installs it)");
+    }
+    eprintln!("skipping: {why}");
+    None
+}
+
+/// The gzip-compressed copy of `path` written by the system `gzip`, or `None` when
+/// `gzip` is not installed and the test may skip (see [`tool`]).
 pub fn gzip_copy(path: &Path, dir: &Dir) -> Option<PathBuf> {
+    let gzip = tool("gzip", "gzip")?;
     let out = dir.path().join(format!(
         "{}.gz",
         path.file_name().expect("a file name").to_string_lossy()
     ));
     let file = std::fs::File::create(&out).expect("create .gz");
-    match Command::new("gzip")
+    let status = Command::new(gzip)
         .arg("-c")
         .arg(path)
         .stdout(file)
         .status()
-    {
-        Ok(s) if s.success() => Some(out),
-        Ok(s) => panic!("gzip failed: {s}"),
-        Err(e) => {
-            eprintln!("skipping the gzip strategy: cannot run gzip: {e}");
-            None
-        }
-    }
-}
-
-/// Whether the tests run as root (who can read files with mode 000).
-pub fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .expect("run gzip");
+    assert!(status.success(), "gzip failed: {status}");
+    Some(out)
 }
 
 /// The ways errscope can read one file; every one must give the same report.
