@@ -1,4 +1,5 @@
-//! DESIGN.md's classification table, as code: (section, status, error name) -> class.
+//! The classification table (docs/architecture.md, "Classifying one response"), as
+//! code: (section, status, error name) -> class.
 
 use serde::{Deserialize, Serialize};
 
