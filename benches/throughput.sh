@@ -138,8 +138,9 @@ EOF
 # The first BYTES of a log, cut at the last newline within them: whole lines only.
 # Written in 64 KiB blocks, as the generator writes the whole file: how a file was
 # written changes how fast it reads from the page cache (the same 100 MB written
-# through a pipe in small blocks read 8 % slower, for `wc -l` as for errscope), and
-# the two files of the linearity pair must differ in size only.
+# through a pipe in small blocks read slower, for `wc -l` as for errscope; figures
+# in docs/performance.md), and the two files of the linearity pair must differ in
+# size only.
 head_lines() { # file bytes out
     head -c "$2" "$1" | head -n -1 | dd of="$3.tmp" obs=64K status=none
     mv "$3.tmp" "$3"

@@ -299,9 +299,9 @@ fn classify_group(group: &[Job], contexts: &[Option<LineContext>], opts: &Option
 /// Classify `jobs` in parallel into one partial result per worker thread.
 ///
 /// Why per thread: a tally's fixed cost (its histograms grow from nothing, and each
-/// partial result is merged) is paid once per partial result, about 3 ms; paid for
-/// eight groups of chunks a run, it weighed on small inputs (a 100 MB log) and kept
-/// eight sets of histograms in memory.
+/// partial result is merged) is paid once per partial result; paid for eight groups
+/// of chunks a run, it weighed on small inputs and kept eight sets of histograms in
+/// memory (figures in docs/performance.md).
 ///
 /// The chunks are handed out one by one, in order, from a shared counter: whichever
 /// thread is free takes the next. (A parallel iterator would split the list of
@@ -340,8 +340,9 @@ fn classify_per_thread(jobs: &[Job], contexts: &[Option<LineContext>], opts: &Op
 }
 
 /// Unmap the mapped inputs' pages once every chunk is classified, each worker
-/// thread an equal share of each file (see [`Mapped::release`]): 1 GiB took 37 ms
-/// to unmap on the thread that dropped it, and about half that split in two.
+/// thread an equal share of each file (see [`Mapped::release`]): unmapping a large
+/// file on the one thread that dropped it showed in the run's time, and split
+/// between the threads it takes a share of that (figures in docs/performance.md).
 fn release_mapped(resident: &[Resident]) {
     rayon::broadcast(|thread| {
         let (share, shares) = (thread.index(), thread.num_threads());
@@ -795,8 +796,8 @@ fn process_chunk(
 ///
 /// The two line loops are functions of their own, never inlined, so that LLVM
 /// weighs inlining for each alone: in one function together, it stopped inlining
-/// the line's work into the JSON loop (3 % more instructions per JSON line, 2.7 %
-/// more time).
+/// the line's work into the JSON loop, which then ran more instructions per line
+/// and more slowly (figures in docs/performance.md).
 #[inline(never)]
 fn process_lines(
     data: &[u8],

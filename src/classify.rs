@@ -1,4 +1,5 @@
-//! DESIGN.md's classification table, as code: (section, status, error name) -> class.
+//! The classification table (docs/architecture.md, "Classifying one response"), as
+//! code: (section, status, error name) -> class.
 
 use serde::{Deserialize, Serialize};
 
@@ -82,8 +83,8 @@ impl Verdict {
 /// name is then checked against all sections together.
 ///
 /// Always inlined: with a line loop per kind of input (`analyze`), LLVM left it
-/// out of line, and JSON lines ran 1-2 % slower (259-261 against 250-256 ms per
-/// 200 MB on one thread, the text loop unchanged).
+/// out of line, and JSON lines ran slower, the text loop unchanged (figures in
+/// docs/performance.md).
 #[inline(always)]
 pub fn classify(
     catalog: &Catalog,

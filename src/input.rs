@@ -237,12 +237,14 @@ impl Mapped {
 
     /// Unmap the pages of `range` of the bytes from this process (the file's pages
     /// stay in the page cache), so that unmapping them at the end is not left to
-    /// one thread: tearing down a gigabyte's page tables takes about 37 ms, after
-    /// every other thread has finished. Threads that release disjoint ranges at
-    /// the same time share that work (`madvise(MADV_DONTNEED)` only reads the
-    /// address-space lock). Bytes read afterwards are faulted in again from the
-    /// file, so they are still the file's; a range the system refuses is left
-    /// mapped, and so is every range where there is no `madvise` (not Unix).
+    /// one thread: tearing down a large file's page tables takes long enough to
+    /// show in a run's time, and one thread would do it after every other thread
+    /// has finished (figures in docs/performance.md). Threads that release
+    /// disjoint ranges at the same time share that work (`madvise(MADV_DONTNEED)`
+    /// only reads the address-space lock). Bytes read afterwards are faulted in
+    /// again from the file, so they are still the file's; a range the system
+    /// refuses is left mapped, and so is every range where there is no `madvise`
+    /// (not Unix).
     pub fn release(&self, range: Range<usize>) {
         #[cfg(unix)]
         // SAFETY: the mapping is of a file and read-only, so dropping its pages
@@ -336,8 +338,10 @@ fn open_stdin() -> Result<Opened> {
     };
     // A pipe holds 64 KiB by default: its writer (`zcat`, `cat`) and errscope then
     // wake each other every 64 KiB. 1 MiB (the most an unprivileged process may
-    // ask for by default) took 13 % off a 1 GiB log piped in by `cat`. Where stdin
-    // is not a pipe, or the size is refused, nothing changes: the result is ignored.
+    // ask for by default) makes them wake each other far less often, which
+    // shortens a run on a piped log (figure in docs/performance.md). Where
+    // stdin is not a pipe, or the size is refused, nothing changes: the result is
+    // ignored.
     #[cfg(target_os = "linux")]
     // SAFETY: fcntl on a descriptor number only reads its integer argument.
     unsafe {
@@ -393,8 +397,8 @@ pub const MIN_TAPERED_CHUNK: usize = 256 << 10;
 /// Towards the end the chunks get smaller, down to [`MIN_TAPERED_CHUNK`]: a chunk
 /// is at most a `4 × workers`th of what is left. Why: the last chunk handed out
 /// decides when the run ends; with equal chunks, the other workers could wait up to
-/// a whole chunk's time for it (about 6 ms for 4 MiB). With the taper, two threads
-/// on a 100 MB log finish within 0.2 ms of each other.
+/// a whole chunk's time for it. With the taper, the threads finish nearly together
+/// (figures in docs/performance.md).
 pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usize>> {
     let target = target.max(1);
     let taper = 4 * workers.max(1);
@@ -432,8 +436,9 @@ const MAX_SPARE_CHUNKS: usize = 16;
 /// Each `read` fills the chunk's own buffer, so a byte is copied once, by the
 /// kernel (and the partial line at a chunk's end once more, into the next chunk).
 /// Why: reading into a block of its own and appending that to the chunk copied
-/// every byte twice, both times into memory no longer in the cache: for a 1 GiB
-/// log on standard input the copies took a third of the run.
+/// every byte twice, both times into memory no longer in the cache, and the second
+/// copy was a large share of a run on standard input (figures in
+/// docs/performance.md).
 pub struct StreamChunker<R> {
     reader: R,
     target: usize,
@@ -488,9 +493,9 @@ impl<R: Read> StreamChunker<R> {
     }
 
     /// Take back a chunk that has been classified: its buffer holds a later one.
-    /// Why: a fresh 2 MiB buffer per chunk came from the kernel as fresh pages each
-    /// time, faulted in and zeroed (peak RSS 46 MiB for a 1 GiB stream, 34 MiB
-    /// with reuse).
+    /// Why: a fresh buffer per chunk came from the kernel as fresh pages each
+    /// time, faulted in and zeroed, which cost time and raised peak memory (figures
+    /// in docs/performance.md).
     pub fn recycle(&mut self, chunk: Chunk) {
         // No more spares than chunks can be in flight: more would only hold memory.
         if self.spare.len() < MAX_SPARE_CHUNKS {

@@ -6,14 +6,15 @@
 //! Why two forms: a tally keeps latencies per (section, name, status) seen, a few
 //! hundred keys in a gateway log, and most of them (status mismatches, wrong
 //! sections) hold a few dozen lines per thread on a small input. Counts that cover
-//! gateway latencies are about 1,400 (11 KiB), so those few lines cost a fresh
-//! allocation, its page faults and its growth, and then a pass over every count to
-//! merge each thread's and to build the report. That was most of the fixed cost of
-//! a run, the part that makes 100 MB slower per byte than 1 GB.
+//! gateway latencies take kilobytes, so those few lines cost a fresh allocation,
+//! its page faults and its growth, and then a pass over every count to merge each
+//! thread's and to build the report. That was most of the fixed cost of a run, the
+//! part that makes 100 MB slower per byte than 1 GB (figures in
+//! docs/performance.md).
 //!
 //! Why counts of our own: a line records one latency, and `Histogram::record`
 //! (a call, checked index arithmetic, a saturating add, minimum, maximum and total
-//! updates) took about 70 instructions of it. [`Counts::record`] computes the same
+//! updates) took dozens of instructions of it. [`Counts::record`] computes the same
 //! index in a few and adds one; the total, minimum and maximum follow from the
 //! counts when a report asks.
 //!

@@ -110,7 +110,8 @@ impl LineIndex {
     /// [`LineIndex::index`] compiled for CPUs with `popcnt` and `bmi1` (nearly all
     /// x86-64 CPUs since 2013, but not the x86-64 baseline): a bit count is one
     /// instruction instead of about fifteen, and clearing the lowest bit one instead
-    /// of two. A third less work for the index, 3 % of a gateway log's time.
+    /// of two: less work for the index, and less time for a gateway log (figures in
+    /// docs/performance.md).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt,bmi1")]
     fn index_popcnt_bmi1(&mut self, window: &[u8]) {

@@ -5,9 +5,9 @@
 //! memoised from chunk to chunk: what a path routes to depends on the path alone.
 //!
 //! Why: routing and endpoint grouping (split into segments, tell IDs from words,
-//! hash the endpoint, find it among the capped endpoints) were a third of the time
-//! of a gateway line, yet a log holds few distinct paths. A memo hit costs one hash
-//! of the path and one comparison.
+//! hash the endpoint, find it among the capped endpoints) were a large share of a
+//! gateway line's time (figures in docs/performance.md), yet a log holds few
+//! distinct paths. A memo hit costs one hash of the path and one comparison.
 //!
 //! Exactness: a hit gives what the slow path computes, because both functions
 //! depend only on the stripped path ([`Routes::section_for`] and
@@ -79,8 +79,8 @@ impl Resolved<'_> {
 /// Its index is an open-addressing table of its own rather than a `HashMap`, so
 /// that a line's path is stripped of its query, hashed and compared as two
 /// blocks of sixteen bytes ([`PathKey::of`]), with no branch on its length: the
-/// map's separate query search, hash and `memcmp` were a sixth of a gateway
-/// line's time.
+/// map's separate query search, hash and `memcmp` were a measurable share of a
+/// gateway line's time (figures in docs/performance.md).
 #[derive(Default)]
 pub struct PathMemo {
     /// `memo index + 1` in the low 32 bits (0: vacant), the hash's high 32 bits

@@ -3,7 +3,7 @@
 use crate::catalog::{Catalog, SectionId};
 use crate::error::{Error, Result};
 
-/// The platform's paths (DESIGN.md): prefix -> section id.
+/// The platform's paths (docs/architecture.md, "The catalog"): prefix -> section id.
 pub const DEFAULT_ROUTES: &[(&str, &str)] = &[
     ("/v3/async/", "media"),
     ("/v3/openai/", "llm"),

@@ -204,7 +204,8 @@ pub struct Tally {
     /// The bucket the last lines fell in, and their counts, not yet added to
     /// `buckets`. Why: consecutive lines share their bucket, and comparing a start
     /// costs less than a lookup in the capped map for every line, which had made
-    /// a run with `--bucket` (and every HTML report) 10 % slower.
+    /// a run with `--bucket` (and every HTML report) measurably slower (figures in
+    /// docs/performance.md).
     pending_bucket: Option<(i64, ClassTally)>,
     /// Endpoint -> counts.
     /// `max_endpoints` of them (a fixed sample by hash); the rest count as other.
@@ -299,9 +300,9 @@ impl Tally {
     /// [`Tally::record_endpoint`] or through a [`crate::path_memo::PathMemo`].
     ///
     /// Always inlined: once the line loop had one instance per kind of line loop,
-    /// LLVM stopped inlining it into the JSON one, which ran 2.5 % slower (263
-    /// against 256 ms per 200 MB on one thread); the text loop is 1.5 % slower
-    /// with it inlined (192 against 189 ms), about the code-layout noise.
+    /// LLVM stopped inlining it into the JSON one, which ran slower; the text loop's
+    /// difference with it inlined is within code-layout noise (figures in
+    /// docs/performance.md).
     #[inline(always)]
     pub fn record(&mut self, verdict: Verdict, fields: &Fields<'_>, routed: bool, loc: Location) {
         let class = verdict.class();

@@ -318,12 +318,12 @@ impl Leaf {
 /// small table with a perfect hash, so that a key of the line is found, or found
 /// unwanted, with one hash, one load and one comparison, and no probe loop.
 ///
-/// Why: the lookup is on every key of every line (perf put a fifth of a JSON
-/// line's time on it), and an open-addressing table ended it with a probe loop
-/// whose exits depend on the key. With each wanted key alone in its slot, a
-/// key's leaves follow from one comparison: 2 % fewer instructions per JSON
-/// line and 2 % less time (perf still puts much of the time on the comparison,
-/// which waits on the key's load and hash).
+/// Why: the lookup is on every key of every line (a large share of a JSON line's
+/// time in perf), and an open-addressing table ended it with a probe loop whose
+/// exits depend on the key. With each wanted key alone in its slot, a key's
+/// leaves follow from one comparison: fewer instructions per JSON line and less
+/// time (figures in docs/performance.md; perf still puts much of the time on the
+/// comparison, which waits on the key's load and hash).
 #[derive(Debug, Clone)]
 struct FlatKeys {
     /// A power of two long; each wanted short key alone in its slot.
@@ -507,11 +507,11 @@ struct GiveUp;
 ///
 /// Why it exists: serde_json's walk costs a visitor dispatch per value, a UTF-8
 /// check per captured value and per key, and a `memcmp` per candidate key; a
-/// gateway line has about ten keys, most of them unwanted, so the walk ran at a
-/// third of the speed of a plain scan. This scan reads a flat object directly:
-/// each key is looked up in [`FlatKeys`]; wanted values are captured as the same
-/// raw text serde_json's `RawValue` would give; other values are only checked
-/// and skipped.
+/// gateway line has about ten keys, most of them unwanted, so the walk ran far
+/// slower than a plain scan (figure in docs/performance.md). This scan reads a
+/// flat object directly: each key is looked up in [`FlatKeys`]; wanted values are
+/// captured as the same raw text serde_json's `RawValue` would give; other values
+/// are only checked and skipped.
 ///
 /// Strings are not read byte by byte. The line is classified 64 bytes at a time
 /// ([`json_index::block`], as the scan reaches each block): where the quotes are

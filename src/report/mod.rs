@@ -163,7 +163,8 @@ pub struct Totals {
     pub classes: ClassCounts,
 }
 
-/// One count per class of DESIGN.md's table.
+/// One count per class of the classification table (docs/architecture.md,
+/// "Classifying one response").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassCounts {

@@ -1,6 +1,7 @@
-//! Fixture-file tests (STYLE.md §11): each case is a log in `fixtures/cases/` and a
-//! sibling `<case>.expect.json` with the exact expected rows, written by hand. One
-//! `#[test]` per case runs the real binary through every reading strategy.
+//! Fixture-file tests (CONTRIBUTING.md, "Test conventions" 3): each case is a log in
+//! `fixtures/cases/` and a sibling `<case>.expect.json` with the exact expected rows,
+//! written by hand. One `#[test]` per case runs the real binary through every
+//! reading strategy.
 //!
 //! `<case>.expect.json` fields:
 //! - `about`: what the case shows (for the reader)

@@ -41,7 +41,8 @@ fn text_lists_every_section_and_name() {
     for entry in doc.sections.iter().flat_map(|s| &s.entries) {
         assert!(text.contains(&entry.name), "{} missing", entry.name);
     }
-    // Facts DESIGN.md names: a name in two sections, the two balance names.
+    // Facts docs/architecture.md ("The catalog") names: a name in two sections, the
+    // two balance names.
     let status = |section: &str, name: &str| {
         doc.sections
             .iter()

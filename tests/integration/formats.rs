@@ -342,8 +342,9 @@ fn bad_log_formats_are_usage_errors() {
     );
 }
 
-/// STYLE.md §9: messages name the flag or value to fix. A format error that is not
-/// about the text itself still says which flag (and value) to fix.
+/// CONTRIBUTING.md, "Test conventions" 2: messages name the flag or value to fix. A
+/// format error that is not about the text itself still says which flag (and value)
+/// to fix.
 #[test]
 fn log_format_errors_name_the_flag_value() {
     let bad = "$remote_addr $request";

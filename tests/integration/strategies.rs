@@ -1,4 +1,5 @@
-//! Every way of reading the same bytes gives the identical report (STYLE.md §7):
+//! Every way of reading the same bytes gives the identical report (CONTRIBUTING.md,
+//! "Test conventions" 1):
 //! mmap with the default, tiny and odd chunk sizes, one thread or two, standard
 //! input, and a gzip-compressed copy (detected by its magic bytes, not its name).
 

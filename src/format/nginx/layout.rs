@@ -15,16 +15,15 @@
 //!
 //! The quotes come from `next_quote`: a search for each ([`search_quotes`]), or,
 //! in the pipeline, the line's quotes as [`crate::line_index`] lists them, read in
-//! order ([`super::NginxFormat::parse_quoted`]). Listed quotes need no search and
-//! so no branch on how far the next quote is; that took a 200 MB gateway log from
-//! 232 to 211 ms on one thread.
+//! order ([`super::NginxFormat::parse_quoted`]). Listed quotes need no search, and
+//! so no branch on how far the next quote is (a branch the CPU mispredicted): more
+//! instructions, less time (figures in docs/performance.md).
 //!
-//! Why: on the default format this took a gateway line from 1,874 to about 1,460
-//! instructions (callgrind) and a 200 MB log from 254 to 230 ms on one thread. A
-//! first version that handed each value to the generic role store through a
-//! callback kept most of the cost; one that wrote spans into an array and stored
-//! them afterwards was slower than the walk (the reads stalled on store
-//! forwarding).
+//! Why: on the default format this takes instructions and time off every gateway
+//! line (figures in docs/performance.md). A first version that handed each value to
+//! the generic role store through a callback kept most of the cost; one that wrote
+//! spans into an array and stored them afterwards was slower than the walk (the
+//! reads stalled on store forwarding).
 
 use super::{role, RawValues};
 use crate::format::three_digit_status;
