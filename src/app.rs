@@ -399,15 +399,15 @@ fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
         &args.current.display().to_string(),
         diff_options(&args.compare),
     );
-    render_diff(&d, args.output, out).map_err(Error::Output)?;
+    render_diff(&d, args.output, args.top, out).map_err(Error::Output)?;
     Ok(verdict(&current, Some(&d), &args.fail_on))
 }
 
-fn render_diff(d: &Diff, output: OutputArg, out: &mut dyn Write) -> io::Result<()> {
+fn render_diff(d: &Diff, output: OutputArg, top: usize, out: &mut dyn Write) -> io::Result<()> {
     match output {
-        OutputArg::Text => diff::text::render(d, out),
+        OutputArg::Text => diff::text::render(d, top, out),
         OutputArg::Json => diff::render_json(d, out),
-        OutputArg::Markdown => diff::markdown::render(d, out),
+        OutputArg::Markdown => diff::markdown::render(d, top, out),
         OutputArg::Csv | OutputArg::Html => unreachable!("refused before the reports are read"),
     }
 }
@@ -532,7 +532,7 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         // (the next night's baseline) and HTML the page, with a summary on stderr.
         (Some(d), OutputArg::Text | OutputArg::Markdown) => {
             writeln!(buf)?;
-            render_diff(d, args.output, buf)
+            render_diff(d, args.output, args.top, buf)
         }
         (Some(d), _) => {
             eprintln!(

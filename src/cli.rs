@@ -127,6 +127,11 @@ pub struct DiffArgs {
     #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
     pub output: OutputArg,
 
+    /// Rows listed per table in text and Markdown ("and N more" after them); the
+    /// JSON output lists every row.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
+
     /// Exit with status 1, saying why on stderr, when any of these occurred
     /// (comma-separated; `-` or `_` between words): new-undocumented, new-mismatch,
     /// regression; or, in CURRENT: undocumented, status-mismatch, wrong-section,
@@ -277,7 +282,8 @@ pub struct AnalyzeArgs {
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
 
-    /// Endpoints shown in the text report (the JSON report lists all kept).
+    /// Endpoints shown in the text report, codes in Markdown, and rows per table
+    /// of the comparison with --baseline (the JSON report lists all kept).
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub top: usize,
 

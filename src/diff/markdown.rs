@@ -4,12 +4,14 @@
 
 use std::io::{self, Write};
 
-use super::text::{documented, factor, findings};
+use super::text::{documented, factor, findings, notices};
 use super::{change_text, Change, Diff};
 use crate::report::markdown::{code, text, MdTable};
 use crate::report::table::{percent, thousands};
 
-pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+/// Write the comparison; each table and list names at most `top` rows (`-o json`
+/// has all).
+pub fn render(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     let found = findings(d);
     writeln!(
         out,
@@ -31,10 +33,22 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
         thousands(d.min_count)
     )?;
     writeln!(out)?;
-    let mut bullets = Vec::new();
+    let mut bullets: Vec<String> = notices(d)
+        .iter()
+        .map(|n| format!("**note**: {}", text(n)))
+        .collect();
+    // `a, b, c and 7 more`
+    let at_most = |items: Vec<String>| {
+        let more = items.len().saturating_sub(top);
+        let mut shown = items.into_iter().take(top).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            shown.push_str(&format!(" and {more} more"));
+        }
+        shown
+    };
     if !d.new_undocumented.is_empty() {
         let names: Vec<String> = d.new_undocumented.iter().map(|u| code(&u.name)).collect();
-        bullets.push(format!("**new undocumented names**: {}", names.join(", ")));
+        bullets.push(format!("**new undocumented names**: {}", at_most(names)));
     }
     if !d.new_mismatches.is_empty() {
         let pairs: Vec<String> = d
@@ -42,7 +56,7 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|p| format!("{} {} {}", text(&p.section), code(&p.name), p.status))
             .collect();
-        bullets.push(format!("**new mismatches**: {}", pairs.join(", ")));
+        bullets.push(format!("**new mismatches**: {}", at_most(pairs)));
     }
     if !d.regressions.is_empty() {
         bullets.push(format!("**regressions**: {}", change_list(&d.regressions)));
@@ -73,6 +87,7 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             u.resembles.as_deref().map(code).unwrap_or_default(),
         ]);
     }
+    names.cap(top);
     names.render(out)?;
 
     let mut pairs = MdTable::new(
@@ -99,11 +114,12 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             code(&p.example),
         ]);
     }
+    pairs.cap(top);
     pairs.render(out)?;
 
-    changes(out, "Regressions", &d.regressions)?;
-    changes(out, "Improvements", &d.improvements)?;
-    changes(out, "Disappeared", &d.disappeared)
+    changes(out, "Regressions", &d.regressions, top)?;
+    changes(out, "Improvements", &d.improvements, top)?;
+    changes(out, "Disappeared", &d.disappeared, top)
 }
 
 /// `` `NAME` +80% `` items, at most five, for a bullet.
@@ -119,7 +135,7 @@ fn change_list(rows: &[Change]) -> String {
     items.join(", ")
 }
 
-fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> {
+fn changes(out: &mut dyn Write, title: &str, rows: &[Change], top: usize) -> io::Result<()> {
     let mut table = MdTable::new(
         title,
         &[
@@ -138,6 +154,7 @@ fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> 
             change_cell(c),
         ]);
     }
+    table.cap(top);
     table.render(out)
 }
 

@@ -70,6 +70,10 @@ pub struct Side {
     pub requests: u64,
     pub errors: u64,
     pub classes: ClassCounts,
+    /// The report's `complete`: `false` when some of its inputs were not read in
+    /// full, so it compares only what it holds.
+    #[serde(default = "crate::report::yes")]
+    pub complete: bool,
 }
 
 /// An undocumented name the baseline does not list.
@@ -415,6 +419,7 @@ fn side(r: &Report, source: &str) -> Side {
         requests: r.totals.requests,
         errors: r.totals.errors,
         classes: r.totals.classes,
+        complete: r.complete,
     }
 }
 

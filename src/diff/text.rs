@@ -7,7 +7,8 @@ use super::{change_text, Change, Diff, Side};
 use crate::classify::Class;
 use crate::report::table::{escape_control, percent, ratio, status_list, thousands, Align, Table};
 
-pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+/// Write the comparison; each table lists at most `top` rows (`-o json` has all).
+pub fn render(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "errscope diff: {} -> {}",
@@ -44,6 +45,9 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "  {n} {}", if n == 1 { one } else { many })?;
         }
     }
+    for note in notices(d) {
+        writeln!(out, "  note: {note}")?;
+    }
     if d.baseline_names_capped {
         writeln!(
             out,
@@ -53,8 +57,8 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     }
 
     classes(d, out)?;
-    new_names(d, out)?;
-    new_pairs(d, out)?;
+    new_names(d, top, out)?;
+    new_pairs(d, top, out)?;
     changes(
         out,
         &format!(
@@ -62,13 +66,41 @@ pub fn render(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             change_text(Some(d.threshold))
         ),
         &d.regressions,
+        top,
     )?;
     changes(
         out,
         "Improvements: rate down by the same factor",
         &d.improvements,
+        top,
     )?;
-    changes(out, "Disappeared: in the baseline, not now", &d.disappeared)
+    changes(
+        out,
+        "Disappeared: in the baseline, not now",
+        &d.disappeared,
+        top,
+    )
+}
+
+/// What to know before trusting the comparison: a report that counted nothing or
+/// is incomplete (`complete: false`) compares only what it holds.
+pub(crate) fn notices(d: &Diff) -> Vec<String> {
+    let mut out = Vec::new();
+    for (which, side) in [("baseline", &d.baseline), ("current", &d.current)] {
+        if side.lines == 0 {
+            out.push(format!(
+                "the {which} report counted no lines ({})",
+                side.source
+            ));
+        }
+        if !side.complete {
+            out.push(format!(
+                "the {which} report is incomplete: some of its inputs were not read in full ({})",
+                side.source
+            ));
+        }
+    }
+    out
 }
 
 /// The lines of the findings list (what `--fail-on` can act on).
@@ -152,7 +184,7 @@ fn classes(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn new_names(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+fn new_names(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if d.new_undocumented.is_empty() {
         return Ok(());
     }
@@ -174,10 +206,11 @@ fn new_names(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             u.resembles.clone().unwrap_or_default(),
         ]);
     }
+    table.cap(top);
     table.render(out, 2)
 }
 
-fn new_pairs(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+fn new_pairs(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if d.new_mismatches.is_empty() {
         return Ok(());
     }
@@ -203,6 +236,7 @@ fn new_pairs(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
             p.example.clone(),
         ]);
     }
+    table.cap(top);
     table.render(out, 2)
 }
 
@@ -221,7 +255,7 @@ pub(crate) fn documented(p: &super::NewPair) -> String {
     }
 }
 
-fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> {
+fn changes(out: &mut dyn Write, title: &str, rows: &[Change], top: usize) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -251,5 +285,6 @@ fn changes(out: &mut dyn Write, title: &str, rows: &[Change]) -> io::Result<()> 
             },
         ]);
     }
+    table.cap(top);
     table.render(out, 2)
 }

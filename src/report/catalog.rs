@@ -5,10 +5,11 @@ use std::io::{self, Write};
 use super::table::{Align, Table};
 use crate::catalog::Catalog;
 
-/// `3 sections, 38 entries, 35 distinct names`: the catalog's size, said the same
-/// way by `catalog` and every report (a name in two sections is two entries).
+/// `3 sections, 38 entries, 35 names`: the catalog's size, said the same way by
+/// `catalog` and every report (a name listed in two sections is two entries and
+/// one name).
 pub fn size(sections: usize, entries: usize, names: usize) -> String {
-    format!("{sections} sections, {entries} entries, {names} distinct names")
+    format!("{sections} sections, {entries} entries, {names} names")
 }
 
 pub fn render(catalog: &Catalog, out: &mut dyn Write) -> io::Result<()> {

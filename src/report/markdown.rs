@@ -290,6 +290,8 @@ pub(crate) struct MdTable {
     /// One `l` or `r` per column.
     align: &'static str,
     rows: Vec<Vec<String>>,
+    /// Rows left out by [`MdTable::cap`].
+    more: usize,
 }
 
 impl MdTable {
@@ -301,6 +303,15 @@ impl MdTable {
             headers: headers.to_vec(),
             align,
             rows: Vec::new(),
+            more: 0,
+        }
+    }
+
+    /// Keep the first `top` rows; the table ends with how many more there were.
+    pub(crate) fn cap(&mut self, top: usize) {
+        if self.rows.len() > top {
+            self.more += self.rows.len() - top;
+            self.rows.truncate(top);
         }
     }
 
@@ -327,6 +338,14 @@ impl MdTable {
         writeln!(out, "|{}|", rule.join("|"))?;
         for row in &self.rows {
             writeln!(out, "| {} |", row.join(" | "))?;
+        }
+        if self.more > 0 {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "_and {} more (`-o json` lists them all)_",
+                thousands(self.more as u64)
+            )?;
         }
         Ok(())
     }

@@ -7,16 +7,65 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
+/// Columns every table and line of the text report fits in.
+pub const TEXT_WIDTH: usize = 100;
+
+/// A column narrowed to fit [`TEXT_WIDTH`] keeps at least this many columns.
+const MIN_WRAPPED: usize = 12;
+
+/// `text` in lines of at most `width` display columns: broken at spaces, and a
+/// word longer than a line broken where it reaches the edge. Text that fits is one
+/// line, as it is.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    if text.width() <= width || width == 0 {
+        return vec![text.to_string()];
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if line.width() + sep + word.width() <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in word.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if line.width() + w > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     Left,
     Right,
+    /// Left-aligned, and the first to be narrowed (its cells wrapped) when the
+    /// table is wider than [`TEXT_WIDTH`]: lists that read well on several lines.
+    Wrap,
+    /// Left-aligned and never narrowed: a cell that must stay on one line (a
+    /// `path:line` location, a time).
+    Whole,
 }
 
 pub struct Table {
     headers: Vec<&'static str>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
+    /// Rows left out by [`Table::cap`].
+    more: usize,
 }
 
 impl Table {
@@ -25,6 +74,15 @@ impl Table {
             headers: columns.iter().map(|c| c.0).collect(),
             align: columns.iter().map(|c| c.1).collect(),
             rows: Vec::new(),
+            more: 0,
+        }
+    }
+
+    /// Keep the first `top` rows; the table ends with how many more there were.
+    pub fn cap(&mut self, top: usize) {
+        if self.rows.len() > top {
+            self.more += self.rows.len() - top;
+            self.rows.truncate(top);
         }
     }
 
@@ -39,7 +97,11 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// Write the table, each line indented by `indent` spaces, no trailing spaces.
+    /// Write the table, each line indented by `indent` spaces, no trailing spaces,
+    /// within [`TEXT_WIDTH`] columns: when the cells are wider, the widest
+    /// left-aligned columns are narrowed and their cells wrap onto more lines (at
+    /// spaces, or anywhere in a long word), so nothing is cut off. A table that fits
+    /// is written as it is.
     pub fn render(&self, out: &mut dyn Write, indent: usize) -> io::Result<()> {
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
         for row in &self.rows {
@@ -47,28 +109,66 @@ impl Table {
                 *w = (*w).max(cell.width());
             }
         }
+        self.narrow(&mut widths, indent);
         let headers: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
         for row in std::iter::once(&headers).chain(&self.rows) {
-            let mut line = " ".repeat(indent);
-            for (i, cell) in row.iter().enumerate() {
-                let pad = widths[i] - cell.width();
-                if i > 0 {
-                    line.push_str("  ");
-                }
-                match self.align[i] {
-                    Align::Left => {
-                        line.push_str(cell);
-                        line.push_str(&" ".repeat(pad));
+            let pieces: Vec<Vec<String>> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, &w)| wrap(cell, w))
+                .collect();
+            let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
+            for k in 0..height {
+                let mut line = " ".repeat(indent);
+                for (i, cell) in pieces.iter().enumerate() {
+                    let cell = cell.get(k).map_or("", String::as_str);
+                    let pad = widths[i].saturating_sub(cell.width());
+                    if i > 0 {
+                        line.push_str("  ");
                     }
-                    Align::Right => {
-                        line.push_str(&" ".repeat(pad));
-                        line.push_str(cell);
+                    match self.align[i] {
+                        Align::Left | Align::Wrap | Align::Whole => {
+                            line.push_str(cell);
+                            line.push_str(&" ".repeat(pad));
+                        }
+                        Align::Right => {
+                            line.push_str(&" ".repeat(pad));
+                            line.push_str(cell);
+                        }
                     }
                 }
+                writeln!(out, "{}", line.trim_end())?;
             }
-            writeln!(out, "{}", line.trim_end())?;
+        }
+        if self.more > 0 {
+            writeln!(
+                out,
+                "{}and {} more (-o json lists them all)",
+                " ".repeat(indent),
+                thousands(self.more as u64)
+            )?;
         }
         Ok(())
+    }
+
+    /// Narrow the widest [`Align::Wrap`] columns, then the widest left-aligned
+    /// ones, one column at a time, until the table fits [`TEXT_WIDTH`] or none can
+    /// be narrowed further (a column keeps at least its header's width, and
+    /// [`MIN_WRAPPED`] columns).
+    fn narrow(&self, widths: &mut [usize], indent: usize) {
+        let total = |w: &[usize]| indent + w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+        for kind in [Align::Wrap, Align::Left] {
+            while total(widths) > TEXT_WIDTH {
+                let widest = (0..widths.len())
+                    .filter(|&i| self.align[i] == kind)
+                    .filter(|&i| widths[i] > self.headers[i].width().max(MIN_WRAPPED))
+                    .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+                match widest {
+                    Some(i) => widths[i] -= 1,
+                    None => break,
+                }
+            }
+        }
     }
 }
 

@@ -2,7 +2,13 @@
 
 use std::io::{self, Write};
 
-use super::table::{escape_control, percent, ratio, status_list, thousands, Align, Table};
+use unicode_width::UnicodeWidthStr;
+
+use std::collections::HashMap;
+
+use super::table::{
+    escape_control, percent, ratio, status_list, thousands, wrap, Align, Table, TEXT_WIDTH,
+};
 use super::{Latency, Report};
 use crate::classify::Class;
 
@@ -30,12 +36,67 @@ impl Style {
     }
 }
 
-/// Write the report, most important finding first; every table fits 100 columns
-/// for paths of ordinary length.
+/// Input paths longer than this make the report name inputs by number.
+const LONG_PATH: usize = 24;
+
+/// How the text report names the place of a line: `path:line` while every input's
+/// path is short, else `[N]:line` for all of them, with the inputs listed once,
+/// numbered, at the end. So a location fits its column whatever the paths.
+struct Places<'a> {
+    numbered: bool,
+    /// Input path -> its number (1-based), the first input of that path.
+    number: HashMap<&'a str, usize>,
+}
+
+impl<'a> Places<'a> {
+    fn new(r: &'a Report) -> Places<'a> {
+        let numbered = r
+            .inputs
+            .iter()
+            .any(|i| escape_control(&i.path).width() > LONG_PATH);
+        let mut number = HashMap::new();
+        for (n, input) in r.inputs.iter().enumerate() {
+            number.entry(input.path.as_str()).or_insert(n + 1);
+        }
+        Places { numbered, number }
+    }
+
+    /// `path:line` as the report shows it.
+    fn show(&self, location: &str) -> String {
+        if !self.numbered {
+            return location.to_string();
+        }
+        match location.rsplit_once(':') {
+            Some((path, line)) => match self.number.get(path) {
+                Some(n) => format!("[{n}]:{line}"),
+                None => location.to_string(),
+            },
+            None => location.to_string(),
+        }
+    }
+}
+
+/// Write `text` (escaped) after `first` (as wide as `hang` spaces, or less),
+/// wrapped within [`TEXT_WIDTH`] columns, further lines indented by `hang` spaces.
+fn para(out: &mut dyn Write, first: &str, hang: usize, text: &str) -> io::Result<()> {
+    let lines = wrap(&escape_control(text), TEXT_WIDTH - hang);
+    for (k, line) in lines.iter().enumerate() {
+        let lead = if k == 0 {
+            first.to_string()
+        } else {
+            " ".repeat(hang)
+        };
+        writeln!(out, "{lead}{line}")?;
+    }
+    Ok(())
+}
+
+/// Write the report, most important finding first; every line fits
+/// [`TEXT_WIDTH`] columns, whatever the paths, names and endpoints.
 pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.totals;
-    writeln!(
-        out,
+    let places = Places::new(r);
+    let header = format!(
         "errscope {}: {} lines in {} input{}, catalog {} ({})",
         r.errscope_version,
         thousands(t.lines),
@@ -43,7 +104,8 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         if r.inputs.len() == 1 { "" } else { "s" },
         escape_control(&r.catalog.source),
         super::catalog::size(r.catalog.sections.len(), r.catalog.entries, r.catalog.names),
-    )?;
+    );
+    para(out, "", 4, &header)?;
     match &r.time {
         Some(span) => writeln!(
             out,
@@ -67,16 +129,16 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
     }
 
     findings(r, style, out)?;
-    classes(r, style, out)?;
+    classes(r, style, &places, out)?;
     codes(r, style, out)?;
-    mismatches(r, style, out)?;
-    wrong_section(r, style, out)?;
-    undocumented(r, style, out)?;
-    unnamed(r, style, out)?;
-    malformed(r, style, out)?;
+    mismatches(r, style, &places, out)?;
+    wrong_section(r, style, &places, out)?;
+    undocumented(r, style, &places, out)?;
+    unnamed(r, style, &places, out)?;
+    malformed(r, style, &places, out)?;
     time_series(r, style, out)?;
     endpoints(r, style, out)?;
-    inputs(r, style, out)
+    inputs(r, style, &places, out)
 }
 
 /// Rows at most in the text time series; longer series are shown merged.
@@ -186,7 +248,7 @@ fn findings(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Findings")?;
     let notices = super::findings::notices(r);
     for notice in &notices {
-        writeln!(out, "  {} {notice}", style.paint("1;33", "!"))?;
+        para(out, &format!("  {} ", style.paint("1;33", "!")), 4, notice)?;
     }
     let lines: Vec<String> = super::findings::findings(r)
         .iter()
@@ -203,16 +265,13 @@ fn findings(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  {} {l}", style.paint("1;31", "!"))?;
     }
     for input in r.inputs.iter().filter(|i| i.error.is_some()) {
-        writeln!(
-            out,
-            "  ! input error: {}",
-            escape_control(input.error.as_deref().unwrap_or_default())
-        )?;
+        let error = input.error.as_deref().unwrap_or_default();
+        para(out, "  ! ", 4, &format!("input error: {error}"))?;
     }
     Ok(())
 }
 
-fn classes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn classes(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Classes")?;
     let t = &r.totals;
     let mut table = Table::new(&[
@@ -250,12 +309,13 @@ fn classes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if t.bad_time > 0 {
-        writeln!(
-            out,
-            "  {} requests had a time that could not be read (first at {})",
+        let first: Vec<String> = r.bad_time_examples.iter().map(|l| places.show(l)).collect();
+        let text = format!(
+            "{} requests had a time that could not be read (first at {})",
             thousands(t.bad_time),
-            escape_control(&r.bad_time_examples.join(", "))
-        )?;
+            first.join(", ")
+        );
+        para(out, "  ", 4, &text)?;
     }
     if let Some(l) = &r.latency {
         writeln!(
@@ -295,7 +355,7 @@ fn codes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         ("p50", Align::Right),
         ("p99", Align::Right),
         ("max", Align::Right),
-        ("also sent as", Align::Left),
+        ("also sent as", Align::Wrap),
     ]);
     for c in seen {
         let (p50, _, p99, max) = percentiles(&c.latency);
@@ -317,7 +377,7 @@ fn codes(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     table.render(out, 2)
 }
 
-fn mismatches(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn mismatches(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     if r.status_mismatches.is_empty() {
         return Ok(());
     }
@@ -332,7 +392,7 @@ fn mismatches(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         ("documented", Align::Right),
         ("sent", Align::Right),
         ("count", Align::Right),
-        ("first at", Align::Left),
+        ("first at", Align::Whole),
     ]);
     for m in &r.status_mismatches {
         table.row(vec![
@@ -341,13 +401,18 @@ fn mismatches(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
             m.documented_status.to_string(),
             m.observed_status.to_string(),
             thousands(m.count),
-            m.example.clone(),
+            places.show(&m.example),
         ]);
     }
     table.render(out, 2)
 }
 
-fn wrong_section(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn wrong_section(
+    r: &Report,
+    style: &Style,
+    places: &Places,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if r.wrong_section.is_empty() {
         return Ok(());
     }
@@ -360,9 +425,9 @@ fn wrong_section(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<(
         ("section", Align::Left),
         ("name", Align::Left),
         ("status", Align::Right),
-        ("listed in", Align::Left),
+        ("listed in", Align::Wrap),
         ("count", Align::Right),
-        ("first at", Align::Left),
+        ("first at", Align::Whole),
     ]);
     for w in &r.wrong_section {
         let listed: Vec<String> = w
@@ -376,13 +441,13 @@ fn wrong_section(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<(
             w.status.to_string(),
             listed.join(", "),
             thousands(w.count),
-            w.example.clone(),
+            places.show(&w.example),
         ]);
     }
     table.render(out, 2)
 }
 
-fn undocumented(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn undocumented(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     if r.undocumented.is_empty() {
         return Ok(());
     }
@@ -394,9 +459,9 @@ fn undocumented(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()
     let mut table = Table::new(&[
         ("name", Align::Left),
         ("count", Align::Right),
-        ("statuses", Align::Left),
-        ("first seen", Align::Left),
-        ("first at", Align::Left),
+        ("statuses", Align::Wrap),
+        ("first seen", Align::Whole),
+        ("first at", Align::Whole),
     ]);
     for u in &r.undocumented {
         let name = match &u.resembles {
@@ -408,7 +473,7 @@ fn undocumented(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()
             thousands(u.count),
             status_list(&u.statuses),
             u.first_seen.as_deref().map_or("-".into(), short_time),
-            u.example.clone(),
+            places.show(&u.example),
         ]);
     }
     if let Some(o) = &r.undocumented_other {
@@ -417,7 +482,7 @@ fn undocumented(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()
             thousands(o.count),
             status_list(&o.statuses),
             String::new(),
-            o.example.clone(),
+            places.show(&o.example),
         ]);
     }
     table.render(out, 2)
@@ -431,7 +496,7 @@ fn short_time(rfc3339: &str) -> String {
     }
 }
 
-fn unnamed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn unnamed(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     if r.unnamed_errors.is_empty() {
         return Ok(());
     }
@@ -442,7 +507,7 @@ fn unnamed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         ("%err", Align::Right),
         ("p50 ms", Align::Right),
         ("p99 ms", Align::Right),
-        ("first at", Align::Left),
+        ("first at", Align::Whole),
     ]);
     for u in &r.unnamed_errors {
         let (p50, _, p99, _) = percentiles(&u.latency);
@@ -452,13 +517,13 @@ fn unnamed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
             percent(u.share_of_errors),
             p50,
             p99,
-            u.example.clone(),
+            places.show(&u.example),
         ]);
     }
     table.render(out, 2)
 }
 
-fn malformed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn malformed(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     let m = &r.malformed;
     if m.count == 0 {
         return Ok(());
@@ -475,37 +540,67 @@ fn malformed(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         reasons.row(vec![reason.clone(), thousands(*n)]);
     }
     reasons.render(out, 2)?;
-    let mut first = Table::new(&[("first at", Align::Left), ("reason", Align::Left)]);
+    let mut first = Table::new(&[("first at", Align::Whole), ("reason", Align::Wrap)]);
     for e in &m.examples {
-        first.row(vec![e.location.clone(), e.reason.clone()]);
+        first.row(vec![places.show(&e.location), e.reason.clone()]);
     }
     writeln!(out)?;
     first.render(out, 2)
 }
 
-fn inputs(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn inputs(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Inputs")?;
-    let mut table = Table::new(&[
-        ("path", Align::Left),
+    // Numbered inputs are listed with their paths and errors under the table,
+    // where a long path has the whole width.
+    let first = if places.numbered {
+        ("#", Align::Right)
+    } else {
+        ("path", Align::Wrap)
+    };
+    let mut columns = vec![
+        first,
         ("format", Align::Left),
         ("compressed", Align::Left),
         ("latency from", Align::Left),
         ("bytes", Align::Right),
         ("lines", Align::Right),
-        ("error", Align::Left),
-    ]);
-    for i in &r.inputs {
-        table.row(vec![
-            i.path.clone(),
+    ];
+    if !places.numbered {
+        columns.push(("error", Align::Wrap));
+    }
+    let mut table = Table::new(&columns);
+    for (n, i) in r.inputs.iter().enumerate() {
+        let mut row = vec![
+            if places.numbered {
+                format!("[{}]", n + 1)
+            } else {
+                i.path.clone()
+            },
             i.format.clone().unwrap_or_else(|| "-".into()),
             i.compression.clone().unwrap_or_else(|| "-".into()),
             i.latency_source.clone().unwrap_or_else(|| "-".into()),
             thousands(i.bytes),
             thousands(i.lines),
-            i.error.clone().unwrap_or_default(),
-        ]);
+        ];
+        if !places.numbered {
+            row.push(i.error.clone().unwrap_or_default());
+        }
+        table.row(row);
     }
-    table.render(out, 2)
+    table.render(out, 2)?;
+    if places.numbered {
+        writeln!(out)?;
+        for (n, i) in r.inputs.iter().enumerate() {
+            // Errors about an input start with its path.
+            let text = match &i.error {
+                Some(e) if e.starts_with(i.path.as_str()) => e.clone(),
+                Some(e) => format!("{}: {e}", i.path),
+                None => i.path.clone(),
+            };
+            para(out, "  ", 6, &format!("[{}] {text}", n + 1))?;
+        }
+    }
+    Ok(())
 }
 
 fn ms(v: f64) -> String {

@@ -323,3 +323,80 @@ fn refuses_other_schemas_and_versions() {
     .expect_code(2);
     assert!(out.stderr.contains("not supported"), "{}", out.stderr);
 }
+
+/// Text and Markdown list at most `--top` rows per table and say how many more;
+/// JSON lists every row. A report that is incomplete is said to be.
+#[test]
+fn tables_are_capped_by_top() {
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 2000, 3);
+    let mut second = std::fs::read(&log).unwrap();
+    for i in 0..25 {
+        second.extend_from_slice(
+            line("/v3/async/txt2img", 429, &format!("NEW_NAME_{i:02}")).as_bytes(),
+        );
+    }
+    let log2 = dir.write("night2.log", second);
+    let first = report_of(&dir, &log, "night1.json");
+    let current = report_of(&dir, &log2, "night2.json");
+    let d = diff_json(&first, &current, &[], 0);
+    assert_eq!(d.new_undocumented.len(), 25);
+    let out = run(&os(&[&"diff", &"--top", &"5", &first, &current])).expect_code(0);
+    let listed = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("NEW_NAME_"))
+        .count();
+    assert_eq!(listed, 5, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("  and 20 more (-o json lists them all)"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&os(&[
+        &"diff",
+        &"-o",
+        &"markdown",
+        &"--top",
+        &"5",
+        &first,
+        &current,
+    ]))
+    .expect_code(0);
+    assert!(
+        out.stdout
+            .contains("_and 20 more (`-o json` lists them all)_"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(" and 20 more\n"), "{}", out.stdout);
+    // Ten by default, through analyze --baseline too.
+    let out = run(&os(&[&"analyze", &"--baseline", &first, &log2])).expect_code(0);
+    assert!(
+        out.stdout
+            .contains("  and 15 more (-o json lists them all)"),
+        "{}",
+        out.stdout
+    );
+
+    // An incomplete current report is said to be.
+    let partial = dir.path().join("partial.json");
+    run(&os(&[
+        &"analyze",
+        &"-o",
+        &"json",
+        &"--output-file",
+        &partial,
+        &log2,
+        &"gone.log",
+    ]))
+    .expect_code(2);
+    let out = run(&os(&[&"diff", &first, &partial])).expect_code(0);
+    assert!(
+        out.stdout
+            .contains("note: the current report is incomplete"),
+        "{}",
+        out.stdout
+    );
+}

@@ -42,3 +42,49 @@ fn log_content_cannot_drive_the_terminal() {
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
     assert!(out.contains("EVIL\\x1b]0;owned\\x07"), "{out}");
 }
+
+/// A day of traffic read from a directory of long paths, with a missing input, a
+/// long undocumented name and a long endpoint: still 100 columns, every location
+/// shown as `[N]:line` and every input listed once with its path.
+#[test]
+fn long_paths_and_names_fit_100_columns() {
+    let dir = Dir::new();
+    let deep = "gateway-logs/region-ap-southeast-1/cluster-production/host-a";
+    let (log, _) = dir.generate("gateway", 20_000, 5);
+    let text = std::fs::read(&log).unwrap();
+    let (a, b) = text.split_at(text.len() / 2);
+    let cut = b.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let long = "z".repeat(150);
+    let odd = format!(
+        "203.0.113.7 - - [26/Nov/2026:12:00:00 +0800] \"GET /v3/async/{} HTTP/1.1\" 429 0 \"-\" \"c\" 0.1 \"NAME_{long}\"\n",
+        "segment/".repeat(20)
+    );
+    dir.write(&format!("{deep}/access.log.1"), [a, &b[..cut]].concat());
+    dir.write(
+        &format!("{deep}/access.log.2"),
+        [&b[cut..], odd.as_bytes()].concat(),
+    );
+    let root = dir.path().join("gateway-logs");
+    let missing = dir.path().join(format!("{deep}/access.log.3-is-not-there"));
+    let out = crate::util::run(&crate::util::os(&[
+        &"analyze", &"-r", &"--top", &"50", &root, &missing,
+    ]))
+    .expect_code(2);
+    for line in out.stdout.lines() {
+        assert!(line.width() <= 100, "{} columns: {line}", line.width());
+    }
+    // Locations by number; the paths once, in the inputs' list.
+    assert!(out.stdout.contains("  [2]:"), "{}", out.stdout);
+    let first = root.join("region-ap-southeast-1/cluster-production/host-a/access.log.1");
+    assert!(
+        out.stdout.contains(&format!("  [1] {}\n", first.display())),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.matches(&first.display().to_string()).count(), 1);
+    assert!(out.stdout.contains("[3] "), "{}", out.stdout);
+    // Nothing is cut off: the long name is all there, wrapped.
+    let section = out.stdout.split("Undocumented names").nth(1).unwrap();
+    let section = section.split("\n\n").next().unwrap();
+    assert_eq!(section.matches('z').count(), 150, "{section}");
+}
