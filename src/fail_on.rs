@@ -142,7 +142,7 @@ fn reason(report: &Report, diff: Option<&Diff>, f: FailOn) -> Option<String> {
                 let names =
                     report.undocumented.len() + usize::from(report.undocumented_other.is_some());
                 let listed: Vec<&str> = report.undocumented.iter().map(|u| &u.name[..]).collect();
-                format!(" ({})", name_list(&listed, names))
+                format!(" ({})", name_list(&listed, names, "name", "names"))
             }
             Class::StatusMismatch => format!(
                 " ({})",
@@ -170,7 +170,7 @@ fn reason(report: &Report, diff: Option<&Diff>, f: FailOn) -> Option<String> {
         FailOn::NewUndocumented => {
             let new = &diff?.new_undocumented;
             let names: Vec<&str> = new.iter().map(|n| &n.name[..]).collect();
-            (!new.is_empty()).then(|| name_list(&names, new.len()))
+            (!new.is_empty()).then(|| name_list(&names, new.len(), "name", "names"))
         }
         FailOn::NewMismatch => {
             let new = &diff?.new_mismatches;
@@ -179,22 +179,22 @@ fn reason(report: &Report, diff: Option<&Diff>, f: FailOn) -> Option<String> {
                 .map(|p| format!("{} {} {}", p.section, p.name, p.status))
                 .collect();
             let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
-            (!new.is_empty()).then(|| name_list(&pairs, new.len()))
+            (!new.is_empty()).then(|| name_list(&pairs, new.len(), "pair", "pairs"))
         }
         FailOn::Regression => {
             let rose = &diff?.regressions;
             let codes: Vec<String> = rose.iter().map(|c| c.label()).collect();
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            (!rose.is_empty()).then(|| name_list(&codes, rose.len()))
+            (!rose.is_empty()).then(|| name_list(&codes, rose.len(), "code", "codes"))
         }
         _ => None,
     }
 }
 
 /// `3 names: A, B, C` / `12 names: A, …, J and 2 more`.
-fn name_list(names: &[&str], total: usize) -> String {
+fn name_list(names: &[&str], total: usize, one: &str, many: &str) -> String {
     let shown: Vec<&str> = names.iter().take(MAX_NAMES).copied().collect();
-    let mut text = plural(total as u64, "name", "names");
+    let mut text = plural(total as u64, one, many);
     if !shown.is_empty() {
         text.push_str(": ");
         text.push_str(&crate::report::table::escape_control(&shown.join(", ")));
@@ -239,14 +239,17 @@ mod tests {
 
     #[test]
     fn name_lists() {
-        assert_eq!(name_list(&["A"], 1), "1 name: A");
+        assert_eq!(name_list(&["A"], 1, "name", "names"), "1 name: A");
         let many: Vec<String> = (0..12).map(|i| format!("N{i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         assert_eq!(
-            name_list(&many, 12),
+            name_list(&many, 12, "name", "names"),
             "12 names: N0, N1, N2, N3, N4, N5, N6, N7, N8, N9 and 2 more"
         );
         // Names beyond a cap are counted, not listed.
-        assert_eq!(name_list(&["A"], 3), "3 names: A and 2 more");
+        assert_eq!(
+            name_list(&["A"], 3, "pair", "pairs"),
+            "3 pairs: A and 2 more"
+        );
     }
 }
