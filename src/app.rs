@@ -13,8 +13,8 @@ use crate::analyze::{self, Options};
 use crate::catalog::lint;
 use crate::catalog::Catalog;
 use crate::cli::{
-    AnalyzeArgs, CatalogAction, CatalogArgs, CatalogSource, Cli, ColorArg, Command, CompareArgs,
-    DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs,
+    AnalyzeArgs, CatalogAction, CatalogArgs, CatalogDiffArgs, CatalogSource, Cli, ColorArg,
+    Command, CompareArgs, DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs,
 };
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
@@ -208,8 +208,10 @@ fn load_catalog(source: &CatalogSource) -> Result<Catalog> {
 }
 
 fn run_catalog(args: &CatalogArgs, out: &mut dyn Write) -> Result<Outcome> {
-    if let Some(CatalogAction::Lint(lint_args)) = &args.action {
-        return run_lint(lint_args, out);
+    match &args.action {
+        Some(CatalogAction::Lint(lint_args)) => return run_lint(lint_args, out),
+        Some(CatalogAction::Diff(diff_args)) => return run_catalog_diff(diff_args, out),
+        None => {}
     }
     let catalog = load_catalog(&args.catalog)?;
     match args.output {
@@ -360,6 +362,33 @@ fn run_presets(args: &PresetsArgs, out: &mut dyn Write) -> Result<Outcome> {
     }
     .map_err(Error::Output)?;
     Ok(Outcome::Clean)
+}
+
+/// A catalog named on the command line: `embedded` is the built-in page (unless a
+/// file of that name exists).
+fn catalog_at(path: &Path) -> Result<Catalog> {
+    if path.as_os_str() == "embedded" && !path.exists() {
+        Ok(Catalog::embedded())
+    } else {
+        Catalog::load(path)
+    }
+}
+
+/// `errscope catalog diff OLD NEW`: exit status 1 when anything changed.
+fn run_catalog_diff(args: &CatalogDiffArgs, out: &mut dyn Write) -> Result<Outcome> {
+    use crate::catalog::diff;
+    let d = diff::diff(&catalog_at(&args.old)?, &catalog_at(&args.new)?);
+    match args.output {
+        OutputArg::Text => diff::render_text(&d, out),
+        OutputArg::Json => diff::render_json(&d, out),
+        other => return Err(unsupported("catalog diff", other, "text or json")),
+    }
+    .map_err(Error::Output)?;
+    Ok(if d.changed() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 /// `errscope catalog lint`: exit status 1 when there are findings.

@@ -58,6 +58,7 @@ impl Command {
             Command::Analyze(args) => &args.output_file,
             Command::Catalog(args) => match &args.action {
                 Some(CatalogAction::Lint(lint)) => &lint.output_file,
+                Some(CatalogAction::Diff(diff)) => &diff.output_file,
                 None => &args.output_file,
             },
             Command::Presets(args) => &args.output_file,
@@ -379,6 +380,35 @@ pub enum CatalogAction {
     /// statuses that are not HTTP error statuses, rows that cannot be read.
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
+    /// Compare two versions of the catalog page (or JSON catalogs): entries added
+    /// and removed, statuses changed, names moved between sections, descriptions
+    /// changed. `embedded` names the built-in page.
+    #[command(after_help = CATALOG_DIFF_EXIT_CODES)]
+    Diff(CatalogDiffArgs),
+}
+
+const CATALOG_DIFF_EXIT_CODES: &str = "\
+Exit status:
+  0  the two catalogs list the same entries
+  1  something changed (for a CI job that watches the docs page)
+  2  usage error, or a catalog that cannot be read";
+
+#[derive(Debug, Args)]
+pub struct CatalogDiffArgs {
+    /// The earlier page: a markdown page, a JSON catalog, or `embedded`.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later page.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Output format: text or json.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text)]
+    pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! embedded default page, loading from a markdown page or a JSON catalog, and the
 //! interned lookups the classifier uses on the hot path.
 
+pub mod diff;
 pub mod lint;
 mod markdown;
 #[cfg(test)]

@@ -254,3 +254,80 @@ fn runs_from_any_directory() {
     assert_eq!(out.report().catalog.source, "embedded");
     let _ = analyze_code::<&str>(&[], &[&sample], 0);
 }
+
+/// `catalog diff OLD NEW` on the published page and an edited copy: each kind of
+/// change is found, as text and JSON, and the exit status is 1; the same page twice
+/// is 0 changes, exit 0.
+#[test]
+fn catalog_diff_finds_each_change() {
+    let dir = Dir::new();
+    let page = errscope::catalog::EMBEDDED_PAGE;
+    let edited = page
+        // A status changed in media.
+        .replacen(
+            "| TASK_FAILED              | 500    |",
+            "| TASK_FAILED              | 502    |",
+            1,
+        )
+        // A row removed from billing and added to llm: a move.
+        .replacen(
+            "| LIST_BILL_TOO_FAST       | 429    | 请求过于频繁，请稍后重试 |\n",
+            "",
+            1,
+        )
+        .replacen(
+            "| RATE_LIMIT_EXCEEDED      | 429    | 请求过快，请稍后重试     |\n",
+            "| RATE_LIMIT_EXCEEDED      | 429    | 请求过快，请稍后重试     |\n| LIST_BILL_TOO_FAST | 429 | 请求过于频繁 |\n| QUOTA_SUSPENDED | 403 | 配额已暂停 |\n",
+            1,
+        );
+    assert_ne!(edited, page, "the edits apply to the page");
+    let new = dir.write("new.md", &edited);
+    let out = run(&os(&[
+        &"catalog",
+        &"diff",
+        &"-o",
+        &"json",
+        &"embedded",
+        &new,
+    ]))
+    .expect_code(1);
+    let d: errscope::catalog::diff::CatalogDiff = serde_json::from_str(&out.stdout).unwrap();
+    let pairs = |v: &[errscope::catalog::diff::Entry]| {
+        v.iter()
+            .map(|e| format!("{} {} {}", e.section, e.name, e.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pairs(&d.added), ["llm QUOTA_SUSPENDED 403"]);
+    assert!(d.removed.is_empty());
+    assert_eq!(d.moved.len(), 1);
+    assert_eq!(d.moved[0].name, "LIST_BILL_TOO_FAST");
+    assert_eq!(d.moved[0].from.get("billing"), Some(&429));
+    assert_eq!(d.moved[0].to.get("llm"), Some(&429));
+    assert_eq!(d.status_changed.len(), 1);
+    assert_eq!(
+        (
+            d.status_changed[0].section.as_str(),
+            d.status_changed[0].old_status,
+            d.status_changed[0].new_status
+        ),
+        ("media", 500, 502)
+    );
+    assert_eq!(d.description_changed.len(), 0);
+    let out = run(&os(&[&"catalog", &"diff", &"embedded", &new])).expect_code(1);
+    assert!(
+        out.stdout
+            .contains("changes: 1 entry added, 1 status changed, 1 name moved"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("LIST_BILL_TOO_FAST  billing 429  llm 429"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&os(&[&"catalog", &"diff", &new, &new])).expect_code(0);
+    assert!(out.stdout.contains("changes: no changes"), "{}", out.stdout);
+    let out = run(&os(&[&"catalog", &"diff", &"embedded", &"nosuch.md"])).expect_code(2);
+    assert!(out.stderr.contains("nosuch.md"), "{}", out.stderr);
+}
