@@ -363,7 +363,10 @@ pub fn render_text(d: &CatalogDiff, out: &mut dyn Write) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn page(rows: &[(&str, &[(&str, u16, &str)])]) -> Catalog {
+    /// A section heading and its rows (name, status, description).
+    type Section<'a> = (&'a str, &'a [(&'a str, u16, &'a str)]);
+
+    fn page(rows: &[Section]) -> Catalog {
         let mut text = String::new();
         for (heading, entries) in rows {
             text.push_str(&format!(
