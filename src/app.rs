@@ -416,7 +416,10 @@ fn diff_options(args: &CompareArgs) -> diff::Options {
 
 /// `errscope diff BASELINE CURRENT`.
 fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
-    if matches!(args.output, OutputArg::Csv | OutputArg::Html) {
+    if matches!(
+        args.output,
+        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics
+    ) {
         return Err(unsupported("diff", args.output, "text, json or markdown"));
     }
     let baseline = diff::load_report(&args.baseline)?;
@@ -437,7 +440,9 @@ fn render_diff(d: &Diff, output: OutputArg, top: usize, out: &mut dyn Write) -> 
         OutputArg::Text => diff::text::render(d, top, out),
         OutputArg::Json => diff::render_json(d, out),
         OutputArg::Markdown => diff::markdown::render(d, top, out),
-        OutputArg::Csv | OutputArg::Html => unreachable!("refused before the reports are read"),
+        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics => {
+            unreachable!("refused before the reports are read")
+        }
     }
 }
 
@@ -555,6 +560,12 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         OutputArg::Markdown => report::markdown::render(&report, args.top, buf),
         OutputArg::Csv => report::csv::render(&report, buf),
         OutputArg::Html => report::html::render(&report, buf),
+        OutputArg::Openmetrics => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64().floor());
+            report::openmetrics::render(&report, now, buf)
+        }
     }
     .and_then(|()| match (&diff, args.output) {
         // Text and Markdown end with the comparison; JSON and CSV stay the report

@@ -354,6 +354,10 @@ pub enum OutputArg {
     Csv,
     /// One self-contained HTML page with charts (`analyze` only).
     Html,
+    /// OpenMetrics / Prometheus text: lines per class, code, undocumented name and
+    /// unnamed status, latency summaries (`analyze` only), for node_exporter's
+    /// textfile collector or a Pushgateway.
+    Openmetrics,
 }
 
 #[derive(Debug, Args)]

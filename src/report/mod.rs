@@ -8,6 +8,7 @@ pub mod findings;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod openmetrics;
 pub mod presets;
 pub mod table;
 pub mod text;

@@ -20,6 +20,7 @@
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
+//! - `metrics`: `-o openmetrics` against the JSON report, promtool and a real Pushgateway
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
@@ -34,6 +35,7 @@ mod hostile;
 mod html;
 mod inputs;
 mod lint;
+mod metrics;
 mod presets;
 mod properties;
 mod reports;
