@@ -14,7 +14,7 @@ use crate::catalog::lint;
 use crate::catalog::Catalog;
 use crate::cli::{
     AnalyzeArgs, CatalogAction, CatalogArgs, CatalogDiffArgs, CatalogSource, Cli, ColorArg,
-    Command, CompareArgs, DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs,
+    Command, CompareArgs, DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs, TrendArgs,
 };
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
@@ -87,6 +87,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<Outcome> {
         Command::Generate(args) => crate::generate::run(&args, out),
         Command::Presets(args) => run_presets(&args, out),
         Command::Diff(args) => run_diff(&args, out),
+        Command::Trend(args) => run_trend(&args, out),
     }
 }
 
@@ -412,6 +413,28 @@ fn diff_options(args: &CompareArgs) -> diff::Options {
         threshold: args.threshold,
         min_count: args.min_count,
     }
+}
+
+/// `errscope trend REPORT...`.
+fn run_trend(args: &TrendArgs, out: &mut dyn Write) -> Result<Outcome> {
+    use crate::trend;
+    let t = trend::load(&args.reports)?;
+    match args.output {
+        OutputArg::Text => trend::render::text_report(&t, args.top, out),
+        OutputArg::Markdown => trend::render::markdown(&t, args.top, out),
+        OutputArg::Json => trend::render::json(&t, out),
+        OutputArg::Csv => trend::render::csv(&t, out),
+        OutputArg::Html => trend::html::render(&t, out),
+        other => {
+            return Err(unsupported(
+                "trend",
+                other,
+                "text, json, markdown, csv or html",
+            ))
+        }
+    }
+    .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
 }
 
 /// `errscope diff BASELINE CURRENT`.

@@ -48,6 +48,28 @@ pub enum Command {
     /// mismatches, codes whose rate changed, codes that disappeared.
     #[command(after_help = DIFF_EXIT_CODES)]
     Diff(DiffArgs),
+    /// Put JSON reports of several nights side by side (ordered by their time):
+    /// lines, error rate and classes per night, each code's and undocumented name's
+    /// lines per night with a sparkline, names new and gone, worst movers first.
+    Trend(TrendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// JSON reports (`analyze -o json`), or directories of them (`*.json`).
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format: text, json, markdown, csv or html.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
+    pub output: OutputArg,
+
+    /// Codes and names listed in text and Markdown (JSON, CSV list all).
+    #[arg(long, value_name = "N", default_value_t = 20, help_heading = "Output")]
+    pub top: usize,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
 }
 
 impl Command {
@@ -63,6 +85,7 @@ impl Command {
             },
             Command::Presets(args) => &args.output_file,
             Command::Diff(args) => &args.output_file,
+            Command::Trend(args) => &args.output_file,
             Command::Generate(_) => return None,
         };
         file.output_file.as_deref()
@@ -460,6 +483,11 @@ pub struct GenerateArgs {
     /// Seed of the deterministic generator: the same seed gives the same log.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+
+    /// Start the log this many days after 2026-11-26 (the day every generated log
+    /// starts on by default), e.g. for a week of nights: --day 0 .. --day 6.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub day: u32,
 
     /// Write the log here instead of standard output.
     #[arg(short = 'O', long = "output-file", value_name = "PATH")]

@@ -166,6 +166,13 @@ impl Generator {
         }
     }
 
+    /// Start the log `day` days after 2026-11-26 (the same lines, a later date), so
+    /// that a week of generated nights has a night per date.
+    pub fn starting_on_day(mut self, day: u32) -> Generator {
+        self.time_ms = START_MS + i64::from(day) * 86_400_000;
+        self
+    }
+
     /// The first `lines` lines of the log seeded with `seed`, newlines included: the
     /// generated input of unit tests.
     #[cfg(test)]
@@ -435,7 +442,8 @@ fn write_json(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()
 /// `errscope generate`.
 pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let expected_lines = args.bytes.map_or(args.lines, |b| b as u64 / 200);
-    let mut generator = Generator::new(args.format, args.seed, expected_lines);
+    let mut generator =
+        Generator::new(args.format, args.seed, expected_lines).starting_on_day(args.day);
     let write_all = |out: &mut dyn Write, g: &mut Generator| -> io::Result<()> {
         let mut out = BufWriter::with_capacity(1 << 16, out);
         match args.bytes {

@@ -45,5 +45,6 @@ pub mod secrets;
 pub mod sigbus;
 pub mod tally;
 pub mod timestamp;
+pub mod trend;
 
 pub use error::{Error, Result};

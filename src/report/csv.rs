@@ -225,7 +225,9 @@ fn share(n: u64, of: u64) -> String {
 
 /// Control characters escaped, and a leading `=`, `+`, `-` or `@` defused with `'`
 /// so a name from a log cannot run as a spreadsheet formula.
-fn guarded(s: &str) -> String {
+/// Log text for a CSV field: control characters escaped, and a leading `'` where a
+/// spreadsheet would run the field as a formula.
+pub fn guarded(s: &str) -> String {
     let s = escape_control(s);
     if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")

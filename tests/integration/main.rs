@@ -19,6 +19,7 @@
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
+//! - `trend`: `errscope trend` over a week of generated nights, in every format
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 //! - `metrics`: `-o openmetrics` against the JSON report, promtool and a real Pushgateway
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
@@ -43,5 +44,6 @@ mod rotation;
 mod strategies;
 mod text;
 mod time;
+mod trend;
 mod truth;
 mod unattended;
