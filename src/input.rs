@@ -209,7 +209,8 @@ impl Compression {
         }
     }
 
-    fn detect(magic: &[u8]) -> Option<Compression> {
+    /// The compression whose magic bytes `magic` (a file's first bytes) start with.
+    pub fn detect(magic: &[u8]) -> Option<Compression> {
         if magic.starts_with(&[0x1f, 0x8b]) {
             Some(Compression::Gzip)
         } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -228,11 +229,14 @@ pub struct Mapped {
     // Declared first so it drops first: unregistered before the pages are unmapped.
     guard: sigbus::Guard,
     map: Mmap,
+    /// The bytes to read, `map[window]`: all of them, or those not read by an
+    /// earlier run ([`Resume`]). Offsets of [`Mapped::bytes`] are within it.
+    window: Range<usize>,
 }
 
 impl Mapped {
     pub fn bytes(&self) -> &[u8] {
-        &self.map
+        &self.map[self.window.clone()]
     }
 
     /// Unmap the pages of `range` of the bytes from this process (the file's pages
@@ -254,7 +258,7 @@ impl Mapped {
         let _ = unsafe {
             self.map.unchecked_advise_range(
                 memmap2::UncheckedAdvice::DontNeed,
-                range.start,
+                self.window.start + range.start,
                 range.len(),
             )
         };
@@ -266,8 +270,20 @@ impl Mapped {
     /// truncated while mapped; `None` if it was not. Bytes before it were read from
     /// the file (see [`sigbus::Guard::cut_at`]).
     pub fn cut_at(&self) -> Option<usize> {
-        self.guard.cut_at()
+        self.guard
+            .cut_at()
+            .map(|cut| cut.saturating_sub(self.window.start))
     }
+}
+
+/// Where to start reading a file that an earlier run read part of (`--state`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// Bytes of the file's text (decompressed, for an archive) read before: skipped.
+    pub skip: u64,
+    /// Leave a last line without its newline for the next run (a live file may be
+    /// in the middle of writing it). Archives are read to their end.
+    pub whole_lines: bool,
 }
 
 /// An opened source: its bytes mapped in memory, or a stream to read in chunks.
@@ -282,6 +298,13 @@ pub enum Opened {
 /// their name), standard input and named pipes (decompressed the same way) are
 /// streamed; other files are mapped, falling back to streaming when mapping fails.
 pub fn open(source: &Source) -> Result<Opened> {
+    open_resumed(source, Resume::default())
+}
+
+/// [`open`], reading a file from where `resume` says: its first `skip` bytes of
+/// text are passed over, and with `whole_lines` a plain file is read only up to
+/// its last newline. (Standard input and pipes are read whole.)
+pub fn open_resumed(source: &Source, resume: Resume) -> Result<Opened> {
     let path = match source {
         Source::Stdin => return open_stdin(),
         Source::File(p) => p,
@@ -300,10 +323,19 @@ pub fn open(source: &Source) -> Result<Opened> {
     }
     let len = meta.len();
     if let Some(compression) = Compression::detect(&read_magic(&mut file).map_err(err)?) {
-        let decoder = decoder(file, compression).map_err(err)?;
+        let mut decoder = decoder(file, compression).map_err(err)?;
+        if resume.skip > 0 {
+            io::copy(&mut (&mut decoder).take(resume.skip), &mut io::sink()).map_err(err)?;
+        }
         return Ok(Opened::Stream(decoder, Some(compression)));
     }
-    if len == 0 {
+    let start = resume.skip.min(len);
+    let end = if resume.whole_lines {
+        end_of_last_line(&mut file, start, len).map_err(err)?
+    } else {
+        len
+    };
+    if end == start {
         return Ok(Opened::Empty);
     }
     // SAFETY: the map is only read, and only its first `len` bytes (the size now).
@@ -311,12 +343,15 @@ pub fn open(source: &Source) -> Result<Opened> {
     // pages raises SIGBUS: the mapping is registered with `sigbus` before any byte
     // of it is read, whose handler turns such pages into zeros and records the cut,
     // which the analysis checks (and otherwise the file is streamed).
-    let mapped = usize::try_from(len)
+    // The whole file is mapped (the cut `sigbus` records is an offset in it), and
+    // only `start..end` of it read.
+    let mapped = usize::try_from(end)
         .ok()
-        .and_then(|len| unsafe { memmap2::MmapOptions::new().len(len).map(&file) }.ok())
+        .and_then(|end| unsafe { memmap2::MmapOptions::new().len(end).map(&file) }.ok())
         .and_then(|map| {
             let guard = sigbus::Guard::register(map.as_ptr(), map.len())?;
-            Some(Mapped { guard, map })
+            let window = start as usize..map.len();
+            Some(Mapped { guard, map, window })
         });
     match mapped {
         Some(mapped) => {
@@ -325,8 +360,35 @@ pub fn open(source: &Source) -> Result<Opened> {
             Ok(Opened::Mapped(mapped))
         }
         // Streamed up to the size at open, like a mapping.
-        None => Ok(Opened::Stream(Box::new(file.take(len)), None)),
+        None => {
+            use std::io::{Seek, SeekFrom};
+            file.seek(SeekFrom::Start(start)).map_err(err)?;
+            Ok(Opened::Stream(Box::new(file.take(end - start)), None))
+        }
     }
+}
+
+/// The offset just after the last newline in `start..len` of `file`, or `start`
+/// when there is none: where the whole lines of that part end. Read backwards, a
+/// block at a time.
+fn end_of_last_line(file: &mut File, start: u64, len: u64) -> io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    const BLOCK: u64 = 64 << 10;
+    let mut buf = vec![0u8; BLOCK as usize];
+    let mut end = len;
+    while end > start {
+        let from = end.saturating_sub(BLOCK).max(start);
+        let block = &mut buf[..(end - from) as usize];
+        file.seek(SeekFrom::Start(from))?;
+        file.read_exact(block)?;
+        if let Some(at) = memchr::memrchr(b'\n', block) {
+            file.seek(SeekFrom::Start(0))?;
+            return Ok(from + at as u64 + 1);
+        }
+        end = from;
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(start)
 }
 
 /// Standard input, decompressed when its first bytes are gzip's or zstd's magic
@@ -367,7 +429,7 @@ fn stream<R: Read + Send + 'static>(mut reader: R) -> io::Result<Opened> {
 }
 
 /// A streaming decoder of `compression` over `reader`.
-fn decoder<R: Read + Send + 'static>(
+pub fn decoder<R: Read + Send + 'static>(
     reader: R,
     compression: Compression,
 ) -> io::Result<Box<dyn Read + Send>> {

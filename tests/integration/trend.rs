@@ -96,7 +96,11 @@ fn a_week_night_by_night() {
             assert_eq!(s.counts[i], count, "{} night {i}", s.name);
             // JSON numbers read back within the last digit.
             let rate = count as f64 / r.totals.requests as f64;
-            assert!((s.rates[i] - rate).abs() <= rate * 1e-15, "{} {rate}", s.rates[i]);
+            assert!(
+                (s.rates[i] - rate).abs() <= rate * 1e-15,
+                "{} {rate}",
+                s.rates[i]
+            );
         }
     }
     // Worst movers first.
