@@ -15,7 +15,7 @@ pub fn sparkline(counts: &[u64]) -> String {
         .iter()
         .map(|&c| match c {
             0 => ' ',
-            c => BARS[((c - 1) * 8 / max.max(1)).min(7) as usize],
+            c => BARS[((c * 8).div_ceil(max) - 1).min(7) as usize],
         })
         .collect()
 }
@@ -230,6 +230,8 @@ mod tests {
     fn sparklines() {
         assert_eq!(sparkline(&[0, 1, 8]), " ▁█");
         assert_eq!(sparkline(&[5, 5]), "██");
+        assert_eq!(sparkline(&[1, 2, 3, 4, 5, 6, 7, 8]), "▁▂▃▄▅▆▇█");
+        assert_eq!(sparkline(&[1, 1000]), "▁█");
         assert_eq!(sparkline(&[]), "");
     }
 }
