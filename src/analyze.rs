@@ -883,11 +883,11 @@ fn process_line<'a>(
     }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
-        tally.record_malformed(loc, "empty line");
+        tally.record_malformed(loc, Malformed::EmptyLine);
         return;
     }
     if line.len() > ctx.opts.max_line_bytes {
-        tally.record_malformed(loc, "line longer than --max-line-bytes");
+        tally.record_malformed(loc, Malformed::TooLong);
         return;
     }
     if let Stage::Parse = STOP_AFTER {
@@ -900,7 +900,7 @@ fn process_line<'a>(
         // Parsers promise 100..=599; the check keeps the tally's status table safe
         // whatever a format does.
         Ok(fields) if !(100..=599).contains(&fields.status) => {
-            tally.record_malformed(loc, "status out of range 100-599")
+            tally.record_malformed(loc, Malformed::StatusOutOfRange)
         }
         Ok(fields) if fields.time_ms.is_some_and(|t| !ctx.opts.in_window(t)) => {
             tally.record_outside_window()

@@ -171,14 +171,14 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         reasons: t
             .malformed_reasons
             .iter()
-            .map(|(r, n)| (r.to_string(), *n))
+            .map(|(r, n)| (r.as_str().to_string(), *n))
             .collect(),
         examples: t
             .malformed_examples
             .iter()
             .map(|(loc, reason)| MalformedExample {
                 location: locate(*loc),
-                reason: reason.to_string(),
+                reason: reason.as_str().to_string(),
             })
             .collect(),
     };
