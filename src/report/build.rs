@@ -201,6 +201,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         schema: SCHEMA.to_string(),
         version: VERSION,
         errscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        build: crate::stage::NOTE.map(str::to_string),
         complete: analysis.inputs.iter().all(|i| i.error.is_none()),
         catalog: CatalogInfo {
             source: catalog.source().to_string(),
