@@ -45,10 +45,10 @@
 # that stop early, timed in the main table beside the full run, show what the
 # pipeline's stages cost alone: `lines only` finds each line and stops (the line
 # index for nginx's layouts, memchr for JSON), `parsed only` also parses each line
-# into its fields and stops before classifying. They are built with
-# ERRSCOPE_STOP_AFTER=lines|parse (see `STOP_AFTER` in src/analyze.rs) into
-# target/stop-after-lines and target/stop-after-parse; their reports are wrong on
-# purpose, only their times count.
+# into its fields and stops before classifying. They are built with the cargo
+# feature stage-lines or stage-parse (see src/stage.rs) into target/stage-lines and
+# target/stage-parse; their reports are wrong on purpose (and say so, as does their
+# --version), only their times count.
 #
 # The page cache: how a file came into it changes how fast it reads, for errscope and
 # `wc -l` alike. A file read from disk is cached by readahead, which on Linux 6.x with
@@ -104,8 +104,8 @@ stages=()
 if [[ $STAGES != 0 ]]; then
     stages=(lines parse)
     for stage in "${stages[@]}"; do
-        (cd "$root" && ERRSCOPE_STOP_AFTER=$stage cargo build --release --quiet \
-            --target-dir "${CARGO_TARGET_DIR:-$root/target}/stop-after-$stage")
+        (cd "$root" && cargo build --release --quiet --features "stage-$stage" \
+            --target-dir "${CARGO_TARGET_DIR:-$root/target}/stage-$stage")
     done
 fi
 mkdir -p "$DIR"
@@ -242,7 +242,7 @@ for format in $FORMATS; do
             lines) label="lines only" ;;
             parse) label="parsed only" ;;
         esac
-        stop_bin="${CARGO_TARGET_DIR:-$root/target}/stop-after-$stage/release/errscope"
+        stop_bin="${CARGO_TARGET_DIR:-$root/target}/stage-$stage/release/errscope"
         cmds+=(--cmd "$label -j $THREADS" "$stop_bin analyze -j $THREADS -o json $file")
     done
     refs=(--ref "wc -l")

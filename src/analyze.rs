@@ -19,6 +19,7 @@ use crate::line_index::LineIndex;
 use crate::path_memo::{PathMemo, Resolved};
 use crate::progress::Progress;
 use crate::routes::Routes;
+use crate::stage::{Stage, STOP_AFTER};
 use crate::tally::{Location, Tally, TallyConfig};
 
 /// Bytes from the start of an input that `--format auto` looks at.
@@ -839,33 +840,6 @@ fn process_indexed_lines(
     });
 }
 
-/// Where a line's work stops (see [`STOP_AFTER`]).
-enum Stage {
-    /// Each line is found, and nothing more is done with it.
-    Lines,
-    /// Each line is found and parsed into its fields, and not classified.
-    Parse,
-    /// Every line is classified and counted: every build but the two that
-    /// `ERRSCOPE_STOP_AFTER` makes.
-    Classify,
-}
-
-/// What the pipeline's stages cost alone, timed by `STAGES=1 benches/throughput.sh`:
-/// a build with `ERRSCOPE_STOP_AFTER=lines` in its environment finds each line and
-/// stops (the line index for nginx's layouts, `memchr` for the others); with
-/// `ERRSCOPE_STOP_AFTER=parse` it also parses each line and stops before classifying.
-/// Their reports are wrong on purpose: they exist to be timed beside the full run.
-/// Without the variable (every other build), the checks on it are constant and
-/// compiled away.
-const STOP_AFTER: Stage = match option_env!("ERRSCOPE_STOP_AFTER") {
-    None => Stage::Classify,
-    Some(stage) => match stage.as_bytes() {
-        b"lines" => Stage::Lines,
-        b"parse" => Stage::Parse,
-        _ => panic!("ERRSCOPE_STOP_AFTER is `lines` or `parse`"),
-    },
-};
-
 /// Classify one line, read by `parse` (the format's parser, given what the line
 /// loop knows of the line).
 #[inline(always)]
@@ -877,17 +851,19 @@ fn process_line<'a>(
     tally: &mut Tally,
     paths: &mut PathMemo,
 ) {
+    // Benchmark builds stop early (see `crate::stage`); in every other build these
+    // checks are on a constant and compile away.
     if let Stage::Lines = STOP_AFTER {
         std::hint::black_box(line);
         return;
     }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
-        tally.record_malformed(loc, "empty line");
+        tally.record_malformed(loc, Malformed::EmptyLine);
         return;
     }
     if line.len() > ctx.opts.max_line_bytes {
-        tally.record_malformed(loc, "line longer than --max-line-bytes");
+        tally.record_malformed(loc, Malformed::TooLong);
         return;
     }
     if let Stage::Parse = STOP_AFTER {
@@ -900,7 +876,7 @@ fn process_line<'a>(
         // Parsers promise 100..=599; the check keeps the tally's status table safe
         // whatever a format does.
         Ok(fields) if !(100..=599).contains(&fields.status) => {
-            tally.record_malformed(loc, "status out of range 100-599")
+            tally.record_malformed(loc, Malformed::StatusOutOfRange)
         }
         Ok(fields) if fields.time_ms.is_some_and(|t| !ctx.opts.in_window(t)) => {
             tally.record_outside_window()

@@ -17,7 +17,7 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(
     name = "errscope",
-    version,
+    version = crate::stage::VERSION,
     about = "Audit API-gateway access logs against the published error-code catalog",
     long_about = "errscope reads API-gateway access logs (nginx, Apache, Envoy, Kong, APISIX, \
 Traefik, Caddy, AWS API Gateway, JSON lines, logfmt; plain, gzip or zstd), classifies every \

@@ -43,6 +43,7 @@ pub mod routes;
 pub mod scan;
 pub mod secrets;
 pub mod sigbus;
+pub mod stage;
 pub mod state;
 pub mod tally;
 pub mod timestamp;

@@ -23,6 +23,9 @@
 //!   keeps the last one, but reading first-wins lets the walk skip every later
 //!   occurrence without looking at it, and a line with duplicate keys is already
 //!   ambiguous; we just pick one consistently.
+//! - A status is an integer, or a string read as text statuses are in every
+//!   format ([`super::text_status`]); a path under a `request` key is a request
+//!   line, read as in every format ([`super::request`]).
 //! - A logged response body is searched for a name only when no name key had
 //!   one and the status is 400 or more: success bodies often carry a string
 //!   `code` (`"SUCCESS"`) that is no error name.
@@ -44,16 +47,13 @@ use std::ops::Range;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
+use super::request::path_value;
+use super::{
+    name_in_body, non_empty_name, text_status, three_digit_status, FieldKey, FieldOverride,
+    FieldUnit, Fields, Malformed,
+};
 use crate::error::{Error, Result};
 use crate::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
-
-const EMPTY_LINE: Malformed = "empty line";
-const INVALID_JSON: Malformed = "invalid JSON";
-const NOT_AN_OBJECT: Malformed = "JSON line is not an object";
-const NO_STATUS: Malformed = "no status field";
-const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
-const STATUS_NOT_INTEGER: Malformed = "status is not an integer";
 
 use super::json_index::{self, Block};
 use super::keys::{self, ValueKind as Kind};
@@ -220,7 +220,7 @@ impl JsonFormat {
         // serde_json skips trailing whitespace (and `\r`) itself; trimming first
         // only serves to tell an empty line apart.
         if line.trim_ascii().is_empty() {
-            return Err(EMPTY_LINE);
+            return Err(Malformed::EmptyLine);
         }
         if let Some(flat) = &self.flat {
             let mut caps = Captures::default();
@@ -243,18 +243,20 @@ impl JsonFormat {
             node: &self.root,
             caps: &mut caps,
         };
-        let is_object = walk.deserialize(&mut de).map_err(|_| INVALID_JSON)?;
+        let is_object = walk
+            .deserialize(&mut de)
+            .map_err(|_| Malformed::InvalidJson)?;
         // Anything but whitespace after the value is garbage.
-        de.end().map_err(|_| INVALID_JSON)?;
+        de.end().map_err(|_| Malformed::InvalidJson)?;
         if !is_object {
-            return Err(NOT_AN_OBJECT);
+            return Err(Malformed::NotAnObject);
         }
         self.fields(&caps)
     }
 
     /// Turn the captured values into fields.
     fn fields<'a>(&self, caps: &Captures<'a>) -> Result<Fields<'a>, Malformed> {
-        let (_, status) = caps.get(slot::STATUS).ok_or(NO_STATUS)?;
+        let (_, status) = caps.get(slot::STATUS).ok_or(Malformed::NoStatus)?;
         let status = parse_status(status)?;
         let mut fields = Fields {
             status,
@@ -271,12 +273,10 @@ impl JsonFormat {
                 .and_then(|(_, raw)| name_in_body(status, body_bytes(raw)));
         }
         fields.path = caps.get(slot::PATH).and_then(|(id, raw)| {
-            let text = string_inner(raw)?;
-            let text = match self.sources[id].kind {
-                Kind::Path { request_line: true } => request_target(text),
-                _ => text,
+            let Kind::Path { request_line } = self.sources[id].kind else {
+                return None;
             };
-            (!matches!(text, b"" | b"-")).then_some(text)
+            path_value(string_inner(raw)?, request_line)
         });
         fields.latency_us = caps.get(slot::LATENCY).and_then(|(id, raw)| {
             let Kind::Latency(unit) = self.sources[id].kind else {
@@ -1037,30 +1037,25 @@ fn body_bytes(raw: &[u8]) -> &[u8] {
     scalar_text(raw)
 }
 
-/// A status: an integer, or a string of one, in 100..=599.
+/// A status: a string is text, read as every format reads a status written as
+/// text ([`text_status`]); a number must be an integer in 100..=599 (`-1`, `0`,
+/// `1000` are out of range), and any other value (`4.5`, `4e2`, `true`, `{}`) is
+/// not an integer.
+#[inline]
 fn parse_status(raw: &[u8]) -> Result<u16, Malformed> {
-    let text = scalar_text(raw);
-    if let Some(status) = super::three_digit_status(text) {
+    if let Some(text) = string_inner(raw) {
+        return text_status(text);
+    }
+    if let Some(status) = three_digit_status(raw) {
         return Ok(status);
     }
-    let (negative, digits) = match text.strip_prefix(b"-") {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        // Fractions, exponents, booleans, objects and non-numeric strings.
-        return Err(STATUS_NOT_INTEGER);
-    }
-    if negative {
-        return Err(STATUS_OUT_OF_RANGE);
-    }
-    // Saturate: any integer too long for u32 is out of range all the same.
-    let value = digits.iter().fold(0u32, |acc, &b| {
-        acc.saturating_mul(10).saturating_add(u32::from(b - b'0'))
-    });
-    match u16::try_from(value) {
-        Ok(status @ 100..=599) => Ok(status),
-        _ => Err(STATUS_OUT_OF_RANGE),
+    // A JSON integer has no leading zeros, so one that is not three digits worth
+    // 100..=599 is out of range.
+    let digits = raw.strip_prefix(b"-").unwrap_or(raw);
+    if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        Err(Malformed::StatusOutOfRange)
+    } else {
+        Err(Malformed::StatusNotAnInteger)
     }
 }
 
@@ -1073,16 +1068,6 @@ fn parse_time_value(raw: &[u8], unit: Option<TimeUnit>) -> Option<i64> {
         (Some(text), Some(unit)) => parse_time(text, unit),
         (None, Some(TimeUnit::Iso8601)) => None,
         (None, unit) => parse_time(raw, unit.unwrap_or(TimeUnit::EpochS)),
-    }
-}
-
-/// The target of a request line `GET /v3/x HTTP/1.1`; a value without a space
-/// is taken to be the target itself.
-fn request_target(line: &[u8]) -> &[u8] {
-    let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
-    match (tokens.next(), tokens.next()) {
-        (Some(_), Some(target)) => target,
-        _ => line,
     }
 }
 
@@ -1524,7 +1509,7 @@ mod tests {
         assert_eq!(fmt.latency_source(), "latencies.request (ms)");
         // A wanted parent that is not an object is skipped, not an error.
         let line = br#"{"response":"gone","latencies":[1,2],"started_at":"x"}"#;
-        assert_eq!(fmt.parse(line), Err(NO_STATUS));
+        assert_eq!(fmt.parse(line), Err(Malformed::NoStatus));
     }
 
     #[test]
@@ -1576,30 +1561,41 @@ mod tests {
 
     #[test]
     fn status_out_of_range_or_not_an_integer() {
-        for v in [
-            "0",
-            "999",
-            "99999999999999999999",
-            "-1",
-            "\"0\"",
-            "\"1000000\"",
-        ] {
+        // Integers: out of range unless 100..=599.
+        for v in ["0", "999", "99999999999999999999", "-1", "-404"] {
             let line = format!(r#"{{"status":{v}}}"#);
-            assert_eq!(err(line.as_bytes()), STATUS_OUT_OF_RANGE, "{v}");
+            assert_eq!(err(line.as_bytes()), Malformed::StatusOutOfRange, "{v}");
         }
-        for v in [
-            "4.5", "4e2", "true", "{}", "[404]", "\"abc\"", "\"\"", "\" 404\"",
+        // Other JSON values.
+        for v in ["4.5", "4e2", "404.0", "true", "{}", "[404]"] {
+            let line = format!(r#"{{"status":{v}}}"#);
+            assert_eq!(err(line.as_bytes()), Malformed::StatusNotAnInteger, "{v}");
+        }
+        // Strings are text, read as every text format reads a status.
+        for (v, want) in [
+            ("\"404\"", Ok(404)),
+            ("\"0\"", Err(Malformed::StatusOutOfRange)),
+            ("\"1000000\"", Err(Malformed::StatusOutOfRange)),
+            ("\"0404\"", Err(Malformed::StatusOutOfRange)),
+            ("\"abc\"", Err(Malformed::StatusNotANumber)),
+            ("\"\"", Err(Malformed::StatusNotANumber)),
+            ("\" 404\"", Err(Malformed::StatusNotANumber)),
+            ("\"404.0\"", Err(Malformed::StatusNotANumber)),
+            ("\"-1\"", Err(Malformed::StatusNotANumber)),
         ] {
             let line = format!(r#"{{"status":{v}}}"#);
-            assert_eq!(err(line.as_bytes()), STATUS_NOT_INTEGER, "{v}");
+            let got = defaults().parse(line.as_bytes()).map(|f| f.status);
+            let text = v.trim_matches('"');
+            assert_eq!(got, want, "{v}");
+            assert_eq!(got, text_status(text.as_bytes()), "{v}");
         }
     }
 
     #[test]
     fn missing_status() {
-        assert_eq!(err(br#"{"uri":"/x","reason":"X"}"#), NO_STATUS);
-        assert_eq!(err(b"{}"), NO_STATUS);
-        assert_eq!(err(br#"{"status":null}"#), NO_STATUS);
+        assert_eq!(err(br#"{"uri":"/x","reason":"X"}"#), Malformed::NoStatus);
+        assert_eq!(err(b"{}"), Malformed::NoStatus);
+        assert_eq!(err(br#"{"status":null}"#), Malformed::NoStatus);
     }
 
     #[test]
@@ -1644,7 +1640,8 @@ mod tests {
     }
 
     #[test]
-    fn path_from_request_line_or_as_is() {
+    fn path_from_request_line_or_path_key() {
+        // The request line's rule is `format::request`'s, tested there.
         assert_eq!(
             ok(br#"{"status":200,"request":"GET /x HTTP/1.1"}"#).path,
             Some(&b"/x"[..])
@@ -1653,10 +1650,13 @@ mod tests {
             ok(br#"{"status":200,"request":"GET /x?a=1"}"#).path,
             Some(&b"/x?a=1"[..])
         );
+        // A request line with no method is none: no path, as in every format.
+        assert_eq!(ok(br#"{"status":200,"request":"/y"}"#).path, None);
         assert_eq!(
-            ok(br#"{"status":200,"request":"/y"}"#).path,
-            Some(&b"/y"[..])
+            ok(br#"{"status":400,"request":"\u0016\u0003\u0001"}"#).path,
+            None
         );
+        assert_eq!(ok(br#"{"status":200,"path":"/y"}"#).path, Some(&b"/y"[..]));
         // uri is listed before request; its value is used as is.
         let line = br#"{"status":200,"request":"GET /r HTTP/1.1","uri":"/u v"}"#;
         assert_eq!(ok(line).path, Some(&b"/u v"[..]));
@@ -1669,8 +1669,8 @@ mod tests {
     fn crlf_and_whitespace() {
         assert_eq!(ok(b"{\"status\":200}\r\n").status, 200);
         assert_eq!(ok(b"  {\"status\" : 201 }  \t\r").status, 201);
-        assert_eq!(err(b""), EMPTY_LINE);
-        assert_eq!(err(b" \r\n"), EMPTY_LINE);
+        assert_eq!(err(b""), Malformed::EmptyLine);
+        assert_eq!(err(b" \r\n"), Malformed::EmptyLine);
     }
 
     #[test]
@@ -1686,27 +1686,32 @@ mod tests {
             b"{\"status\":200,}",
             b"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 2326",
         ] {
-            assert_eq!(err(line), INVALID_JSON, "{}", String::from_utf8_lossy(line));
+            assert_eq!(
+                err(line),
+                Malformed::InvalidJson,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
     #[test]
     fn not_an_object() {
-        assert_eq!(err(br#"[{"status":200}]"#), NOT_AN_OBJECT);
-        assert_eq!(err(b"200"), NOT_AN_OBJECT);
-        assert_eq!(err(b"\"x\""), NOT_AN_OBJECT);
-        assert_eq!(err(b"null"), NOT_AN_OBJECT);
-        assert_eq!(err(b"[1,2] x"), INVALID_JSON);
+        assert_eq!(err(br#"[{"status":200}]"#), Malformed::NotAnObject);
+        assert_eq!(err(b"200"), Malformed::NotAnObject);
+        assert_eq!(err(b"\"x\""), Malformed::NotAnObject);
+        assert_eq!(err(b"null"), Malformed::NotAnObject);
+        assert_eq!(err(b"[1,2] x"), Malformed::InvalidJson);
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000);
-        assert_eq!(err(deep.as_bytes()), INVALID_JSON);
+        assert_eq!(err(deep.as_bytes()), Malformed::InvalidJson);
         let line = format!(r#"{{"status":200,"x":{deep}"#);
-        assert_eq!(err(line.as_bytes()), INVALID_JSON);
+        assert_eq!(err(line.as_bytes()), Malformed::InvalidJson);
         let line = format!(r#"{{"status":200,"x":{}"#, r#"{"a":"#.repeat(100_000));
-        assert_eq!(err(line.as_bytes()), INVALID_JSON);
+        assert_eq!(err(line.as_bytes()), Malformed::InvalidJson);
         // Deep but complete nesting in a skipped value is fine.
         let line = format!(r#"{{"x":{deep}{},"status":200}}"#, "]".repeat(100_000));
         assert_eq!(ok(line.as_bytes()).status, 200);
@@ -1743,8 +1748,11 @@ mod tests {
         assert_eq!(ok(line).status, 200);
         // In a captured value: serde_json will not hand it out; the line is
         // malformed.
-        assert_eq!(err(b"{\"status\":400,\"reason\":\"X\xff\"}"), INVALID_JSON);
-        assert_eq!(err(b"{\"st\xffatus\":400}"), INVALID_JSON);
+        assert_eq!(
+            err(b"{\"status\":400,\"reason\":\"X\xff\"}"),
+            Malformed::InvalidJson
+        );
+        assert_eq!(err(b"{\"st\xffatus\":400}"), Malformed::InvalidJson);
     }
 
     #[test]

@@ -11,8 +11,9 @@ pub enum ValueKind {
     Status,
     /// Only string values are names: a numeric `code` is a status.
     Name,
-    /// `request_line`: the value is `METHOD TARGET PROTOCOL` and the path is its
-    /// middle token; true for a key (or dotted path) whose last part is `request`.
+    /// `request_line`: the value is a request line, `METHOD TARGET PROTOCOL`, read
+    /// as every format reads one ([`super::request`]); true for a key (or dotted
+    /// path) whose last part is `request`.
     Path {
         request_line: bool,
     },

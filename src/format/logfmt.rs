@@ -12,20 +12,21 @@
 //! - For each field the first listed key that holds a usable value wins; a key
 //!   repeated in one line: its first usable occurrence wins.
 //! - `-`, empty and bare keys (no `=`) give no value.
+//! - A status is read as text statuses are in every format
+//!   ([`super::text_status`]); a `request` value is a request line, read as in
+//!   every format ([`super::request`]).
 //! - A latency value may carry a Go-style unit suffix (`12.5ms`, `3s`, `250us`,
 //!   `250µs`, `900ns`); the suffix then wins over the key's unit. Without a
 //!   suffix the key's unit applies. Multi-part durations (`1m30s`) are not read.
 //! - A quoted value that is never closed (a line cut mid-way) is dropped, as a
 //!   half-read value would be misleading; what came before it still counts.
 
-use super::{name_in_body, non_empty_name, FieldKey, FieldOverride, Fields, Malformed};
+use super::request::path_value;
+use super::{
+    name_in_body, non_empty_name, text_status, FieldKey, FieldOverride, Fields, Malformed,
+};
 use crate::error::{Error, Result};
 use crate::timestamp::{parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit};
-
-const EMPTY_LINE: Malformed = "empty line";
-const NO_STATUS: Malformed = "no status field";
-const STATUS_NOT_A_NUMBER: Malformed = "status is not a number";
-const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
 
 use super::keys::{self, ValueKind as Kind};
 
@@ -88,7 +89,7 @@ impl LogfmtFormat {
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.trim_ascii().is_empty() {
-            return Err(EMPTY_LINE);
+            return Err(Malformed::EmptyLine);
         }
         // Best (source index, value) per field, on the stack.
         let mut caps: [Option<(usize, &'a [u8])>; 6] = [None; 6];
@@ -106,8 +107,8 @@ impl LogfmtFormat {
                 }
             }
         }
-        let (_, status) = caps[0].ok_or(NO_STATUS)?;
-        let status = parse_status(status)?;
+        let (_, status) = caps[0].ok_or(Malformed::NoStatus)?;
+        let status = text_status(status)?;
         let mut fields = Fields {
             status,
             ..Fields::default()
@@ -117,8 +118,8 @@ impl LogfmtFormat {
             fields.name = caps[5].and_then(|(_, v)| name_in_body(status, v));
         }
         fields.path = caps[2].and_then(|(id, v)| match self.sources[id].kind {
-            Kind::Path { request_line: true } => request_target(v),
-            _ => Some(v),
+            Kind::Path { request_line } => path_value(v, request_line),
+            _ => None,
         });
         fields.latency_us = caps[3].and_then(|(id, v)| match self.sources[id].kind {
             Kind::Latency(unit) => parse_latency(v, unit),
@@ -216,18 +217,6 @@ fn closing_quote(s: &[u8]) -> Option<usize> {
     }
 }
 
-fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
-    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-        return Err(STATUS_NOT_A_NUMBER);
-    }
-    match v.iter().try_fold(0u16, |acc, &b| {
-        acc.checked_mul(10)?.checked_add(u16::from(b - b'0'))
-    }) {
-        Some(s @ 100..=599) => Ok(s),
-        _ => Err(STATUS_OUT_OF_RANGE),
-    }
-}
-
 /// A latency with an optional Go-style unit suffix, else in `unit`.
 fn parse_latency(v: &[u8], unit: DurationUnit) -> Option<u64> {
     const SUFFIXES: &[(&[u8], DurationUnit)] = &[
@@ -243,16 +232,6 @@ fn parse_latency(v: &[u8], unit: DurationUnit) -> Option<u64> {
         }
     }
     parse_duration(v, unit)
-}
-
-/// The target of `METHOD TARGET [PROTOCOL]`; a value without a space is the target.
-fn request_target(v: &[u8]) -> Option<&[u8]> {
-    let mut tokens = v.split(|&b| b == b' ').filter(|t| !t.is_empty());
-    match (tokens.next(), tokens.next()) {
-        (Some(_), Some(target)) => Some(target),
-        (Some(only), None) => Some(only),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -405,23 +384,29 @@ mod tests {
             .unwrap();
         assert_eq!((got.status, got.name), (403, None));
         // Cut before the status: no status.
-        assert_eq!(defaults().parse(br#"uri=/v3/x ua="Mozi"#), Err(NO_STATUS));
-        assert_eq!(defaults().parse(b"status=40"), Err(STATUS_OUT_OF_RANGE));
+        assert_eq!(
+            defaults().parse(br#"uri=/v3/x ua="Mozi"#),
+            Err(Malformed::NoStatus)
+        );
+        assert_eq!(
+            defaults().parse(b"status=40"),
+            Err(Malformed::StatusOutOfRange)
+        );
     }
 
     #[test]
     fn other_formats_and_garbage_are_malformed() {
         let f = defaults();
-        assert_eq!(f.parse(br#"{"status":200}"#), Err(NO_STATUS));
+        assert_eq!(f.parse(br#"{"status":200}"#), Err(Malformed::NoStatus));
         let nginx = br#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "GET / HTTP/1.1" 200 0 "-" "-""#;
-        assert_eq!(f.parse(nginx), Err(NO_STATUS));
+        assert_eq!(f.parse(nginx), Err(Malformed::NoStatus));
         assert_eq!(
             f.parse(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
-            Err(NO_STATUS)
+            Err(Malformed::NoStatus)
         );
-        assert_eq!(f.parse(b"status=abc"), Err(STATUS_NOT_A_NUMBER));
-        assert_eq!(f.parse(b"status=99999"), Err(STATUS_OUT_OF_RANGE));
-        assert_eq!(f.parse(b"  \r"), Err(EMPTY_LINE));
+        assert_eq!(f.parse(b"status=abc"), Err(Malformed::StatusNotANumber));
+        assert_eq!(f.parse(b"status=99999"), Err(Malformed::StatusOutOfRange));
+        assert_eq!(f.parse(b"  \r"), Err(Malformed::EmptyLine));
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! `logfmt` reads `key=value` lines; `apache` translates Apache `LogFormat` strings for
 //! the nginx compiler; `presets` names the formats of common gateways; `detect`
 //! chooses among them for `--format auto`. This module holds what they share: the
-//! fields, `--field` overrides, and [`build`].
+//! fields, `--field` overrides, [`build`], and the rules every format reads a line
+//! by: why a line is malformed ([`Malformed`]), a status written as text
+//! ([`text_status`]), the path of a request line ([`request`]), and what is a name
+//! ([`non_empty_name`], [`name_in_body`]).
 
 pub mod apache;
 mod body;
@@ -12,10 +15,13 @@ pub mod json;
 mod json_index;
 mod keys;
 pub mod logfmt;
+mod malformed;
 pub mod nginx;
 pub mod presets;
+pub mod request;
 
 pub use detect::Detection;
+pub use malformed::Malformed;
 
 use crate::error::{Error, Result};
 use crate::timestamp::{DurationUnit, TimeUnit};
@@ -37,10 +43,6 @@ pub struct Fields<'a> {
     /// The line has a time field whose value could not be parsed.
     pub bad_time: bool,
 }
-
-/// Why a line could not be parsed into at least a status. Static, so the hot loop
-/// never allocates for a bad line.
-pub type Malformed = &'static str;
 
 /// One of the things errscope reads from a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,8 +258,8 @@ pub fn build_detected(
 }
 
 /// A status written the usual way: three digits, the first 1 to 5 (so
-/// 100..=599). `None` for anything else, which each format then judges by its
-/// own rules (and finds out of range or not a number).
+/// 100..=599). `None` for anything else, which [`text_status`] (or, for a JSON
+/// number, the JSON reader) then finds out of range or not a number.
 #[inline(always)]
 pub fn three_digit_status(v: &[u8]) -> Option<u16> {
     match *v {
@@ -265,6 +267,22 @@ pub fn three_digit_status(v: &[u8]) -> Option<u16> {
             Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
         }
         _ => None,
+    }
+}
+
+/// A status written as text, in every format that writes it so (nginx, Apache and
+/// Envoy text, logfmt, a JSON string): exactly three digits worth 100..=599. Any
+/// other run of digits is out of range (`99`, `099`, `0200`, `1000`); anything
+/// else is not a number (`-1`, `2x0`, `404.0`, ` 404`). A JSON number is read by
+/// the JSON reader's own rule, which differs only where JSON numbers do.
+#[inline]
+pub fn text_status(v: &[u8]) -> Result<u16, Malformed> {
+    match three_digit_status(v) {
+        Some(status) => Ok(status),
+        None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => {
+            Err(Malformed::StatusOutOfRange)
+        }
+        None => Err(Malformed::StatusNotANumber),
     }
 }
 
@@ -381,6 +399,43 @@ mod tests {
     }
 
     #[test]
+    fn text_statuses() {
+        // Every run of one to four digits: a status exactly when it is three digits
+        // worth 100..=599.
+        for width in 1..=4 {
+            for n in 0..10u32.pow(width) {
+                let text = format!("{n:0width$}", width = width as usize);
+                let want = match n {
+                    100..=599 if width == 3 => Ok(n as u16),
+                    _ => Err(Malformed::StatusOutOfRange),
+                };
+                assert_eq!(text_status(text.as_bytes()), want, "{text}");
+            }
+        }
+        assert_eq!(
+            text_status(b"99999999999999999999999"),
+            Err(Malformed::StatusOutOfRange)
+        );
+        for text in [
+            "",
+            "-",
+            "-1",
+            "abc",
+            "2x0",
+            "404.0",
+            " 404",
+            "404 ",
+            "\u{663}\u{660}\u{660}",
+        ] {
+            assert_eq!(
+                text_status(text.as_bytes()),
+                Err(Malformed::StatusNotANumber),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn body_names_raw_and_escaped() {
         let raw = br#"{"code": 403, "reason": "INVALID_API_KEY", "message": "x"}"#;
         assert_eq!(name_in_body(403, raw), Some(&b"INVALID_API_KEY"[..]));
@@ -398,5 +453,326 @@ mod tests {
         assert_eq!(name_in_body(403, b"404 page not found"), None);
         assert_eq!(name_in_body(403, b""), None);
         assert_eq!(name_in_body(200, br#"{"code":"SUCCESS"}"#), None);
+    }
+
+    /// How one format writes a request: `line(request line, target, status)`, the
+    /// target being what a gateway that logs a path (not a request line) logs, or
+    /// `None` when there is none.
+    struct Writer {
+        label: &'static str,
+        format: LogFormat,
+        line: fn(&str, Option<&str>, &str) -> String,
+    }
+
+    /// nginx's default escaping (`\xHH` for quotes, backslashes, control and
+    /// non-ASCII bytes), as text formats and logfmt writers log odd bytes.
+    fn escaped(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | ..0x20 | 0x7f.. => format!("\\x{b:02X}"),
+                _ => char::from(b).to_string(),
+            })
+            .collect()
+    }
+
+    fn json_string(s: &str) -> String {
+        serde_json::to_string(s).unwrap()
+    }
+
+    /// A status as a JSON gateway writes it: a number when it is one, else text.
+    fn json_status(s: &str) -> String {
+        let number = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0');
+        if number {
+            s.to_string()
+        } else {
+            json_string(s)
+        }
+    }
+
+    fn path_or_dash(target: Option<&str>) -> String {
+        json_string(target.unwrap_or("-"))
+    }
+
+    fn preset(name: &str) -> LogFormat {
+        presets::lookup(name).unwrap().build(&[]).unwrap()
+    }
+
+    /// Every format that logs a request line or a path.
+    fn writers() -> Vec<Writer> {
+        vec![
+            Writer {
+                label: "gateway",
+                format: preset("gateway"),
+                line: |r, _, s| {
+                    let r = escaped(r);
+                    format!(
+                        r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "{r}" {s} 98 "-" "curl/8.5.0" 0.012 "-""#
+                    )
+                },
+            },
+            Writer {
+                label: "combined",
+                format: preset("combined"),
+                line: |r, _, s| {
+                    let r = escaped(r);
+                    format!(
+                        r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "{r}" {s} 98 "-" "curl/8.5.0""#
+                    )
+                },
+            },
+            Writer {
+                label: "nginx custom",
+                format: LogFormat::Nginx(
+                    nginx::NginxFormat::compile_named(
+                        "custom",
+                        r#"[$time_iso8601] $status "$request" $request_time"#,
+                        &[],
+                    )
+                    .unwrap(),
+                ),
+                line: |r, _, s| {
+                    format!(r#"[2026-11-27T10:00:00+08:00] {s} "{}" 0.012"#, escaped(r))
+                },
+            },
+            Writer {
+                label: "common (Apache)",
+                format: preset("common"),
+                line: |r, _, s| {
+                    let r = escaped(r);
+                    format!(r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "{r}" {s} 2326"#)
+                },
+            },
+            Writer {
+                label: "--apache-format",
+                format: presets::build_apache(
+                    r#"%h %l %u %t "%r" %>s %b %D "%{X-Error-Code}o""#,
+                    &[],
+                )
+                .unwrap(),
+                line: |r, _, s| {
+                    let r = escaped(r);
+                    format!(r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "{r}" {s} 2326 1200 "-""#)
+                },
+            },
+            Writer {
+                label: "envoy",
+                format: preset("envoy"),
+                line: |r, _, s| {
+                    let r = escaped(r);
+                    format!(
+                        r#"[2016-04-15T20:17:00.310Z] "{r}" {s} - 154 0 226 100 "10.0.35.28" "nsq2http" "cc21d9b0" "locations" "tcp://10.0.2.1:80""#
+                    )
+                },
+            },
+            Writer {
+                label: "JSON lines, request",
+                format: LogFormat::Json(json::JsonFormat::new(&[]).unwrap()),
+                line: |r, _, s| {
+                    format!(
+                        r#"{{"request":{},"status":{}}}"#,
+                        json_string(r),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "JSON lines, uri",
+                format: LogFormat::Json(json::JsonFormat::new(&[]).unwrap()),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"uri":{},"status":{}}}"#,
+                        path_or_dash(t),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "logfmt, request",
+                format: preset("logfmt"),
+                line: |r, _, s| format!(r#"at=info request="{}" status={s}"#, escaped(r)),
+            },
+            Writer {
+                label: "logfmt, path",
+                format: preset("logfmt"),
+                line: |_, t, s| format!(r#"at=info path="{}" status={s}"#, t.unwrap_or("-")),
+            },
+            Writer {
+                label: "nginx-json",
+                format: preset("nginx-json"),
+                line: |r, _, s| {
+                    format!(
+                        r#"{{"time_local":"27/Nov/2026:10:00:00 +0800","request":{},"status":{},"request_time":0.003,"upstream_http_x_error_code":""}}"#,
+                        json_string(r),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "envoy-json",
+                format: preset("envoy-json"),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"start_time":"2016-04-15T20:17:00.310Z","method":"GET","path":{},"protocol":"HTTP/1.1","response_code":{},"duration":226}}"#,
+                        path_or_dash(t),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "kong",
+                format: preset("kong"),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"request":{{"method":"GET","uri":{}}},"response":{{"status":{}}},"latencies":{{"request":1921}},"started_at":1433209822425}}"#,
+                        path_or_dash(t),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "apisix",
+                format: preset("apisix"),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"start_time":1703907485819,"latency":101.9,"request":{{"uri":{},"method":"GET"}},"response":{{"status":{}}}}}"#,
+                        path_or_dash(t),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "traefik",
+                format: preset("traefik"),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"DownstreamStatus":{},"Duration":1000,"RequestPath":{},"StartUTC":"2024-01-01T00:00:00Z"}}"#,
+                        json_status(s),
+                        path_or_dash(t)
+                    )
+                },
+            },
+            Writer {
+                label: "caddy",
+                format: preset("caddy"),
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"ts":1646861401.52,"request":{{"method":"GET","uri":{}}},"duration":0.0009,"status":{}}}"#,
+                        path_or_dash(t),
+                        json_status(s)
+                    )
+                },
+            },
+            Writer {
+                label: "aws-apigw",
+                format: preset("aws-apigw"),
+                // API Gateway writes every value as a string.
+                line: |_, t, s| {
+                    format!(
+                        r#"{{"requestId":"c6af9ac6","requestTime":"27/Nov/2026:02:00:00 +0000","httpMethod":"GET","path":{},"status":{}}}"#,
+                        path_or_dash(t),
+                        json_string(s)
+                    )
+                },
+            },
+        ]
+    }
+
+    /// What the pipeline takes from a line: its status and endpoint, or why it is
+    /// malformed.
+    fn read(format: &LogFormat, line: &str) -> Result<(u16, Option<String>), Malformed> {
+        let fields = format.parse(line.as_bytes());
+        // The pipeline hands nginx's own layouts their quotes, listed.
+        if let LogFormat::Nginx(f) = format {
+            assert_eq!(f.parse_listing_quotes(line.as_bytes()), fields, "{line}");
+        }
+        let fields = fields?;
+        let endpoint = fields.path.map(|p| {
+            let mut out = Vec::new();
+            crate::path::endpoint_into(p, &mut out);
+            String::from_utf8(out).unwrap()
+        });
+        Ok((fields.status, endpoint))
+    }
+
+    /// The same request gives the same endpoint, status and malformed reason in
+    /// every format that logs a request line or a path (issue 17: a TLS handshake
+    /// once gave no endpoint in one format and `\x16\x03…` in another).
+    #[test]
+    fn same_request_same_fields_in_every_format() {
+        // (request line, the target a path-logging gateway logs, endpoint)
+        let requests: &[(&str, Option<&str>, Option<&str>)] = &[
+            (
+                "GET /v3/async/txt2img HTTP/1.1",
+                Some("/v3/async/txt2img"),
+                Some("/v3/async/txt2img"),
+            ),
+            (
+                "POST /v3/async/task-result?task_id=8f3a9c2e1b7d HTTP/2.0",
+                Some("/v3/async/task-result?task_id=8f3a9c2e1b7d"),
+                Some("/v3/async/task-result"),
+            ),
+            (
+                "GET /v1/jobs/12345/logs HTTP/1.1",
+                Some("/v1/jobs/12345/logs"),
+                Some("/v1/jobs/{id}/logs"),
+            ),
+            (
+                "GET http://api.example.com:8080/v3/openai/models?x=1 HTTP/1.1",
+                Some("http://api.example.com:8080/v3/openai/models?x=1"),
+                Some("/v3/openai/models"),
+            ),
+            ("OPTIONS * HTTP/1.1", Some("*"), Some("*")),
+            // HTTP/0.9: no protocol.
+            ("GET /v3/old", Some("/v3/old"), Some("/v3/old")),
+            (
+                "GET  /v3/spaced  HTTP/1.1",
+                Some("/v3/spaced"),
+                Some("/v3/spaced"),
+            ),
+            ("GET /a b HTTP/1.1", Some("/a b"), Some("/a b")),
+            // A TLS handshake sent to the plain-HTTP port.
+            (
+                "\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\u{0}\u{1}\u{fc}\u{3}\u{3}",
+                None,
+                None,
+            ),
+            // Binary garbage, with spaces and a protocol.
+            ("\u{16}\u{3} /v3/x HTTP/1.1", None, None),
+            ("\u{0}\u{7f}\u{ff} \u{1}", None, None),
+            ("", None, None),
+            ("-", None, None),
+            ("GET - HTTP/1.1", None, None),
+            ("GET", None, None),
+            ("/v3/async/txt2img", None, None),
+            // Another protocol's greeting.
+            ("SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13", None, None),
+        ];
+        let statuses: &[(&str, Result<u16, Malformed>)] = &[
+            ("200", Ok(200)),
+            ("404", Ok(404)),
+            ("599", Ok(599)),
+            ("99", Err(Malformed::StatusOutOfRange)),
+            ("600", Err(Malformed::StatusOutOfRange)),
+            ("0404", Err(Malformed::StatusOutOfRange)),
+            ("4040", Err(Malformed::StatusOutOfRange)),
+            ("abc", Err(Malformed::StatusNotANumber)),
+            ("-1", Err(Malformed::StatusNotANumber)),
+            ("4x4", Err(Malformed::StatusNotANumber)),
+        ];
+        let writers = writers();
+        for &(request, target, endpoint) in requests {
+            for &(status, want_status) in statuses {
+                let want = want_status.map(|s| (s, endpoint.map(str::to_string)));
+                for w in &writers {
+                    let line = (w.line)(request, target, status);
+                    assert_eq!(
+                        read(&w.format, &line),
+                        want,
+                        "{}: request {request:?}, status {status:?}: {line}",
+                        w.label
+                    );
+                }
+            }
+        }
     }
 }

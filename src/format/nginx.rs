@@ -24,7 +24,8 @@ mod layout;
 
 use layout::Layout;
 
-use super::{FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
+use super::request::path_value;
+use super::{text_status, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
 use crate::scan;
 use crate::timestamp::{self, DurationUnit, TimeUnit};
@@ -47,11 +48,6 @@ pub const PRESETS: &[(&str, &str, &str)] = &[
 pub fn preset(name: &str) -> Option<&'static str> {
     PRESETS.iter().find(|p| p.0 == name).map(|p| p.1)
 }
-
-const NO_MATCH: Malformed = "line does not match the log format";
-const EMPTY_LINE: Malformed = "empty line";
-const STATUS_NOT_A_NUMBER: Malformed = "status is not a number";
-const STATUS_OUT_OF_RANGE: Malformed = "status out of range 100-599";
 
 /// Variables whose value is a logged response body, searched for the error name
 /// when no header variable carries it.
@@ -156,7 +152,8 @@ struct Roles {
 #[derive(Debug, Clone, Copy)]
 struct PathSource {
     var: usize,
-    /// The value is a whole request line (`$request`): take its target.
+    /// The value is a whole request line (`$request`): take its target
+    /// ([`super::request`]).
     request_line: bool,
 }
 
@@ -321,7 +318,7 @@ impl NginxFormat {
     ) -> Result<Fields<'a>, Malformed> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
-            return Err(EMPTY_LINE);
+            return Err(Malformed::EmptyLine);
         }
         let mut raw = RawValues::default();
         let split = self.layout.and_then(|layout| {
@@ -332,7 +329,7 @@ impl NginxFormat {
             raw = RawValues::default();
             self.walk(line, &mut raw)?;
         }
-        let status = raw.status.ok_or(NO_MATCH)?;
+        let status = raw.status.ok_or(Malformed::NoMatch)?;
         Ok(self.finish(status, &raw))
     }
 
@@ -340,7 +337,7 @@ impl NginxFormat {
     /// after it, and store the values that play a role in `raw`.
     fn walk<'a>(&self, line: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), Malformed> {
         if !line.starts_with(&self.prefix) {
-            return Err(NO_MATCH);
+            return Err(Malformed::NoMatch);
         }
         let mut from = self.prefix.len();
         // Variables after the last one with a role cannot change the result (a
@@ -351,7 +348,7 @@ impl NginxFormat {
             let Some((end, next)) = var.split_at(line, from) else {
                 // Except a status cut right at its end: three digits are whole.
                 if i == self.roles.status {
-                    raw.status = parse_status(&line[from..]).ok();
+                    raw.status = text_status(&line[from..]).ok();
                 }
                 break;
             };
@@ -371,14 +368,9 @@ impl NginxFormat {
                 .and_then(|_| present(raw.get(role::BODY)))
                 .and_then(|body| super::name_in_body(status, body))
         });
-        let path = r.path.and_then(|p| {
-            let v = present(raw.get(role::PATH))?;
-            if p.request_line {
-                request_target(v)
-            } else {
-                Some(v)
-            }
-        });
+        let path = r
+            .path
+            .and_then(|p| path_value(raw.get(role::PATH), p.request_line));
         let latency_us = r
             .latency
             .and_then(|l| present(raw.get(role::LATENCY)).and_then(|v| parse_latency(v, l)));
@@ -428,7 +420,7 @@ fn store<'a>(roles: u8, value: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), 
         return Ok(());
     }
     if roles & role::STATUS != 0 {
-        raw.status = Some(parse_status(value)?);
+        raw.status = Some(text_status(value)?);
     }
     // Each other role bit, lowest first.
     let mut others = roles & !role::STATUS;
@@ -491,85 +483,6 @@ fn present(v: &[u8]) -> Option<&[u8]> {
     match v {
         b"" | b"-" => None,
         _ => Some(v),
-    }
-}
-
-/// A status is exactly three ASCII digits, 100..=599: three digits whose first is 1
-/// to 5. Any other run of digits is out of range.
-#[inline]
-fn parse_status(v: &[u8]) -> Result<u16, Malformed> {
-    match super::three_digit_status(v) {
-        Some(status) => Ok(status),
-        None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(STATUS_OUT_OF_RANGE),
-        None => Err(STATUS_NOT_A_NUMBER),
-    }
-}
-
-/// The target of a request line `METHOD SP target SP protocol`. A request line that
-/// is not one (`-` was already filtered out; TLS handshakes and other garbage sent to
-/// a plain-HTTP port) gives no path.
-fn request_target(request: &[u8]) -> Option<&[u8]> {
-    let sp = match request.first_chunk::<8>() {
-        Some(head) => short_method_end(head).or_else(|| method_end(request))?,
-        None => method_end(request)?,
-    };
-    let rest = &request[sp + 1..];
-    // Nearly every request line ends ` HTTP/1.1` or ` HTTP/2.0` (no space after
-    // that one, so it is where the general split below would cut): tested first.
-    let target = match rest.split_last_chunk::<9>() {
-        Some((target, [b' ', b'H', b'T', b'T', b'P', b'/', b'0'..=b'9', b'.', b'0'..=b'9'])) => {
-            target
-        }
-        _ => target_before_protocol(rest),
-    };
-    (!target.is_empty()).then_some(target)
-}
-
-/// The index of the space that ends the method of a request line, when the method
-/// is one or more ASCII letters.
-fn method_end(request: &[u8]) -> Option<usize> {
-    // The space is near the start: a byte loop beats memchr.
-    let sp = request.iter().position(|&b| b == b' ')?;
-    let method = &request[..sp];
-    (!method.is_empty() && method.iter().all(u8::is_ascii_alphabetic)).then_some(sp)
-}
-
-/// [`method_end`] for a method of at most seven letters, read from the request
-/// line's first eight bytes at once; `None` also when the first eight bytes hold no
-/// space (a longer method: [`method_end`] decides). Why: the byte loops' exits
-/// depend on the method's length (`GET` or `POST`), which the CPU mispredicts on
-/// every other line; here no branch depends on it.
-#[inline]
-fn short_method_end(head: &[u8; 8]) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let word = u64::from_le_bytes(*head);
-    // The high bit of each byte that is a space: exact up to the first one, which
-    // is all that is read.
-    let spaces = word ^ (LOW * u64::from(b' '));
-    let spaces = spaces.wrapping_sub(LOW) & !spaces & HIGH;
-    if spaces == 0 {
-        return None;
-    }
-    let sp = (spaces.trailing_zeros() / 8) as usize;
-    // The high bit of each byte that is an ASCII letter: below 0x80, and with the
-    // lower-case bit set between `a` and `z` (the sums stay within each byte).
-    let lower = (word | (LOW * 0x20)) & !HIGH;
-    let letters = lower.wrapping_add(LOW * (0x80 - u64::from(b'a')))
-        & !lower.wrapping_add(LOW * (0x80 - u64::from(b'z') - 1))
-        & !word
-        & HIGH;
-    let method = HIGH & ((1u64 << (8 * sp)) - 1);
-    (sp > 0 && letters & method == method).then_some(sp)
-}
-
-/// The target of `target SP protocol`: split at the last space, so a target holding
-/// a raw space stays whole; without a protocol (HTTP/0.9) the target runs to the
-/// first space.
-fn target_before_protocol(rest: &[u8]) -> &[u8] {
-    match rest.iter().rposition(|&b| b == b' ') {
-        Some(p) if rest[p + 1..].starts_with(b"HTTP/") => &rest[..p],
-        _ => rest.split(|&b| b == b' ').next().unwrap_or(rest),
     }
 }
 
@@ -869,21 +782,21 @@ mod tests {
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
-            return Err(EMPTY_LINE);
+            return Err(Malformed::EmptyLine);
         }
-        let mut rest = line.strip_prefix(&*f.prefix).ok_or(NO_MATCH)?;
+        let mut rest = line.strip_prefix(&*f.prefix).ok_or(Malformed::NoMatch)?;
         let mut raw = RawValues::default();
         for (i, var) in f.vars.iter().enumerate() {
             let Some((value, after)) = split(var, rest) else {
                 if i == f.roles.status {
-                    raw.status = parse_status(rest).ok();
+                    raw.status = text_status(rest).ok();
                 }
                 break;
             };
             store(f.roles.of(i), value, &mut raw)?;
             rest = after;
         }
-        let status = raw.status.ok_or(NO_MATCH)?;
+        let status = raw.status.ok_or(Malformed::NoMatch)?;
         Ok(f.finish(status, &raw))
     }
 
@@ -1063,10 +976,10 @@ mod tests {
     #[test]
     fn truncated_before_status_is_malformed() {
         let line = br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2"#;
-        assert_eq!(gateway().parse(line), Err(NO_MATCH));
+        assert_eq!(gateway().parse(line), Err(Malformed::NoMatch));
         let line =
             br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /v3/async/txt2img HTTP/1.1" 40"#;
-        assert_eq!(gateway().parse(line), Err(NO_MATCH));
+        assert_eq!(gateway().parse(line), Err(Malformed::NoMatch));
         // Cut right after a whole status: the status stands.
         let line = br#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "POST /x HTTP/1.1" 403"#;
         let got = gateway().parse(line).unwrap();
@@ -1078,8 +991,8 @@ mod tests {
         let line = gw_line("ua", "INVALID_API_KEY") + "\r";
         let got = gateway().parse(line.as_bytes()).unwrap();
         assert_eq!(got.name, Some(&b"INVALID_API_KEY"[..]));
-        assert_eq!(gateway().parse(b"\r"), Err(EMPTY_LINE));
-        assert_eq!(gateway().parse(b""), Err(EMPTY_LINE));
+        assert_eq!(gateway().parse(b"\r"), Err(Malformed::EmptyLine));
+        assert_eq!(gateway().parse(b""), Err(Malformed::EmptyLine));
     }
 
     #[test]
@@ -1100,13 +1013,13 @@ mod tests {
     fn bad_statuses_are_malformed() {
         let f = custom(r#""$request" $status $request_time"#);
         let cases = [
-            ("abc", STATUS_NOT_A_NUMBER),
-            ("-", STATUS_NOT_A_NUMBER),
-            ("2x0", STATUS_NOT_A_NUMBER),
-            ("99", STATUS_OUT_OF_RANGE),
-            ("099", STATUS_OUT_OF_RANGE),
-            ("1000", STATUS_OUT_OF_RANGE),
-            ("600", STATUS_OUT_OF_RANGE),
+            ("abc", Malformed::StatusNotANumber),
+            ("-", Malformed::StatusNotANumber),
+            ("2x0", Malformed::StatusNotANumber),
+            ("99", Malformed::StatusOutOfRange),
+            ("099", Malformed::StatusOutOfRange),
+            ("1000", Malformed::StatusOutOfRange),
+            ("600", Malformed::StatusOutOfRange),
         ];
         for (status, want) in cases {
             let line = format!(r#""GET / HTTP/1.1" {status} 0.1"#);
@@ -1116,84 +1029,26 @@ mod tests {
             let line = format!(r#""GET / HTTP/1.1" {status} 0.1"#);
             assert!(f.parse(line.as_bytes()).is_ok(), "{status}");
         }
-        // Every run of one to four digits: a status exactly when it is three digits
-        // worth 100..=599.
-        for width in 1..=4 {
-            for n in 0..10u32.pow(width) {
-                let text = format!("{n:0width$}", width = width as usize);
-                let want = match n {
-                    100..=599 if width == 3 => Ok(n as u16),
-                    _ => Err(STATUS_OUT_OF_RANGE),
-                };
-                assert_eq!(parse_status(text.as_bytes()), want, "{text}");
-            }
-        }
+        // The rule itself is `format::text_status`'s, tested there.
     }
 
     #[test]
     fn unusable_request_line_gives_no_path() {
         let f = combined();
-        for request in ["-", "", r"\x16\x03\x01\x02\x00\x01\x00", "garbage", "GET"] {
+        for request in [
+            "-",
+            "",
+            r"\x16\x03\x01\x02\x00\x01\x00",
+            "garbage",
+            "GET",
+            "/v3/x",
+        ] {
             let line =
                 format!(r#"1.2.3.4 - - [27/Nov/2026:10:00:00 +0800] "{request}" 400 0 "-" "-""#);
             let got = f.parse(line.as_bytes()).unwrap();
             assert_eq!((got.status, got.path), (400, None), "{request:?}");
         }
-        assert_eq!(request_target(b"GET /old"), Some(&b"/old"[..]));
-        assert_eq!(request_target(b"GET /a b HTTP/1.1"), Some(&b"/a b"[..]));
-        assert_eq!(request_target(b"GET  HTTP/1.1"), None);
-        assert_eq!(request_target(b"GET /x HTTP/ . "), Some(&b"/x"[..]));
-    }
-
-    #[test]
-    fn short_method_same_as_byte_loops_for_every_byte() {
-        // Every byte value at every place of a method of every length up to seven.
-        for b in 0..=u8::MAX {
-            for len in 1..8 {
-                for at in 0..len {
-                    let mut head = *b"GETXPOST";
-                    head[len] = b' ';
-                    head[at] = b;
-                    assert_eq!(short_method_end(&head), method_end(&head), "{head:?}");
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        /// The eight-byte method check agrees with the byte loops wherever it
-        /// answers, and answers for every method of up to seven bytes.
-        #[test]
-        fn short_method_same_as_byte_loops(head in proptest::collection::vec(
-            proptest::prop_oneof![
-                proptest::prelude::Just(b' '),
-                b'A'..=b'Z',
-                b'a'..=b'z',
-                proptest::prelude::any::<u8>(),
-            ],
-            8,
-        )) {
-            let head: [u8; 8] = head.try_into().unwrap();
-            let short = short_method_end(&head);
-            let general = method_end(&head);
-            match short {
-                Some(_) => proptest::prop_assert_eq!(short, general),
-                None => proptest::prop_assert!(
-                    general.is_none() || !head.contains(&b' '),
-                    "{:?}", head
-                ),
-            }
-        }
-
-        /// The ` HTTP/d.d` shortcut cuts where the general split does.
-        #[test]
-        fn request_target_shortcut_same_as_general(
-            rest in "[/a-z ]{0,6}( HTTP/[0-9 .]{0,4}| HTTP/[0-9][.][0-9]|[ H]{0,2})",
-        ) {
-            let line = format!("GET {rest}");
-            let general = Some(target_before_protocol(rest.as_bytes())).filter(|t| !t.is_empty());
-            proptest::prop_assert_eq!(request_target(line.as_bytes()), general, "{:?}", line);
-        }
+        // The rule itself, and its shortcuts, are tested in `format::request`.
     }
 
     #[test]
@@ -1444,7 +1299,7 @@ mod tests {
         let json = br#"{"status":200,"path":"/v3/openai/x"}"#;
         assert!(gateway().parse(json).is_err());
         let f = custom("status=$status path=$uri");
-        assert_eq!(f.parse(b"code=200 path=/x"), Err(NO_MATCH));
+        assert_eq!(f.parse(b"code=200 path=/x"), Err(Malformed::NoMatch));
         assert_eq!(
             f.parse(b"status=200 path=/x").unwrap().path,
             Some(&b"/x"[..])

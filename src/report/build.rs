@@ -171,14 +171,14 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         reasons: t
             .malformed_reasons
             .iter()
-            .map(|(r, n)| (r.to_string(), *n))
+            .map(|(r, n)| (r.as_str().to_string(), *n))
             .collect(),
         examples: t
             .malformed_examples
             .iter()
             .map(|(loc, reason)| MalformedExample {
                 location: locate(*loc),
-                reason: reason.to_string(),
+                reason: reason.as_str().to_string(),
             })
             .collect(),
     };
@@ -201,6 +201,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         schema: SCHEMA.to_string(),
         version: VERSION,
         errscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        build: crate::stage::NOTE.map(str::to_string),
         complete: analysis.inputs.iter().all(|i| i.error.is_none()),
         catalog: CatalogInfo {
             source: catalog.source().to_string(),

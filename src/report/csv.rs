@@ -12,7 +12,9 @@
 //! Then, only when there is something to know before trusting the rows: an `empty`
 //! row when no line was classified (its `example` says why), and an `input_error`
 //! row per input with an error (`name`: the input, `count`: the lines read from it,
-//! `example`: the error). These are not part of that sum.
+//! `example`: the error). These are not part of that sum; nor is the first row of a
+//! benchmark build's report, `benchmark_build`, whose `example` says that its counts
+//! are wrong on purpose ([`crate::stage`]).
 //!
 //! Text that comes from logs (names, locations) has control characters escaped
 //! (`\x1b`), and a field that a spreadsheet would run as a formula (starting with
@@ -74,7 +76,10 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .unwrap_or_default();
         let status = row.status.unwrap_or_default();
         let count = row.count.to_string();
-        let share_of_requests = if matches!(row.class, "malformed" | "empty" | "input_error") {
+        let share_of_requests = if matches!(
+            row.class,
+            "malformed" | "empty" | "input_error" | "benchmark_build"
+        ) {
             String::new()
         } else {
             share(row.count, requests)
@@ -101,6 +106,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn rows(r: &Report) -> Vec<Row> {
     let mut rows = Vec::new();
+    if let Some(build) = &r.build {
+        rows.push(Row {
+            class: "benchmark_build",
+            example: build.clone(),
+            ..Row::default()
+        });
+    }
     for c in &r.codes {
         rows.push(Row {
             section: c.section.clone(),

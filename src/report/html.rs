@@ -720,14 +720,17 @@ fn top_codes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</div>\n</section>")
 }
 
-/// What to know before trusting the page (an empty or incomplete run), in a box
-/// above everything else; nothing when the run is whole.
+/// What to know before trusting the page (a benchmark build's, an empty or an
+/// incomplete run), in a box above everything else; nothing when the run is whole.
 fn notices(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let notices = super::findings::notices(r);
-    if notices.is_empty() {
+    if notices.is_empty() && r.build.is_none() {
         return Ok(());
     }
     writeln!(out, "<section class=\"card notice\" id=\"notices\">\n<ul>")?;
+    if let Some(build) = &r.build {
+        writeln!(out, "<li><b>{}</b></li>", Esc(build))?;
+    }
     for n in &notices {
         writeln!(out, "<li><b>{}</b></li>", Esc(n))?;
     }
@@ -1412,6 +1415,7 @@ mod tests {
             schema: crate::report::SCHEMA.into(),
             version: crate::report::VERSION,
             errscope_version: "0.0.0".into(),
+            build: None,
             complete: false,
             catalog: CatalogInfo {
                 source: text.into(),

@@ -18,6 +18,10 @@ const MAX_MALFORMED_EXAMPLES: usize = 5;
 /// Write the report; at most `top` catalog codes are listed (most frequent first).
 pub fn render(r: &Report, top: usize, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.totals;
+    // A benchmark build's report is wrong on purpose: said before anything else.
+    if let Some(build) = &r.build {
+        writeln!(out, "> **{}**\n", text(build))?;
+    }
     writeln!(
         out,
         "### errscope: {} lines, {} ({}), {}",

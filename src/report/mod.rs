@@ -30,6 +30,11 @@ pub struct Report {
     pub schema: String,
     pub version: u32,
     pub errscope_version: String,
+    /// Only in a benchmark build's report (cargo feature `stage-lines` or
+    /// `stage-parse`, [`crate::stage`]): that it stopped early, so the report is
+    /// wrong on purpose. Absent from every other report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
     /// Whether every input was read in full and trusted: `false` when an input could
     /// not be read, stopped early, or was mostly malformed (each says why in
     /// `inputs[].error`); the counts then cover only what was read.

@@ -105,6 +105,10 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         escape_control(&r.catalog.source),
         super::catalog::size(r.catalog.sections.len(), r.catalog.entries, r.catalog.names),
     );
+    // A benchmark build's report is wrong on purpose: said before anything else.
+    if let Some(build) = &r.build {
+        para(out, "! ", 2, &escape_control(build))?;
+    }
     para(out, "", 4, &header)?;
     match &r.time {
         Some(span) => writeln!(

@@ -191,7 +191,8 @@ fn json_duplicate_keys() {
 }
 
 /// Statuses that are no HTTP status: 0, 999, 1e3, -1, 20 digits, 4 digits. Each
-/// is a malformed line with its reason; 100 and 599 are the bounds kept.
+/// is a malformed line with its reason; 100 and 599 are the bounds kept. A JSON
+/// string status is text: `"404.0"` is not a number, as `404.0` is in a text log.
 #[test]
 fn statuses_out_of_range() {
     let dir = Dir::new();
@@ -229,8 +230,10 @@ fn statuses_out_of_range() {
     assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&4));
     assert_eq!(
         r.malformed.reasons.get("status is not an integer"),
-        Some(&3)
+        Some(&2)
     );
+    // A string is text, read as in every text format.
+    assert_eq!(r.malformed.reasons.get("status is not a number"), Some(&1));
 }
 
 /// Control characters and ANSI escape sequences inside fields, and in a file

@@ -65,7 +65,7 @@ proptest! {
         for parser in parsers() {
             match parser.parse(&line) {
                 Ok(fields) => prop_assert!((100..=599).contains(&fields.status), "{}", fields.status),
-                Err(reason) => prop_assert!(!reason.is_empty()),
+                Err(reason) => prop_assert!(!reason.as_str().is_empty()),
             }
         }
     }
