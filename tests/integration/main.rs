@@ -20,12 +20,14 @@
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
+//! - `completions`: `errscope completions SHELL` in a real bash, `errscope man` through `man -l`
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
 
 mod cases;
 mod catalog;
+mod completions;
 mod diff;
 mod edge;
 mod fail_on;
