@@ -88,7 +88,15 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<Outcome> {
         Command::Presets(args) => run_presets(&args, out),
         Command::Diff(args) => run_diff(&args, out),
         Command::Trend(args) => run_trend(&args, out),
+        Command::Completions(args) => write_all(&crate::cli::completions(args.shell), out),
+        Command::Man => write_all(&crate::cli::man_page().map_err(Error::Output)?, out),
     }
+}
+
+/// `errscope completions` and `errscope man`: bytes made in memory, written out.
+fn write_all(bytes: &[u8], out: &mut dyn Write) -> Result<Outcome> {
+    out.write_all(bytes).map_err(Error::Output)?;
+    Ok(Outcome::Clean)
 }
 
 /// Run `write` into a new temporary file in `path`'s directory and rename it to

@@ -133,8 +133,9 @@ fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The files under `dir`, and how many subdirectories were left out (without
-/// `recursive`). A subdirectory that cannot be read (or vanished while listing) is
-/// an error of its own, pushed to `errors`; the rest is still listed.
+/// `recursive`). A subdirectory that cannot be read, or an entry that cannot be
+/// looked at (or vanished while listing), is an error of its own, pushed to
+/// `errors`; the rest is still listed.
 fn list_dir(dir: &Path, recursive: bool, errors: &mut Vec<Error>) -> Result<(Vec<PathBuf>, usize)> {
     let mut files = Vec::new();
     let mut skipped = 0;
@@ -149,6 +150,19 @@ fn list_dir(dir: &Path, recursive: bool, errors: &mut Vec<Error>) -> Result<(Vec
     Ok((files, skipped))
 }
 
+/// [`list_dir`]'s depth-first walk: entries sorted by name, hidden ones skipped,
+/// links followed, and each directory read once (by its canonical path, however
+/// it is reached), so that link loops end.
+///
+/// Why not the `walkdir` crate: it matches this listing (a test in this module
+/// holds the two equal on a tree with every case) only with glue that does this
+/// walk's work over again. walkdir stops a link back to an ancestor (yielding an
+/// error to be told from a real one), but reads and lists a directory again when
+/// a second link reaches it from elsewhere, so the set of directories seen would
+/// still be kept here; it yields dangling links as errors, to be sorted out by
+/// looking at the entry again; without `-r` (`max_depth(1)`) it still opens and
+/// reads every subdirectory before dropping it, and it opens hidden directories
+/// before its filter can skip them.
 fn walk(
     dir: &Path,
     recursive: bool,
@@ -187,11 +201,22 @@ fn walk(
                 }
             }
             Ok(m) if m.is_dir() => *skipped += 1,
-            // Dangling links, sockets: not logs.
-            _ => {}
+            // Sockets, pipes, devices: not logs.
+            Ok(_) => {}
+            // A dangling link, or a link in a loop of links: nothing behind it.
+            Err(_) if is_symlink(&path) => {}
+            // An entry that is there but cannot be looked at (its path is longer
+            // than the system takes, or its directory may be listed but not
+            // searched): an error of its own, not a file silently left out.
+            Err(source) => errors.push(Error::Input { path, source }),
         }
     }
     Ok(())
+}
+
+/// Whether `path` is a symbolic link itself (not what it points to).
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// How a file's bytes are compressed, told by their magic bytes.
@@ -674,6 +699,201 @@ fn make_room(buf: &mut Vec<u8>, len: usize, capacity: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+    use std::os::unix::fs::symlink;
+
+    /// A chain of `levels` nested directories of 200-byte names under `dir`, made
+    /// with `mkdirat` from the parent's descriptor, since past `PATH_MAX` (4096
+    /// bytes) no path reaches them. Returns the first whose path is too long.
+    fn deep_chain(dir: &Path, levels: usize) -> PathBuf {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let name = "d".repeat(200);
+        let c_name = CString::new(name.clone()).unwrap();
+        let c_dir = CString::new(dir.as_os_str().as_bytes()).unwrap();
+        // SAFETY: plain system calls on descriptors this function opens and closes,
+        // with NUL-terminated names that outlive the calls.
+        unsafe {
+            let mut fd = libc::open(c_dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+            assert!(fd >= 0, "open {}", dir.display());
+            for _ in 0..levels {
+                assert_eq!(libc::mkdirat(fd, c_name.as_ptr(), 0o755), 0);
+                let next = libc::openat(fd, c_name.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+                assert!(next >= 0);
+                libc::close(fd);
+                fd = next;
+            }
+            libc::close(fd);
+        }
+        let mut path = dir.to_path_buf();
+        while path.as_os_str().len() < libc::PATH_MAX as usize {
+            path.push(&name);
+        }
+        path
+    }
+
+    /// A tree with every case the listing handles: nesting; hidden files and
+    /// directories; a link to a directory met before its own name (`a0 -> b/d`), a
+    /// link to a sibling (`c -> b`) and one out of the tree; links back to the
+    /// root (`here`, `b/d/up`), to itself and to nothing; a socket; an empty
+    /// directory; and directories nested past `PATH_MAX`. Returns the temporary
+    /// directory, the root `logs` in it and the first directory too deep to read.
+    fn tree() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("logs");
+        let write = |name: &str| {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x\n").unwrap();
+        };
+        for name in [
+            "a.log",
+            "b/c.log",
+            "b/.hidden.log",
+            "b/d/e.log",
+            "b/d/.hid/x.log",
+            ".git/config.log",
+            "z.log",
+            "deep/f.log",
+        ] {
+            write(name);
+        }
+        std::fs::create_dir(root.join("zz")).unwrap();
+        std::fs::create_dir(tmp.path().join("outside")).unwrap();
+        std::fs::write(tmp.path().join("outside/o.log"), "x\n").unwrap();
+        symlink("b/d", root.join("a0")).unwrap();
+        symlink("b", root.join("c")).unwrap();
+        symlink("../outside", root.join("out")).unwrap();
+        symlink(".", root.join("here")).unwrap();
+        symlink("../..", root.join("b/d/up")).unwrap();
+        symlink("self", root.join("self")).unwrap();
+        symlink("nowhere", root.join("gone")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+        let too_deep = deep_chain(&root.join("deep"), 24);
+        (tmp, root, too_deep)
+    }
+
+    /// The hand-written listing: files, subdirectories left out, error paths.
+    fn listing(root: &Path, recursive: bool) -> (Vec<PathBuf>, usize, Vec<PathBuf>) {
+        let mut errors = Vec::new();
+        let (files, skipped) = list_dir(root, recursive, &mut errors).unwrap();
+        let errors = errors
+            .into_iter()
+            .map(|e| match e {
+                Error::Input { path, .. } => path,
+                other => panic!("{other}"),
+            })
+            .collect();
+        (files, skipped, errors)
+    }
+
+    /// The same listing through walkdir (sorted by name, links followed, hidden
+    /// entries below the root filtered out), with the glue it needs to say the
+    /// same (see `walk`): a directory's files are kept only under the first path
+    /// that reached it; a loop back to an ancestor is no error (and, without
+    /// `-r`, a subdirectory left out); an error on a link is a dangling link.
+    fn walkdir_listing(root: &Path, recursive: bool) -> (Vec<PathBuf>, usize, Vec<PathBuf>) {
+        let mut first_path: HashMap<PathBuf, PathBuf> = HashMap::new();
+        let (mut files, mut skipped, mut errors) = (Vec::new(), 0, Vec::new());
+        let entries = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .max_depth(if recursive { usize::MAX } else { 1 })
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in entries {
+            match entry {
+                Ok(e) if e.file_type().is_dir() && e.depth() == 1 && !recursive => skipped += 1,
+                Ok(e) if e.file_type().is_dir() => {
+                    // A directory too deep to name has no canonical path: its
+                    // error comes next.
+                    if let Ok(canonical) = std::fs::canonicalize(e.path()) {
+                        first_path
+                            .entry(canonical)
+                            .or_insert_with(|| e.path().to_path_buf());
+                    }
+                }
+                Ok(e) if e.file_type().is_file() => {
+                    let parent = e.path().parent().unwrap();
+                    let canonical = std::fs::canonicalize(parent).unwrap();
+                    if first_path.get(&canonical).map(PathBuf::as_path) == Some(parent) {
+                        files.push(e.into_path());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if e.loop_ancestor().is_some() => {
+                    skipped += usize::from(e.depth() == 1 && !recursive);
+                }
+                Err(e) => {
+                    let path = e.path().unwrap().to_path_buf();
+                    if !is_symlink(&path) {
+                        errors.push(path);
+                    }
+                }
+            }
+        }
+        (files, skipped, errors)
+    }
+
+    #[test]
+    fn walk_lists_what_walkdir_lists() {
+        let (_tmp, root, too_deep) = tree();
+        let rel = |paths: &[PathBuf]| -> Vec<String> {
+            paths
+                .iter()
+                .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+                .collect()
+        };
+        let (files, skipped, errors) = listing(&root, true);
+        assert_eq!(
+            rel(&files),
+            [
+                "a.log",
+                "a0/e.log",
+                "b/c.log",
+                "deep/f.log",
+                "out/o.log",
+                "z.log"
+            ]
+        );
+        assert_eq!(skipped, 0);
+        assert_eq!(errors, [too_deep]);
+        assert_eq!((files, skipped, errors), walkdir_listing(&root, true));
+
+        let (files, skipped, errors) = listing(&root, false);
+        assert_eq!(rel(&files), ["a.log", "z.log"]);
+        // a0, b, c, deep, here, out, zz: hidden .git, the socket and the links
+        // to nothing are no subdirectories.
+        assert_eq!(skipped, 7);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((files, skipped, errors), walkdir_listing(&root, false));
+    }
+
+    /// A subdirectory that cannot be read is an error of its own, and the rest of
+    /// the tree is still listed: through `expand`, as `analyze` calls it.
+    #[test]
+    fn unreadable_subdirectory_is_an_error_of_its_own() {
+        let (_tmp, root, too_deep) = tree();
+        let expanded = expand(std::slice::from_ref(&root), true);
+        assert_eq!(expanded.sources.len(), 6);
+        assert!(expanded.notes.is_empty(), "{:?}", expanded.notes);
+        match &expanded.errors[..] {
+            [Error::Input { path, source }] => {
+                assert_eq!(path, &too_deep);
+                assert_eq!(source.raw_os_error(), Some(libc::ENAMETOOLONG));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shallow = expand(std::slice::from_ref(&root), false);
+        assert_eq!(shallow.sources.len(), 2);
+        assert_eq!(
+            shallow.notes,
+            [format!(
+                "{}: 7 subdirectories not read (give -r to read them)",
+                root.display()
+            )]
+        );
+    }
 
     fn stream_all(data: &[u8], target: usize, max_line: usize) -> Vec<Vec<u8>> {
         let mut c = StreamChunker::new(data, target, max_line);

@@ -162,7 +162,8 @@ fn time_local_uncached(b: &[u8; TIME_LOCAL_LEN]) -> Option<i64> {
 }
 
 /// ISO-8601 / RFC 3339: `2024-05-01T12:00:00`, optional `.fraction`, then `Z`,
-/// `±HH:MM`, `±HHMM`, `±HH` or nothing (read as UTC). A space may stand for `T`.
+/// `±HH:MM`, `±HHMM`, `±HH` or nothing (read as UTC). `t` (RFC 3339 allows `T`
+/// and `Z` in lower case) or a space may stand for `T`.
 ///
 /// The value is read in two parts: the minute it falls in (date, hour, minute and
 /// zone: the costly calendar arithmetic, and the same on every line of a busy log
@@ -247,12 +248,12 @@ fn minute_start_cached(minute: &[u8; 16], zone: &[u8], zone_key: u64) -> Option<
     })
 }
 
-/// The first millisecond (UTC) of the minute `YYYY-MM-DDTHH:MM` (or with a space
-/// for `T`) in the zone `zone`: empty, `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`.
+/// The first millisecond (UTC) of the minute `YYYY-MM-DDTHH:MM` (or with `t` or a
+/// space for `T`) in the zone `zone`: empty, `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`.
 /// Not inlined, so its reading of the minute stays out of the memo's hit path.
 #[inline(never)]
 fn minute_start(b: &[u8; 16], zone: &[u8]) -> Option<i64> {
-    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
         return None;
     }
     let year = digits(&b[0..4])?;
@@ -667,6 +668,7 @@ mod tests {
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36Z"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-10 20:55:36"), Some(t));
+        assert_eq!(parse_iso8601(b"2000-10-10t20:55:36z"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-10T13:55:36-07:00"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+0800"), Some(t));
         assert_eq!(parse_iso8601(b"2000-10-11T04:55:36+08"), Some(t));
@@ -685,7 +687,7 @@ mod tests {
     /// read and converted in full. The memoized parser must agree with it on
     /// every input, whatever was parsed before it on the thread.
     fn reference_iso8601(b: &[u8]) -> Option<i64> {
-        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
             return None;
         }
         let year = digits(&b[0..4])?;
@@ -967,5 +969,243 @@ mod tests {
             parse_time(b"1700000000500", TimeUnit::EpochMs),
             Some(1_700_000_000_500)
         );
+    }
+
+    /// The parsers against jiff, a time library, as the reference: jiff formats
+    /// random instants at random offsets in every form errscope reads, errscope
+    /// must read each back to the same epoch millisecond; and on strings near
+    /// those forms, what jiff rejects errscope rejects, and what both read they
+    /// read alike, except where errscope is deliberately more lenient
+    /// ([`lenient`]).
+    mod against_jiff {
+        use super::super::*;
+        use jiff::fmt::{strtime, temporal::DateTimeParser, temporal::DateTimePrinter};
+        use jiff::tz::{Offset, TimeZone};
+        use jiff::Timestamp;
+        use proptest::prelude::*;
+
+        /// `ts` floored to a multiple of `unit` nanoseconds, in milliseconds:
+        /// errscope drops digits past the millisecond (past the second, for
+        /// `$time_local`), and a dropped fraction always moves a time earlier.
+        fn floor_ms(ts: Timestamp, unit: i128) -> i64 {
+            (ts.as_nanosecond().div_euclid(unit) * unit).div_euclid(1_000_000) as i64
+        }
+
+        /// Instants whose local date has a four-digit year at any offset (errscope
+        /// reads years 0000 to 9999): anywhere from 0000-01-02 to 9999-12-30 UTC,
+        /// or near today, to the nanosecond.
+        fn instant() -> impl Strategy<Value = Timestamp> {
+            const DAY: i128 = 86_400 * 1_000_000_000;
+            let first = i128::from(days_from_civil(0, 1, 2)) * DAY;
+            let last = i128::from(days_from_civil(9999, 12, 30)) * DAY;
+            let today = i128::from(days_from_civil(2026, 11, 26)) * DAY;
+            prop_oneof![first..last, (today - 400 * DAY)..(today + 400 * DAY)]
+                .prop_map(|ns| Timestamp::from_nanosecond(ns).unwrap())
+        }
+
+        /// Offsets errscope reads: whole minutes within ±23:59, often whole hours.
+        fn offset() -> impl Strategy<Value = Offset> {
+            prop_oneof![-1439i32..=1439, (-23i32..=23).prop_map(|h| h * 60), Just(0)]
+                .prop_map(|m| Offset::from_seconds(m * 60).unwrap())
+        }
+
+        /// A text form: the string jiff writes and the milliseconds errscope must
+        /// read from it.
+        fn text_forms(ts: Timestamp, off: Offset, pick: u8) -> Vec<(String, i64)> {
+            let zoned = ts.to_zoned(TimeZone::fixed(off));
+            let ms = floor_ms(ts, 1_000_000);
+            let strf = |f: &str| zoned.strftime(f).to_string();
+            let mut forms = Vec::new();
+            // RFC 3339 / ISO 8601 as jiff prints it: every fraction precision,
+            // `T`, `t` or a space between date and time.
+            let precision = match pick % 11 {
+                10 => None,
+                p => Some(p),
+            };
+            let separator = [b'T', b' '][usize::from(pick / 11 % 2)];
+            let printer = DateTimePrinter::new()
+                .precision(precision)
+                .separator(separator)
+                .lowercase(pick / 22 % 2 == 1);
+            let unit = precision.map_or(1, |p| 10i128.pow(9 - u32::from(p)));
+            let at = floor_ms(ts, unit);
+            forms.push((printer.timestamp_with_offset_to_string(&ts, off), at));
+            // In UTC with `Z` (`z` when lowercase).
+            forms.push((printer.timestamp_to_string(&ts), at));
+            // strftime's offsets: `+0800`, `+08:00`, `+08` (whole hours); the
+            // fraction with a comma (ISO 8601's other decimal sign); no offset,
+            // which errscope reads as UTC.
+            forms.push((strf("%Y-%m-%dT%H:%M:%S%.f%z"), ms));
+            forms.push((strf("%Y-%m-%dT%H:%M:%S%.3f%:z"), ms));
+            forms.push((strf("%Y-%m-%dT%H:%M:%S%:::z"), floor_ms(ts, 1_000_000_000)));
+            forms.push((strf("%Y-%m-%dT%H:%M:%S,%N%:z"), ms));
+            let utc = ts.to_zoned(TimeZone::UTC);
+            forms.push((utc.strftime("%Y-%m-%d %H:%M:%S%.f").to_string(), ms));
+            // nginx `$time_local` / Apache `%t`: whole seconds.
+            forms.push((strf("%d/%b/%Y:%H:%M:%S %z"), floor_ms(ts, 1_000_000_000)));
+            forms
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// Every form jiff writes, errscope reads as the same instant: as a
+            /// log time and as a `--since`/`--until` value.
+            #[test]
+            fn reads_what_jiff_writes(ts in instant(), off in offset(), pick in any::<u8>()) {
+                for (text, ms) in text_forms(ts, off, pick) {
+                    prop_assert_eq!(parse_text_time(text.as_bytes()), Some(ms), "{}", text);
+                    prop_assert_eq!(parse_time(text.as_bytes(), TimeUnit::Iso8601), Some(ms), "{}", text);
+                    prop_assert_eq!(parse_time_bound(&text, 0), Ok(ms), "{}", text);
+                }
+            }
+
+            /// Epoch seconds (whole, and with jiff's fraction) and milliseconds;
+            /// a date alone as a bound is its midnight UTC.
+            #[test]
+            fn reads_epochs_and_dates_as_jiff_writes_them(ts in instant(), off in offset()) {
+                let zoned = ts.to_zoned(TimeZone::fixed(off));
+                if ts >= Timestamp::UNIX_EPOCH {
+                    let seconds = zoned.strftime("%s").to_string();
+                    prop_assert_eq!(
+                        parse_time(seconds.as_bytes(), TimeUnit::EpochS),
+                        Some(floor_ms(ts, 1_000_000_000))
+                    );
+                    let fraction = zoned.strftime("%s%.f").to_string();
+                    prop_assert_eq!(
+                        parse_time(fraction.as_bytes(), TimeUnit::EpochS),
+                        Some(floor_ms(ts, 1_000_000)),
+                        "{}", fraction
+                    );
+                    let millis = ts.as_millisecond().to_string();
+                    prop_assert_eq!(
+                        parse_time(millis.as_bytes(), TimeUnit::EpochMs),
+                        Some(floor_ms(ts, 1_000_000))
+                    );
+                }
+                let date = zoned.date();
+                let midnight = date.to_zoned(TimeZone::UTC).unwrap().timestamp();
+                prop_assert_eq!(
+                    parse_time_bound(&date.to_string(), 0),
+                    Ok(midnight.as_millisecond())
+                );
+            }
+
+            /// Near-miss strings: jiff's forms with a few bytes replaced (mostly by
+            /// digits and separators), inserted or deleted, or cut short.
+            #[test]
+            fn rejects_what_jiff_rejects(
+                ts in instant(),
+                off in offset(),
+                pick in any::<u8>(),
+                form in 0usize..8,
+                edits in proptest::collection::vec((0usize..40, 0u8..4, any::<u8>()), 0..4),
+                cut in proptest::option::weighted(0.2, 0usize..40),
+            ) {
+                let (text, _) = text_forms(ts, off, pick).swap_remove(form);
+                let mut v = text.into_bytes();
+                for (at, kind, b) in edits {
+                    let at = at.min(v.len());
+                    let byte = match b % 3 {
+                        0 => b'0' + b % 10,
+                        1 => b":-+.,TtZz /"[usize::from(b) % 11],
+                        _ => b,
+                    };
+                    match kind {
+                        0 if at < v.len() => v[at] = byte,
+                        1 => v.insert(at, byte),
+                        2 if at < v.len() => {
+                            v.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(cut) = cut {
+                    v.truncate(cut);
+                }
+                let ours = parse_text_time(&v);
+                let theirs = jiff_reads(&v);
+                match (ours, theirs) {
+                    (Some(ours), None) => prop_assert!(
+                        lenient(&v).is_some(),
+                        "errscope reads {:?} as {}, jiff rejects it", String::from_utf8_lossy(&v), ours
+                    ),
+                    (Some(ours), Some(theirs)) => {
+                        let leap = if lenient(&v) == Some(Lenient::LeapSecond) { 1000 } else { 0 };
+                        prop_assert_eq!(ours, theirs + leap, "{:?}", String::from_utf8_lossy(&v));
+                    }
+                    // errscope is stricter than jiff in places (a year of other
+                    // than four digits, `HHMMSS`, no seconds, an offset with
+                    // seconds or over 23 hours, a time zone annotation, month
+                    // names in other cases): it reads what logs write.
+                    (None, _) => {}
+                }
+            }
+        }
+
+        /// What jiff reads `v` as, in errscope's terms: an RFC 3339 / ISO 8601
+        /// timestamp, one without an offset taken as UTC (as errscope does), or a
+        /// `$time_local`; floored to the millisecond.
+        fn jiff_reads(v: &[u8]) -> Option<i64> {
+            let parser = DateTimeParser::new();
+            if v.get(2) == Some(&b'/') {
+                let tm = strtime::parse("%d/%b/%Y:%H:%M:%S %z", v).ok()?;
+                return tm.to_timestamp().ok().map(|ts| floor_ms(ts, 1_000_000));
+            }
+            let utc = [v, b"Z"].concat();
+            parser
+                .parse_timestamp(v)
+                .or_else(|_| parser.parse_timestamp(&utc))
+                .ok()
+                .map(|ts| floor_ms(ts, 1_000_000))
+        }
+
+        /// Where errscope reads more than jiff, on purpose.
+        #[derive(Debug, PartialEq)]
+        enum Lenient {
+            /// Second 60 (a leap second, as a log may write it) lands on the next
+            /// second; jiff reads it as second 59.
+            LeapSecond,
+            /// More than nine fraction digits: errscope keeps the first three and
+            /// drops the rest; jiff allows nine at most.
+            LongFraction,
+        }
+
+        fn lenient(v: &[u8]) -> Option<Lenient> {
+            let leap = if v.get(2) == Some(&b'/') {
+                v.get(18..20) == Some(b"60")
+            } else {
+                v.get(17..19) == Some(b"60")
+            };
+            if leap {
+                return Some(Lenient::LeapSecond);
+            }
+            let digits = v
+                .get(20..)
+                .filter(|_| matches!(v.get(19), Some(b'.' | b',')))
+                .map_or(0, |f| f.iter().take_while(|c| c.is_ascii_digit()).count());
+            (digits > 9).then_some(Lenient::LongFraction)
+        }
+
+        /// The leniencies, one example each, as jiff and errscope read them.
+        #[test]
+        fn deliberate_leniencies() {
+            let leap = b"2026-11-26T23:59:60Z";
+            assert_eq!(lenient(leap), Some(Lenient::LeapSecond));
+            let jiff = jiff_reads(leap).unwrap();
+            assert_eq!(parse_text_time(leap), Some(jiff + 1000));
+            let local = b"26/Nov/2026:23:59:60 +0000";
+            assert_eq!(
+                parse_text_time(local),
+                parse_text_time(b"27/Nov/2026:00:00:00 +0000")
+            );
+            let long = b"2026-11-26T10:00:00.1234567891Z";
+            assert_eq!(lenient(long), Some(Lenient::LongFraction));
+            assert_eq!(jiff_reads(long), None);
+            assert_eq!(
+                parse_text_time(long),
+                Some(jiff_reads(b"2026-11-26T10:00:00.123Z").unwrap())
+            );
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `-o csv`: the report as one table for spreadsheets, one row per code and class
-//! (RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line
-//! break, quotes doubled).
+//! (RFC 4180, written by the csv crate: CRLF line ends, fields quoted when they hold a
+//! comma, a quote or a line break, quotes doubled; see [`writer`]).
 //!
 //! Rows, in this order: every catalog code's `documented` row (seen or not), a
 //! `status_mismatch` row per observed status, a `wrong_section` row per
@@ -18,7 +18,8 @@
 //!
 //! Text that comes from logs (names, locations) has control characters escaped
 //! (`\x1b`), and a field that a spreadsheet would run as a formula (starting with
-//! `=`, `+`, `-` or `@`) is prefixed with `'`.
+//! `=`, `+`, `-` or `@`) is prefixed with `'` ([`guarded`]): errscope's rules, applied
+//! before the csv crate quotes the field.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -56,7 +57,8 @@ struct Row {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_record(out, COLUMNS.iter().copied())?;
+    let mut out = writer(out);
+    out.write_record(COLUMNS).map_err(io_error)?;
     let requests = r.totals.requests;
     let errors = r.totals.errors;
     for row in rows(r) {
@@ -84,24 +86,22 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             share(row.count, requests)
         };
-        write_record(
-            out,
-            [
-                guarded(&row.section).as_str(),
-                guarded(&row.name).as_str(),
-                documented.as_str(),
-                row.class,
-                status.as_str(),
-                count.as_str(),
-                share_of_requests.as_str(),
-                share_of_errors.as_str(),
-                guarded(&row.listed_in).as_str(),
-                guarded(&row.resembles).as_str(),
-                guarded(&row.example).as_str(),
-            ],
-        )?;
+        out.write_record([
+            guarded(&row.section).as_str(),
+            guarded(&row.name).as_str(),
+            documented.as_str(),
+            row.class,
+            status.as_str(),
+            count.as_str(),
+            share_of_requests.as_str(),
+            share_of_errors.as_str(),
+            guarded(&row.listed_in).as_str(),
+            guarded(&row.resembles).as_str(),
+            guarded(&row.example).as_str(),
+        ])
+        .map_err(io_error)?;
     }
-    Ok(())
+    out.flush()
 }
 
 fn rows(r: &Report) -> Vec<Row> {
@@ -235,8 +235,6 @@ fn share(n: u64, of: u64) -> String {
     }
 }
 
-/// Control characters escaped, and a leading `=`, `+`, `-` or `@` defused with `'`
-/// so a name from a log cannot run as a spreadsheet formula.
 /// Log text for a CSV field: control characters escaped, and a leading `'` where a
 /// spreadsheet would run the field as a formula.
 pub fn guarded(s: &str) -> String {
@@ -248,22 +246,25 @@ pub fn guarded(s: &str) -> String {
     }
 }
 
-/// One record: fields quoted when needed, CRLF at the end.
-pub fn write_record<'a>(
-    out: &mut dyn Write,
-    fields: impl IntoIterator<Item = &'a str>,
-) -> io::Result<()> {
-    for (i, field) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if field.contains([',', '"', '\r', '\n']) {
-            write!(out, "\"{}\"", field.replace('"', "\"\""))?;
-        } else {
-            out.write_all(field.as_bytes())?;
-        }
+/// The RFC 4180 writer: a field is quoted when it holds a comma, a quote, a CR or an
+/// LF (quotes inside doubled), and every record ends with CRLF. Every record must have
+/// as many fields as the first (the header), or writing it fails.
+pub(crate) fn writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .quote(b'"')
+        .double_quote(true)
+        .from_writer(out)
+}
+
+/// The I/O error a write failed with (a closed pipe stays one); any other CSV error
+/// (a record of the wrong length) as an error of its own.
+pub(crate) fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("writing CSV: {other:?}")),
     }
-    out.write_all(b"\r\n")
 }
 
 #[cfg(test)]
@@ -272,8 +273,28 @@ mod tests {
 
     fn record(fields: &[&str]) -> String {
         let mut out = Vec::new();
-        write_record(&mut out, fields.iter().copied()).unwrap();
+        let mut csv = writer(&mut out);
+        csv.write_record(fields).unwrap();
+        csv.flush().unwrap();
+        drop(csv);
         String::from_utf8(out).unwrap()
+    }
+
+    /// RFC 4180 as errscope wrote it by hand before the csv crate: the rule the
+    /// output keeps, byte for byte.
+    fn reference_record(fields: &[&str]) -> String {
+        let mut out = String::new();
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if field.contains([',', '"', '\r', '\n']) {
+                out.push_str(&format!("\"{}\"", field.replace('"', "\"\"")));
+            } else {
+                out.push_str(field);
+            }
+        }
+        out + "\r\n"
     }
 
     #[test]
@@ -283,7 +304,40 @@ mod tests {
             record(&["a,b", "say \"hi\""]),
             "\"a,b\",\"say \"\"hi\"\"\"\r\n"
         );
-        assert_eq!(record(&["two\nlines"]), "\"two\nlines\"\r\n");
+        assert_eq!(
+            record(&["two\nlines", "cr\ronly"]),
+            "\"two\nlines\",\"cr\ronly\"\r\n"
+        );
+        // What RFC 4180 leaves unquoted stays so: spaces, tabs, `#`, `'`, non-ASCII.
+        let plain = [" lead", "trail ", "\ttab", "#comment", "'=x", "名", ""];
+        assert_eq!(record(&plain), reference_record(&plain));
+    }
+
+    #[test]
+    fn a_record_of_another_length_is_an_error() {
+        let mut out = Vec::new();
+        let mut csv = writer(&mut out);
+        csv.write_record(COLUMNS).unwrap();
+        let e = io_error(csv.write_record(["short"]).unwrap_err());
+        assert_eq!(e.kind(), io::ErrorKind::Other);
+    }
+
+    proptest::proptest! {
+        /// The csv crate writes any row of the report's width exactly as the
+        /// hand-written RFC 4180 rule did.
+        #[test]
+        fn crate_writes_what_the_rule_wrote(
+            fields in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-z ,\"\r\n'=#\t-]{0,8}",
+                    proptest::prelude::any::<String>(),
+                ],
+                COLUMNS.len(),
+            ),
+        ) {
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(record(&fields), reference_record(&fields));
+        }
     }
 
     #[test]

@@ -190,13 +190,12 @@ pub fn json(t: &Trend, out: &mut dyn Write) -> io::Result<()> {
 /// `-o csv`: one row per night and code or name (RFC 4180, CRLF), for a
 /// spreadsheet's pivot table: `night,kind,section,name,status,count,rate`.
 pub fn csv(t: &Trend, out: &mut dyn Write) -> io::Result<()> {
-    use crate::report::csv::{guarded, write_record};
-    write_record(
-        out,
-        [
-            "night", "kind", "section", "name", "status", "count", "rate",
-        ],
-    )?;
+    use crate::report::csv::{guarded, io_error, writer};
+    let mut out = writer(out);
+    out.write_record([
+        "night", "kind", "section", "name", "status", "count", "rate",
+    ])
+    .map_err(io_error)?;
     for (kind, rows) in [("catalog", &t.codes), ("undocumented", &t.undocumented)] {
         for s in rows {
             let section = guarded(s.section.as_deref().unwrap_or(""));
@@ -204,22 +203,20 @@ pub fn csv(t: &Trend, out: &mut dyn Write) -> io::Result<()> {
             let status = s.status.map_or(String::new(), |st| st.to_string());
             for (i, night) in t.nights.iter().enumerate() {
                 let (count, rate) = (s.counts[i].to_string(), s.rates[i].to_string());
-                write_record(
-                    out,
-                    [
-                        guarded(&night.label).as_str(),
-                        kind,
-                        &section,
-                        &name,
-                        &status,
-                        &count,
-                        &rate,
-                    ],
-                )?;
+                out.write_record([
+                    guarded(&night.label).as_str(),
+                    kind,
+                    &section,
+                    &name,
+                    &status,
+                    &count,
+                    &rate,
+                ])
+                .map_err(io_error)?;
             }
         }
     }
-    Ok(())
+    out.flush()
 }
 
 #[cfg(test)]

@@ -22,12 +22,14 @@
 //! - `trend`: `errscope trend` over a week of generated nights, in every format
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 //! - `metrics`: `-o openmetrics` against the JSON report, promtool and a real Pushgateway
+//! - `completions`: `errscope completions SHELL` in a real bash, `errscope man` through `man -l`
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
 
 mod cases;
 mod catalog;
+mod completions;
 mod diff;
 mod edge;
 mod fail_on;
