@@ -18,6 +18,7 @@
 //! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
+//! - `renderers`: text, Markdown, CSV and HTML (in Chromium) show the JSON report's numbers
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
@@ -36,6 +37,7 @@ mod inputs;
 mod lint;
 mod presets;
 mod properties;
+mod renderers;
 mod reports;
 mod rotation;
 mod strategies;
