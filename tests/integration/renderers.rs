@@ -209,6 +209,50 @@ fn endpoint_rows(r: &Report) -> Vec<&Endpoint> {
     r.endpoints.iter().chain(&r.endpoints_other).collect()
 }
 
+/// The findings every renderer puts first (`report/findings.rs`): the lines of each
+/// kind of problem, what they are, and how many names or pairs are involved.
+fn findings(r: &Report) -> Vec<(String, &'static str, Option<String>)> {
+    let c = &r.totals.classes;
+    let lines = |n: u64| plural(n, "line", "lines");
+    let mut out = Vec::new();
+    if c.undocumented > 0 {
+        let names = plural(r.undocumented.len() as u64, "name", "names");
+        let more = if r.undocumented_other.is_some() {
+            ", and more beyond --max-names"
+        } else {
+            ""
+        };
+        out.push((
+            lines(c.undocumented),
+            "with names the catalog does not list",
+            Some(format!("{names}{more}")),
+        ));
+    }
+    if c.status_mismatch > 0 {
+        out.push((
+            lines(c.status_mismatch),
+            "with a documented name sent with another status",
+            Some(plural(r.status_mismatches.len() as u64, "pair", "pairs")),
+        ));
+    }
+    if c.wrong_section > 0 {
+        out.push((
+            lines(c.wrong_section),
+            "with a name from another section",
+            Some(plural(r.wrong_section.len() as u64, "pair", "pairs")),
+        ));
+    }
+    if c.malformed > 0 {
+        out.push((lines(c.malformed), "that could not be parsed", None));
+    }
+    out
+}
+
+/// `1 line`, `1,234 lines`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 // ---------------------------------------------------------------------------------
 // Comparing rows.
 
@@ -451,6 +495,16 @@ fn check_text(input: &Input) {
         thousands(span.seconds as u64)
     );
     assert_eq!(text.lines().nth(1).unwrap(), want, "time line");
+
+    let (_, blocks) = text_section(&text, "Findings");
+    let want: Vec<String> = findings(&r)
+        .into_iter()
+        .map(|(lines, what, groups)| match groups {
+            Some(g) => format!("  ! {lines} {what} ({g})"),
+            None => format!("  ! {lines} {what}"),
+        })
+        .collect();
+    assert_eq!(blocks, [want], "text findings");
 
     // Classes: lines and shares of all lines, the total, then statuses, unrouted
     // requests and latency.
@@ -936,6 +990,25 @@ fn check_markdown(input: &Input) {
         first.starts_with(&want),
         "{first:?} does not start {want:?}"
     );
+    let findings = findings(&r);
+    let want = format!(", {} findings", findings.len());
+    assert!(first.ends_with(&want), "{first:?} does not end {want:?}");
+    let bullets: Vec<&str> = md.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(
+        bullets.len(),
+        findings.len(),
+        "markdown findings: {bullets:?}"
+    );
+    for (bullet, (lines, what, groups)) in bullets.iter().zip(findings) {
+        let want = match groups {
+            Some(g) => format!("- **{lines}** {what} ({g}): "),
+            None => format!("- **{lines}** {what}"),
+        };
+        assert!(
+            bullet.starts_with(&want),
+            "{bullet:?} does not start {want:?}"
+        );
+    }
 
     let tables = md_tables(&md);
     let titles: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
@@ -1546,10 +1619,6 @@ fn class_bar(
     out
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
 /// `2026-11-25T16:00:01Z` as `2026-11-25 16:00:01`.
 fn time_text(rfc3339: &str) -> String {
     rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
@@ -1588,14 +1657,20 @@ fn same_folded_rows(what: &str, part: &str, want: &[Vec<String>]) {
     }
 }
 
-/// A callout's badge: its class's lines.
+/// A callout's badge: its class's lines; and in its title, the names or pairs when
+/// `groups` says how many.
 #[track_caller]
-fn badge(what: &str, part: &str, lines: u64) {
+fn badge(what: &str, part: &str, lines: u64, groups: Option<String>) {
     let badge: Vec<String> = by_class(part, "span", "badge")
         .into_iter()
         .map(dom_text)
         .collect();
     assert_eq!(badge, [plural(lines, "line", "lines")], "{what}: badge");
+    let count: Vec<String> = by_class(part, "span", "count muted")
+        .into_iter()
+        .map(dom_text)
+        .collect();
+    assert_eq!(count, Vec::from_iter(groups), "{what}: names or pairs");
 }
 
 #[track_caller]
@@ -1710,7 +1785,12 @@ fn check_html(input: &Input) {
     }
 
     let part = by_id(dom, "undocumented");
-    badge("undocumented", part, c.undocumented);
+    badge(
+        "undocumented",
+        part,
+        c.undocumented,
+        Some(plural(r.undocumented.len() as u64, "name", "names")),
+    );
     let mut want: Vec<Vec<String>> = r
         .undocumented
         .iter()
@@ -1740,7 +1820,12 @@ fn check_html(input: &Input) {
     same_folded_rows("html undocumented", part, &want);
 
     let part = by_id(dom, "status-mismatches");
-    badge("status mismatches", part, c.status_mismatch);
+    badge(
+        "status mismatches",
+        part,
+        c.status_mismatch,
+        Some(plural(r.status_mismatches.len() as u64, "pair", "pairs")),
+    );
     let want: Vec<Vec<String>> = r
         .status_mismatches
         .iter()
@@ -1758,7 +1843,12 @@ fn check_html(input: &Input) {
     same_folded_rows("html status mismatches", part, &want);
 
     let part = by_id(dom, "wrong-section");
-    badge("wrong section", part, c.wrong_section);
+    badge(
+        "wrong section",
+        part,
+        c.wrong_section,
+        Some(plural(r.wrong_section.len() as u64, "pair", "pairs")),
+    );
     let want: Vec<Vec<String>> = r
         .wrong_section
         .iter()
@@ -1874,7 +1964,7 @@ fn check_html(input: &Input) {
     assert_eq!(pills, want, "codes never seen");
 
     let part = by_id(dom, "unnamed");
-    badge("unnamed", part, c.unnamed_error);
+    badge("unnamed", part, c.unnamed_error, None);
     let want: Vec<Vec<String>> = r
         .unnamed_errors
         .iter()
@@ -1893,7 +1983,7 @@ fn check_html(input: &Input) {
     same_folded_rows("html unnamed errors", part, &want);
 
     let part = by_id(dom, "malformed");
-    badge("malformed", part, c.malformed);
+    badge("malformed", part, c.malformed, None);
     let (reasons_part, examples_part) = part
         .split_once("<h3>First malformed lines</h3>")
         .expect("the first malformed lines");
