@@ -60,19 +60,19 @@ fn html_report(dir: &Dir, lines: u64, extra: &[&str]) -> PathBuf {
 
 /// Whether Chromium is installed: when it is not, the test fails under CI and is
 /// skipped elsewhere (see [`crate::util::tool`]).
-fn have_chromium() -> bool {
+pub(crate) fn have_chromium() -> bool {
     crate::util::tool("chromium", "chromium").is_some()
 }
 
 /// What one headless Chromium run wrote.
-struct Browser {
-    stdout: String,
-    stderr: String,
+pub(crate) struct Browser {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Run headless Chromium on `url` with `extra` flags in a fresh profile, killed
 /// after two minutes.
-fn chromium(dir: &Dir, name: &str, extra: &[OsString], url: &Path) -> Browser {
+pub(crate) fn chromium(dir: &Dir, name: &str, extra: &[OsString], url: &Path) -> Browser {
     let profile = dir.mkdir(&format!("profile-{name}"));
     let stdout_path = dir.path().join(format!("{name}.stdout"));
     let stderr_path = dir.path().join(format!("{name}.stderr"));
@@ -131,7 +131,7 @@ fn chromium(dir: &Dir, name: &str, extra: &[OsString], url: &Path) -> Browser {
 
 /// The page loaded without console messages: no blocked load, no script.
 #[track_caller]
-fn no_console_messages(b: &Browser) {
+pub(crate) fn no_console_messages(b: &Browser) {
     let console: Vec<&str> = b.stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(
         console.is_empty(),

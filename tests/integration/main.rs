@@ -18,6 +18,7 @@
 //! - `text`: the terminal report: 100 columns, colors, escaped log content
 //! - `time`: `--since`/`--until`, `--bucket`, unreadable times, endpoints
 //! - `reports`: `-o markdown`, `-o csv` (parsed back), atomic `--output-file`
+//! - `renderers`: text, Markdown, CSV and HTML (in Chromium) show the JSON report's numbers
 //! - `diff`: `errscope diff` and `analyze --baseline` on generated nights
 //! - `trend`: `errscope trend` over a week of generated nights, in every format
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
@@ -41,6 +42,7 @@ mod lint;
 mod metrics;
 mod presets;
 mod properties;
+mod renderers;
 mod reports;
 mod rotation;
 mod strategies;
