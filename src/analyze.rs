@@ -107,6 +107,9 @@ pub struct InputSummary {
     /// Why the input could not be read, or stopped being read part-way, or why its
     /// counts are not to be trusted (most lines malformed).
     pub error: Option<String>,
+    /// `(lines, bytes)` of the input read by earlier runs (`--state`) and passed
+    /// over: its line numbers go on from there.
+    pub resumed: Option<(u64, u64)>,
 }
 
 /// The merged result of a run.
@@ -127,6 +130,18 @@ impl Analysis {
     /// The `--since` / `--until` window the run counted in.
     pub fn window(&self) -> (Option<i64>, Option<i64>) {
         self.window
+    }
+
+    /// Say that input `input` was read from where an earlier run stopped, after
+    /// `lines` lines and `bytes` bytes: its line numbers go on from there.
+    pub fn resume_numbering(&mut self, input: usize, lines: u64, bytes: u64) {
+        if lines == 0 && bytes == 0 {
+            return;
+        }
+        for start in &mut self.chunk_first_line[input] {
+            *start += lines;
+        }
+        self.inputs[input].resumed = Some((lines, bytes));
     }
 
     /// `path:line` (1-based) of a location; `path:?` for a line after a part of a

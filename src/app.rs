@@ -25,6 +25,7 @@ use crate::progress::{self, Progress};
 use crate::report::table::escape_control;
 use crate::report::{self, Report};
 use crate::routes::Routes;
+use crate::state;
 use crate::timestamp;
 
 /// Exit status of a run.
@@ -74,15 +75,40 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         Command::Generate(args) => args.output_file.take(),
         _ => None,
     };
-    match generated.or_else(|| command.output_file().map(Path::to_path_buf)) {
-        Some(path) => write_atomically(&path, |file| dispatch(command, file)),
-        None => dispatch(command, out),
+    // `analyze --state`: the state is written once the report is out (see
+    // `src/state.rs`), so a run cut off in between reads those lines again.
+    let mut state = None;
+    let outcome = match generated.or_else(|| command.output_file().map(Path::to_path_buf)) {
+        Some(path) => write_atomically(&path, |file| dispatch(command, file, &mut state))?,
+        None => {
+            let outcome = dispatch(command, out, &mut state)?;
+            out.flush().map_err(Error::Output)?;
+            outcome
+        }
+    };
+    if let Some(next) = state {
+        write_atomically(&next.path, |file| {
+            file.write_all(state::to_json(&next.state).as_bytes())
+                .map_err(Error::Output)
+        })?;
     }
+    Ok(outcome)
 }
 
-fn dispatch(command: Command, out: &mut dyn Write) -> Result<Outcome> {
+/// A state to write once the report is written, and the lock held until then.
+struct NextState {
+    path: PathBuf,
+    state: state::State,
+    _lock: state::Lock,
+}
+
+fn dispatch(
+    command: Command,
+    out: &mut dyn Write,
+    state: &mut Option<NextState>,
+) -> Result<Outcome> {
     match command {
-        Command::Analyze(args) => run_analyze(&args, out),
+        Command::Analyze(args) => run_analyze(&args, out, state),
         Command::Catalog(args) => run_catalog(&args, out),
         Command::Generate(args) => crate::generate::run(&args, out),
         Command::Presets(args) => run_presets(&args, out),
@@ -477,7 +503,11 @@ fn render_diff(d: &Diff, output: OutputArg, top: usize, out: &mut dyn Write) -> 
     }
 }
 
-fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
+fn run_analyze(
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+    next_state: &mut Option<NextState>,
+) -> Result<Outcome> {
     if let Some(f) = args.fail_on.iter().find(|f| f.needs_baseline()) {
         if args.baseline.is_none() {
             return Err(Error::Usage(format!(
@@ -518,6 +548,33 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
             "`-` (standard input) can be given only once".into(),
         ));
     }
+    // Incremental: where each file starts, from the state of earlier runs.
+    let incremental = match &args.state {
+        None => None,
+        Some(path) => {
+            if sources.contains(&input::Source::Stdin) {
+                return Err(Error::Usage(
+                    "--state reads files from where earlier runs stopped; standard input \
+                     (`-`) cannot be read on from anywhere: give the log files"
+                        .into(),
+                ));
+            }
+            let lock = state::lock(path)?;
+            let settings = state::settings(
+                &catalog,
+                &args.routes,
+                &opts.format,
+                &args.fields,
+                opts.max_line_bytes,
+            );
+            let earlier = state::load(path, &settings)?;
+            let plan = state::plan(&earlier, &sources);
+            for note in plan.notes.iter().filter(|_| !args.quiet) {
+                eprintln!("errscope: {}", escape_control(note));
+            }
+            Some((path, lock, earlier, plan))
+        }
+    };
     // `-` with nothing piped in waits for lines typed at the terminal: say so, rather
     // than seem to hang.
     if !args.quiet && sources.contains(&input::Source::Stdin) && io::stdin().is_terminal() {
@@ -535,7 +592,15 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         opts.progress = Some(Arc::clone(&counter));
         progress::start(counter)
     });
-    let analysis = pool.install(|| analyze::analyze(&sources, &catalog, &routes, &opts));
+    let analysis = pool.install(|| match &incremental {
+        None => analyze::analyze(&sources, &catalog, &routes, &opts),
+        Some((_, _, _, plan)) => {
+            let opened = plan.open(&sources);
+            let mut analysis = analyze::analyze_opened(&sources, opened, &catalog, &routes, &opts);
+            plan.number(&mut analysis);
+            analysis
+        }
+    });
     if let Some(line) = progress.flatten() {
         line.finish();
     }
@@ -621,6 +686,13 @@ fn run_analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<Outcome> {
         out.flush()
     })
     .map_err(Error::Output)?;
+    if let Some((path, lock, earlier, plan)) = incremental {
+        *next_state = Some(NextState {
+            path: path.clone(),
+            state: state::advance(&earlier, &plan, &sources, &analysis.inputs),
+            _lock: lock,
+        });
+    }
     let verdict = verdict(&report, diff.as_ref(), &args.fail_on);
     Ok(if had_errors { Outcome::Error } else { verdict })
 }

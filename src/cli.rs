@@ -225,6 +225,14 @@ pub struct AnalyzeArgs {
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
+    /// Incremental runs: read only what earlier runs with this state file did not
+    /// (appended lines, files rotated in since), and remember how far this run read.
+    /// Files are known by their first bytes, so renaming, compressing (gzip, zstd)
+    /// and copytruncate neither skip nor repeat a line. Created if missing; locked
+    /// while in use; written after the report.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
     #[command(flatten)]
     pub catalog: CatalogSource,
 

@@ -29,9 +29,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::InputSummary;
+use crate::analyze::{Analysis, InputSummary};
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::input::{Resume, Source};
+use crate::format::FormatChoice;
+use crate::input::{Opened, Resume, Source};
 
 /// `schema` of a state file.
 pub const SCHEMA: &str = "errscope-state";
@@ -84,18 +86,27 @@ impl State {
     }
 }
 
-/// The settings a state must have been made with: the catalog's fingerprint and
-/// every option that changes what a line counts as.
+/// The settings a state must have been made with: the catalog's names and
+/// statuses per section (not its descriptions or line numbers, which change no
+/// count) and every option that changes what a line counts as.
 pub fn settings(
-    catalog_document: &str,
+    catalog: &Catalog,
     routes: &[String],
-    format: &str,
+    format: &FormatChoice,
     fields: &[String],
     max_line_bytes: usize,
 ) -> String {
+    let mut names = String::new();
+    for section in catalog.sections() {
+        names.push_str(&section.id);
+        for entry in &section.entries {
+            names.push_str(&format!(" {}={}", entry.name, entry.status));
+        }
+        names.push('\n');
+    }
     format!(
-        "catalog {}; routes {routes:?}; format {format}; fields {fields:?}; max-line-bytes {max_line_bytes}",
-        fnv1a(catalog_document.as_bytes())
+        "catalog {}; routes {routes:?}; format {format:?}; fields {fields:?}; max-line-bytes {max_line_bytes}",
+        fnv1a(names.as_bytes())
     )
 }
 
@@ -209,6 +220,32 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+impl Plan {
+    /// Open each source from where this plan starts it (see
+    /// [`crate::input::open_resumed`]); a duplicate is opened empty, so it is
+    /// listed with no lines.
+    pub fn open(&self, sources: &[Source]) -> Vec<Result<Opened>> {
+        sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                if self.duplicates[i] {
+                    Ok(Opened::Empty)
+                } else {
+                    crate::input::open_resumed(source, self.resume[i])
+                }
+            })
+            .collect()
+    }
+
+    /// Number each input's lines on from where earlier runs stopped.
+    pub fn number(&self, analysis: &mut Analysis) {
+        for i in 0..self.resume.len() {
+            analysis.resume_numbering(i, self.first_line[i], self.resume[i].skip);
+        }
+    }
+}
+
 /// A file's first bytes (decompressed for an archive), at most `n`.
 fn first_bytes(path: &Path, n: usize) -> io::Result<(Vec<u8>, bool)> {
     let mut file = File::open(path)?;
@@ -248,17 +285,27 @@ pub fn plan(state: &State, sources: &[Source]) -> Plan {
         notes: Vec::new(),
     };
     let mut taken: HashSet<usize> = HashSet::new();
+    let mut seen_inodes: HashSet<(u64, u64)> = HashSet::new();
     for (i, source) in sources.iter().enumerate() {
         let Source::File(path) = source else {
             continue;
         };
+        // The same file given twice (a link, a directory and a path in it).
+        let (dev, ino) = dev_ino(path);
+        if (dev, ino) != (0, 0) && !seen_inodes.insert((dev, ino)) {
+            p.duplicates[i] = true;
+            p.notes.push(format!(
+                "{}: the same file as another input: not read again",
+                path.display()
+            ));
+            continue;
+        }
         // Unreadable files fail later, when opened, with their own error.
         let Ok((head, compressed)) = first_bytes(path, FINGERPRINT_BYTES) else {
             continue;
         };
         p.fingerprints[i] = Some((fnv1a(&head), head.len() as u64));
         p.resume[i].whole_lines = !compressed;
-        let (dev, ino) = dev_ino(path);
         // Entries whose fingerprinted start this file begins with; the same inode
         // first, then the same path, then the first listed.
         let candidates: Vec<usize> = state
@@ -266,7 +313,8 @@ pub fn plan(state: &State, sources: &[Source]) -> Plan {
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                f.fingerprint_len <= head.len() as u64
+                f.fingerprint_len > 0
+                    && f.fingerprint_len <= head.len() as u64
                     && fnv1a(&head[..f.fingerprint_len as usize]) == f.fingerprint
             })
             .map(|(k, _)| k)
@@ -326,6 +374,11 @@ pub fn advance(state: &State, plan: &Plan, sources: &[Source], inputs: &[InputSu
             next.files.extend(old.cloned());
             continue;
         };
+        // An empty file has no first bytes to be known by: it is read whole
+        // when it has some.
+        if fingerprint_len == 0 {
+            continue;
+        }
         // An input that could not be read at all keeps its old entry.
         if input.format.is_none() && input.error.is_some() {
             next.files.extend(old.cloned());

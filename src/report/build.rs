@@ -221,6 +221,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 lines: i.lines,
                 malformed: i.malformed,
                 error: i.error.clone(),
+                resumed: i.resumed.map(|(lines, bytes)| Resumed { lines, bytes }),
             })
             .collect(),
         totals: Totals {

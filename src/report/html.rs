@@ -1432,6 +1432,7 @@ mod tests {
                 lines: 19,
                 malformed: 0,
                 error: Some(text.into()),
+                resumed: None,
             }],
             totals: Totals {
                 lines: 19,

@@ -100,6 +100,18 @@ pub struct Input {
     #[serde(default)]
     pub malformed: u64,
     pub error: Option<String>,
+    /// Read from where an earlier run stopped (`analyze --state`): what it had read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Resumed>,
+}
+
+/// The part of an input earlier runs read (`--state`): this report's counts start
+/// after it, and its line numbers go on from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resumed {
+    pub lines: u64,
+    pub bytes: u64,
 }
 
 impl Input {
@@ -117,6 +129,7 @@ impl Input {
             lines: 0,
             malformed: 0,
             error: Some(error.to_string()),
+            resumed: None,
         }
     }
 }

@@ -604,6 +604,22 @@ fn inputs(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> io
             para(out, "  ", 6, &format!("[{}] {text}", n + 1))?;
         }
     }
+    for (n, i) in r.inputs.iter().enumerate() {
+        let Some(resumed) = i.resumed else {
+            continue;
+        };
+        let name = if places.numbered {
+            format!("[{}]", n + 1)
+        } else {
+            i.path.clone()
+        };
+        let line = format!(
+            "{name}: read on from where the last run stopped (--state), after line {} ({} bytes)",
+            thousands(resumed.lines),
+            thousands(resumed.bytes)
+        );
+        para(out, "  ", 4, &line)?;
+    }
     Ok(())
 }
 

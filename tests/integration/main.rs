@@ -24,6 +24,7 @@
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 //! - `metrics`: `-o openmetrics` against the JSON report, promtool and a real Pushgateway
 //! - `completions`: `errscope completions SHELL` in a real bash, `errscope man` through `man -l`
+//! - `state`: `analyze --state` through appends, rotation, later compression, copytruncate
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
@@ -45,6 +46,7 @@ mod properties;
 mod renderers;
 mod reports;
 mod rotation;
+mod state;
 mod strategies;
 mod text;
 mod time;
