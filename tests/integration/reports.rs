@@ -392,3 +392,58 @@ fn generate_writes_its_log_and_truth_atomically() {
     assert!(out.stderr.contains("no/such/dir.log"), "{}", out.stderr);
     no_temp_files(dir.path());
 }
+
+/// Reports of several kinds (findings, time series, an incomplete run, a resumed
+/// `--state` run, an empty run) are valid against the published JSON Schema,
+/// `docs/report.schema.json` (which a unit test holds equal to the model).
+#[test]
+fn json_reports_follow_the_published_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/report.schema.json").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a JSON Schema");
+    let dir = Dir::new();
+    let (log, _) = dir.generate("gateway", 2000, 21);
+    let state = dir.path().join("state.json");
+    let empty = dir.write("empty.log", "");
+    let missing = dir.path().join("missing.log");
+    let runs: Vec<(&str, Vec<std::ffi::OsString>, i32)> = vec![
+        ("sample", os(&[&SAMPLE]), 0),
+        ("buckets", os(&[&"--bucket", &"1m", &log]), 0),
+        ("incomplete", os(&[&SAMPLE, &missing]), 2),
+        ("state, first", os(&[&"--state", &state, &log]), 0),
+        ("empty", os(&[&empty]), 0),
+    ];
+    for (what, args, code) in runs {
+        let mut all = os(&[&"analyze", &"-q", &"-o", &"json"]);
+        all.extend(args);
+        let out = run(&all).expect_code(code);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{what}: {errors:#?}");
+    }
+    // A resumed run carries `inputs[].resumed`: the schema knows it.
+    let text = std::fs::read(&log).unwrap();
+    let first_line = &text[..=text.iter().position(|&b| b == b'\n').unwrap()];
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &first_line.repeat(3)))
+        .unwrap();
+    let out = run(&os(&[
+        &"analyze", &"-q", &"-o", &"json", &"--state", &state, &log,
+    ]))
+    .expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(report["inputs"][0]["resumed"].is_object(), "{report}");
+    assert!(validator.is_valid(&report));
+    // And the schema does reject what a report is not.
+    let mut wrong = report.clone();
+    wrong["totals"]["lines"] = serde_json::json!("many");
+    assert!(!validator.is_valid(&wrong));
+    wrong = report;
+    wrong["surprise"] = serde_json::json!(1);
+    assert!(!validator.is_valid(&wrong));
+}
