@@ -26,6 +26,7 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, in report order (the order of [`crate::report::ClassCounts`]).
     pub const ALL: [Class; 7] = [
         Class::Ok,
         Class::Documented,
@@ -36,6 +37,7 @@ impl Class {
         Class::Malformed,
     ];
 
+    /// The class as written in reports: `ok`, `status_mismatch`, ….
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Ok => "ok",
@@ -48,6 +50,7 @@ impl Class {
         }
     }
 
+    /// The class written as [`Class::as_str`] writes it.
     pub fn parse(s: &str) -> Option<Class> {
         Class::ALL.into_iter().find(|c| c.as_str() == s)
     }
@@ -58,15 +61,37 @@ impl Class {
 /// whose documented status matches (else the first section listing the name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// [`Class::Ok`].
     Ok,
+    /// [`Class::UnnamedError`].
     UnnamedError,
-    Documented { section: SectionId, name: NameId },
-    StatusMismatch { section: SectionId, name: NameId },
-    WrongSection { section: SectionId, name: NameId },
+    /// [`Class::Documented`]: `name` as `section` documents it.
+    Documented {
+        /// The section the line is accounted to.
+        section: SectionId,
+        /// The catalog name.
+        name: NameId,
+    },
+    /// [`Class::StatusMismatch`]: `name` with another status than `section` documents.
+    StatusMismatch {
+        /// The section the line is accounted to.
+        section: SectionId,
+        /// The catalog name.
+        name: NameId,
+    },
+    /// [`Class::WrongSection`]: `name` in a `section` that does not list it.
+    WrongSection {
+        /// The request's section.
+        section: SectionId,
+        /// The catalog name.
+        name: NameId,
+    },
+    /// [`Class::Undocumented`].
     Undocumented,
 }
 
 impl Verdict {
+    /// The class of this verdict.
     pub fn class(self) -> Class {
         match self {
             Verdict::Ok => Class::Ok,

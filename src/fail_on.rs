@@ -16,10 +16,15 @@ use crate::report::Report;
 /// something new against a baseline report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailOn {
+    /// Lines of the class `undocumented`.
     Undocumented,
+    /// Lines of the class `status_mismatch`.
     StatusMismatch,
+    /// Lines of the class `wrong_section`.
     WrongSection,
+    /// Malformed lines.
     Malformed,
+    /// Lines of the class `unnamed_error`.
     UnnamedError,
     /// The run counted no line: nothing was read, or every line was outside
     /// `--since`/`--until`.

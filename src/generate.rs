@@ -21,7 +21,9 @@ use crate::timestamp::{format_iso8601_local, format_time_local};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Truth {
+    /// Lines written.
     pub lines: u64,
+    /// Lines per class, on purpose.
     pub classes: ClassCounts,
     /// `section/NAME` -> documented lines.
     pub documented: BTreeMap<String, u64>,
@@ -144,12 +146,14 @@ struct Request {
     body: Option<String>,
 }
 
+/// Writes a generated log line by line, counting each line's class in `truth`.
 pub struct Generator {
     catalog: Catalog,
     format: GenerateFormat,
     rng: Rng,
     time_ms: i64,
     step_ms: u64,
+    /// What was written so far, as the report should count it.
     pub truth: Truth,
 }
 

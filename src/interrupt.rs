@@ -65,6 +65,7 @@ impl TempPath {
         TempPath { path }
     }
 
+    /// The file to remove on a signal.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -46,16 +46,20 @@ pub struct Memo {
 
 /// A path resolved to its section and to where its endpoint counts go.
 pub enum Resolved<'m> {
+    /// Memoised: the path's section, and the counts its endpoint adds up in.
     Memo(&'m mut Memo),
     /// Not memoised (the memo is full, or the path holds an identifier): the
     /// endpoint, computed for this line.
     Direct {
+        /// The request's section, if a route matched.
         section: Option<SectionId>,
+        /// The endpoint (identifiers collapsed to `{id}`).
         endpoint: &'m [u8],
     },
 }
 
 impl Resolved<'_> {
+    /// The request's section, if a route matched.
     pub fn section(&self) -> Option<SectionId> {
         match self {
             Resolved::Memo(memo) => memo.section,

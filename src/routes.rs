@@ -13,6 +13,7 @@ pub const DEFAULT_ROUTES: &[(&str, &str)] = &[
     ("/openapi/v1/billing/", "billing"),
 ];
 
+/// The path-prefix rules that give a request its catalog section.
 #[derive(Debug, Clone)]
 pub struct Routes {
     /// Longest prefix first.

@@ -94,6 +94,7 @@ fn sixteen(hay: &[u8], at: usize) -> &[u8; 16] {
 pub struct Sixteen(imp::Vector);
 
 impl Sixteen {
+    /// The sixteen bytes, in a register.
     #[inline(always)]
     pub fn load(bytes: &[u8; 16]) -> Sixteen {
         Sixteen(imp::load(bytes))

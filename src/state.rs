@@ -47,11 +47,14 @@ pub const FINGERPRINT_BYTES: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
+    /// Always `errscope-state`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
     /// The catalog and the options that change counting, as [`settings`] writes
     /// them: a run with other settings is refused.
     pub settings: String,
+    /// One entry per file read, in the order the last run was given them.
     pub files: Vec<FileState>,
 }
 
@@ -64,14 +67,16 @@ pub struct FileState {
     pub path: String,
     /// FNV-1a (64 bits, hex) of the first `fingerprint_len` bytes of its text.
     pub fingerprint: String,
+    /// How many bytes `fingerprint` covers: up to [`FINGERPRINT_BYTES`]; fewer for a shorter file.
     pub fingerprint_len: u64,
     /// Bytes of its text read (decompressed, for an archive): the next run starts
     /// there.
     pub offset: u64,
     /// Lines read: line numbers go on from here.
     pub lines: u64,
-    /// Device and inode when last read (tie-breaks between equal fingerprints).
+    /// Device when last read (with the inode, tie-breaks between equal fingerprints).
     pub dev: u64,
+    /// Inode when last read.
     pub ino: u64,
 }
 
@@ -205,8 +210,9 @@ pub fn to_json(state: &State) -> String {
 
 /// What a run does with each source, and what it should say about it.
 pub struct Plan {
-    /// Per source: where to start, and the line number it starts after.
+    /// Per source: where to start reading.
     pub resume: Vec<Resume>,
+    /// Per source: lines earlier runs counted (its line numbers go on from there).
     pub first_line: Vec<u64>,
     /// Per source: the state entry it continues (to keep device/inode hints), if any.
     matched: Vec<Option<usize>>,

@@ -9,13 +9,18 @@ use std::cell::Cell;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DurationUnit {
+    /// Seconds.
     S,
+    /// Milliseconds.
     Ms,
+    /// Microseconds (`us` or `µs`).
     Us,
+    /// Nanoseconds.
     Ns,
 }
 
 impl DurationUnit {
+    /// The unit written `s`, `ms`, `us` (or `µs`) or `ns`.
     pub fn parse(s: &str) -> Option<DurationUnit> {
         Some(match s {
             "s" => DurationUnit::S,
@@ -26,6 +31,7 @@ impl DurationUnit {
         })
     }
 
+    /// The unit as written in flags and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             DurationUnit::S => "s",
@@ -59,6 +65,7 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
+    /// The unit written `iso8601`, `epoch_s` or `epoch_ms`.
     pub fn parse(s: &str) -> Option<TimeUnit> {
         Some(match s {
             "iso8601" => TimeUnit::Iso8601,
@@ -68,6 +75,7 @@ impl TimeUnit {
         })
     }
 
+    /// The unit as written in flags and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             TimeUnit::Iso8601 => "iso8601",

@@ -24,9 +24,13 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogDiff {
+    /// Always `errscope-catalog-diff`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
+    /// The catalog compared from.
     pub old: Side,
+    /// The catalog compared to.
     pub new: Side,
     /// Section ids only in NEW.
     pub sections_added: Vec<String>,
@@ -50,8 +54,11 @@ pub struct CatalogDiff {
 pub struct Side {
     /// `embedded` or the path given.
     pub source: String,
+    /// Sections.
     pub sections: usize,
+    /// Rows of the tables (a name in two sections counts twice).
     pub entries: usize,
+    /// Distinct names.
     pub names: usize,
 }
 
@@ -59,18 +66,27 @@ pub struct Side {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
+    /// The documented status.
     pub status: u16,
+    /// The description, as the page writes it.
     pub description: String,
 }
 
+/// A (section, name) whose documented status changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
+    /// The status OLD documents.
     pub old_status: u16,
+    /// The status NEW documents.
     pub new_status: u16,
 }
 
@@ -78,6 +94,7 @@ pub struct StatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
+    /// The error name.
     pub name: String,
     /// Sections that listed it in OLD and no longer do.
     pub from: BTreeMap<String, u16>,
@@ -85,12 +102,17 @@ pub struct Move {
     pub to: BTreeMap<String, u16>,
 }
 
+/// A (section, name) whose description changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DescriptionChange {
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
+    /// OLD's description.
     pub old: String,
+    /// NEW's description.
     pub new: String,
 }
 

@@ -33,31 +33,42 @@ pub const VERSION: u32 = 1;
 /// Findings past this many parse errors are not looked for.
 const MAX_PARSE_ERRORS: usize = 100;
 
+/// What `catalog lint` found on a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lint {
+    /// Always `errscope-lint`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
     /// `embedded` or the path of the page.
     pub source: String,
     /// Sections and rows read (rows that could not be read are not counted).
     pub sections: usize,
+    /// Rows read from the page's tables.
     pub entries: usize,
     /// By line, rows without a line (JSON catalogs) last.
     pub findings: Vec<Finding>,
 }
 
+/// The kinds of lint finding (the module doc says when each applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// A row or heading that could not be read.
     ParseError,
+    /// A status that is not an HTTP error status (400-599).
     InvalidStatus,
+    /// A name listed twice in one section.
     DuplicateName,
+    /// A name listed in several sections with different statuses.
     ConflictingStatus,
+    /// One description used for different names.
     SharedDescription,
 }
 
 impl Kind {
+    /// The kind as written in reports: `parse_error`, `duplicate_name`, ….
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ParseError => "parse_error",
@@ -69,12 +80,15 @@ impl Kind {
     }
 }
 
+/// One lint finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
+    /// What kind of problem.
     pub kind: Kind,
     /// The line to fix (1-based); null for a JSON catalog.
     pub line: Option<usize>,
+    /// What is wrong, for a person.
     pub message: String,
     /// The rows involved, in page order (empty for parse errors).
     pub rows: Vec<Row>,
@@ -84,10 +98,15 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
+    /// The documented status.
     pub status: u16,
+    /// The description.
     pub description: String,
+    /// 1-based line of the row in the page.
     pub line: Option<usize>,
 }
 

@@ -34,17 +34,22 @@ pub type NameId = u32;
 /// The `schema` value of a JSON catalog.
 pub const JSON_SCHEMA: &str = "errscope-catalog";
 
+/// One row of a section's table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The error name, exactly as listed (case matters).
     pub name: String,
+    /// The documented HTTP status.
     pub status: u16,
+    /// The description, as the page writes it.
     pub description: String,
     /// 1-based line of the row in the page it came from (absent in JSON catalogs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
 }
 
+/// One product section of the page: its heading and its table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
@@ -52,6 +57,7 @@ pub struct Section {
     pub id: String,
     /// The heading as the page prints it.
     pub title: String,
+    /// The table's rows, in page order.
     pub entries: Vec<Entry>,
 }
 
@@ -60,8 +66,11 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogDocument {
+    /// Always `errscope-catalog`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
+    /// The sections, in page order.
     pub sections: Vec<Section>,
 }
 
@@ -229,14 +238,17 @@ impl Catalog {
         &self.source
     }
 
+    /// The sections, in page order.
     pub fn sections(&self) -> &[Section] {
         &self.sections
     }
 
+    /// The section with this id.
     pub fn section(&self, id: SectionId) -> &Section {
         &self.sections[usize::from(id)]
     }
 
+    /// The id of the section called `id` (`media`, …), if there is one.
     pub fn section_id(&self, id: &str) -> Option<SectionId> {
         self.sections
             .iter()
@@ -255,6 +267,7 @@ impl Catalog {
         self.ids.get(name).copied()
     }
 
+    /// The name with this interned id.
     pub fn name(&self, id: NameId) -> &str {
         &self.names[id as usize]
     }

@@ -35,23 +35,33 @@ pub const SCHEMA: &str = "errscope-diff";
 /// Bumped on any change a consumer could notice (renamed or removed fields).
 pub const VERSION: u32 = 1;
 
+/// What changed from one report (the baseline) to another (the current one).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Diff {
+    /// Always `errscope-diff`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
+    /// The errscope that made the comparison.
     pub errscope_version: String,
+    /// The earlier report, summarised.
     pub baseline: Side,
+    /// The later report, summarised.
     pub current: Side,
     /// `--threshold`: relative change of a rate that counts.
     pub threshold: f64,
     /// `--min-count`: lines a code needs for a rate change to count.
     pub min_count: u64,
+    /// Names in CURRENT's `undocumented` that BASELINE does not list.
     pub new_undocumented: Vec<NewName>,
     /// New status-mismatch and wrong-section pairs.
     pub new_mismatches: Vec<NewPair>,
+    /// Codes whose rate rose beyond the threshold.
     pub regressions: Vec<Change>,
+    /// Codes whose rate fell beyond the threshold.
     pub improvements: Vec<Change>,
+    /// Codes seen in BASELINE and not at all in CURRENT.
     pub disappeared: Vec<Change>,
     /// The baseline listed only its first `--max-names` names, so a "new" name may
     /// have been among the rest.
@@ -64,11 +74,17 @@ pub struct Diff {
 pub struct Side {
     /// The report's path, or `this run` for `analyze --baseline`.
     pub source: String,
+    /// The errscope that wrote the report.
     pub errscope_version: String,
+    /// The report's time span.
     pub time: Option<TimeSpan>,
+    /// Lines read.
     pub lines: u64,
+    /// Requests (lines not malformed).
     pub requests: u64,
+    /// Requests with status >= 400.
     pub errors: u64,
+    /// Lines per class.
     pub classes: ClassCounts,
     /// The report's `complete`: `false` when some of its inputs were not read in
     /// full, so it compares only what it holds.
@@ -80,10 +96,15 @@ pub struct Side {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewName {
+    /// The name as sent.
     pub name: String,
+    /// Lines in CURRENT.
     pub count: u64,
+    /// Status sent -> lines in CURRENT.
     pub statuses: BTreeMap<String, u64>,
+    /// `path:line` of its first line in CURRENT.
     pub example: String,
+    /// The catalog name it equals when case is ignored.
     pub resembles: Option<String>,
 }
 
@@ -95,6 +116,7 @@ pub struct NewPair {
     pub class: Kind,
     /// The request's section.
     pub section: String,
+    /// The error name.
     pub name: String,
     /// The status sent.
     pub status: u16,
@@ -102,7 +124,9 @@ pub struct NewPair {
     pub documented_status: Option<u16>,
     /// Where the catalog lists the name: section -> status (wrong section), or empty.
     pub listed_in: BTreeMap<String, u16>,
+    /// Lines in CURRENT.
     pub count: u64,
+    /// `path:line` of its first line in CURRENT.
     pub example: String,
 }
 
@@ -123,6 +147,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind as written in reports (`catalog`, `undocumented`, `status_mismatch`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Catalog => "catalog",
@@ -138,15 +163,21 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
+    /// What kind of code this is.
     pub kind: Kind,
+    /// The section, for catalog codes and pairs.
     pub section: Option<String>,
+    /// The name; `None` for errors without a name.
     pub name: Option<String>,
     /// Documented status (catalog codes), sent status (pairs, unnamed errors), or null.
     pub status: Option<u16>,
+    /// Lines in BASELINE.
     pub baseline_count: u64,
+    /// Lines in CURRENT.
     pub current_count: u64,
     /// count / requests in each report.
     pub baseline_share: f64,
+    /// `current_count` / CURRENT's requests.
     pub current_share: f64,
     /// current_share / baseline_share − 1; null when the baseline had none.
     pub change: Option<f64>,
@@ -166,7 +197,9 @@ impl Change {
 /// How rates are compared (`--threshold`, `--min-count`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
+    /// A rate must change by more than this share (0.5: +50 %) to count.
     pub threshold: f64,
+    /// Lines a code needs (in the report where it is higher) to count as changed.
     pub min_count: u64,
 }
 

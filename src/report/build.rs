@@ -17,6 +17,7 @@ struct CodeUse {
     statuses: BTreeMap<String, u64>,
 }
 
+/// The report of an analysis: rows, shares, rates and `path:line` locations.
 pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let t = &analysis.tally;
     let classes = ClassCounts::from_array(&t.classes);

@@ -12,6 +12,7 @@ pub fn size(sections: usize, entries: usize, names: usize) -> String {
     format!("{sections} sections, {entries} entries, {names} names")
 }
 
+/// `errscope catalog`: one table per section.
 pub fn render(catalog: &Catalog, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,

@@ -56,6 +56,7 @@ struct Row {
     example: String,
 }
 
+/// Write the report's rows as CSV (the module doc gives the rows and columns).
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut out = writer(out);
     out.write_record(COLUMNS).map_err(io_error)?;

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::Report;
 
+/// Write `report` as pretty JSON.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     out.write_all(b"\n")

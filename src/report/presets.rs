@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::format::presets::Preset;
 
+/// `errscope presets`: each preset with its definition, an example line and its docs.
 pub fn render_text(presets: &[Preset], out: &mut dyn Write) -> io::Result<()> {
     for p in presets {
         let aliases = if p.aliases.is_empty() {
@@ -36,6 +37,7 @@ struct PresetRow<'a> {
     source: &'a str,
 }
 
+/// `errscope presets -o json`: the same as an array of objects.
 pub fn render_json(presets: &[Preset], out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<PresetRow> = presets
         .iter()

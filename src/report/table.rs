@@ -48,9 +48,12 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// How a column's cells are aligned, and whether they may wrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Left-aligned text.
     Left,
+    /// Right-aligned: numbers.
     Right,
     /// Left-aligned, and the first to be narrowed (its cells wrapped) when the
     /// table is wider than [`TEXT_WIDTH`]: lists that read well on several lines.
@@ -60,6 +63,7 @@ pub enum Align {
     Whole,
 }
 
+/// A text table: headers, rows of escaped cells, rendered within [`TEXT_WIDTH`].
 pub struct Table {
     headers: Vec<&'static str>,
     align: Vec<Align>,
@@ -69,6 +73,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// An empty table with these (header, alignment) columns.
     pub fn new(columns: &[(&'static str, Align)]) -> Table {
         Table {
             headers: columns.iter().map(|c| c.0).collect(),
@@ -93,6 +98,7 @@ impl Table {
             .push(cells.iter().map(|c| escape_control(c)).collect());
     }
 
+    /// Whether it has no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

@@ -29,8 +29,11 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trend {
+    /// Always `errscope-trend`.
     pub schema: String,
+    /// The schema's version: 1.
     pub version: u32,
+    /// The errscope that made it.
     pub errscope_version: String,
     /// In time order.
     pub nights: Vec<Night>,
@@ -51,13 +54,17 @@ pub struct Night {
     pub source: String,
     /// First and last request time (RFC 3339, UTC), if the report had times.
     pub first: Option<String>,
+    /// The last request time, if the report had times.
     pub last: Option<String>,
+    /// Lines read.
     pub lines: u64,
+    /// Requests (lines not malformed).
     pub requests: u64,
     /// Requests with status >= 400.
     pub errors: u64,
     /// errors / requests.
     pub error_rate: f64,
+    /// Lines per class.
     pub classes: ClassCounts,
     /// The report's `complete`: `false` when some input was not read in full.
     pub complete: bool,
@@ -74,6 +81,7 @@ pub struct Night {
 pub struct Series {
     /// The catalog section (null for an undocumented name).
     pub section: Option<String>,
+    /// The error name.
     pub name: String,
     /// The documented status (null for an undocumented name).
     pub status: Option<u16>,
