@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use errscope::report::{Code, Endpoint, Latency, Report};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::util::{run, Dir};
+use crate::util::{parse_csv, run, Dir};
 
 /// `--top`: every endpoint (text) and every code (Markdown) shown.
 const TOP: &str = "100000";
@@ -1164,48 +1164,6 @@ fn markdown_shows_the_json_numbers_of_the_sample() {
 
 // ---------------------------------------------------------------------------------
 // Reading the CSV report.
-
-/// RFC 4180: fields quoted when they hold a comma, quote or line break, quotes
-/// doubled, every record ended by CRLF.
-#[track_caller]
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => {
-                assert!(
-                    field.is_empty(),
-                    "a quote inside an unquoted field: {field}"
-                );
-                quoted = true;
-            }
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {
-                assert_eq!(chars.next(), Some('\n'), "CR without LF");
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, '\n') => panic!("a record ends with LF, not CRLF"),
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted, "an unterminated quoted field");
-    assert!(
-        field.is_empty() && record.is_empty(),
-        "a last record without CRLF"
-    );
-    records
-}
 
 /// Text from a log or the catalog as the CSV report writes it: a leading `=`, `+`,
 /// `-` or `@` defused with `'` (no input here has control characters).

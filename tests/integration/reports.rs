@@ -5,47 +5,9 @@
 
 use std::path::Path;
 
-use crate::util::{analyze, os, run, Dir};
+use crate::util::{analyze, os, parse_csv, run, Dir};
 
 const SAMPLE: &str = "fixtures/sample.log";
-
-/// A small RFC 4180 reader: quoted fields may hold commas, quotes (doubled) and line
-/// breaks; records end with CRLF.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => {
-                assert!(field.is_empty(), "quote inside an unquoted field: {field}");
-                quoted = true;
-            }
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {
-                assert_eq!(chars.next(), Some('\n'), "CR without LF");
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, '\n') => panic!("a record ends with LF, not CRLF"),
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted, "unterminated quoted field");
-    assert!(
-        field.is_empty() && record.is_empty(),
-        "last record without CRLF"
-    );
-    records
-}
 
 #[test]
 fn csv_parses_back_and_adds_up() {

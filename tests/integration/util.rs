@@ -539,3 +539,41 @@ pub fn as_truth(r: &Report) -> Truth {
         unrouted: r.totals.unrouted,
     }
 }
+
+/// A small RFC 4180 reader: quoted fields may hold commas, quotes (doubled) and line
+/// breaks; records end with CRLF.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => {
+                assert!(field.is_empty(), "quote inside an unquoted field: {field}");
+                quoted = true;
+            }
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\n') => panic!("a record ends with LF, not CRLF"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "last record without CRLF"
+    );
+    records
+}
