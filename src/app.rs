@@ -682,7 +682,7 @@ fn split_input(args: &AnalyzeArgs, sources: &[input::Source]) -> Result<Option<(
         ));
     }
     let path = match (sources, args.paths.len()) {
-        ([input::Source::File(path)], 1) if !args.recursive => path,
+        ([input::Source::File(path)], 1) if *path == args.paths[0] => path,
         _ => {
             return Err(Error::Usage(
                 "--range reads a byte range of one file: give exactly one FILE (not `-`, \

@@ -99,6 +99,10 @@ pub fn settings(catalog: &Catalog, routes: &[String], fields: &[String], opts: &
     let number = |t: Option<i64>| t.map_or_else(|| "none".to_string(), |t| t.to_string());
     let extra = [
         ("errscope", env!("CARGO_PKG_VERSION").to_string()),
+        // Which names and endpoints a capped map keeps depends on this hash being
+        // the same wherever partials are made: a platform where it is not (it is
+        // foldhash's, fixed-seed) is caught here rather than merged inexactly.
+        ("rank-probe", format!("{:016x}", hash_rank(b"errscope rank probe"))),
         ("max-names", opts.max_names.to_string()),
         ("max-endpoints", opts.max_endpoints.to_string()),
         ("examples", opts.max_examples.to_string()),
