@@ -652,7 +652,10 @@ fn run_analyze(
 /// `--range A..B FILE`: the range opened (see [`input::open_range`]) and the bytes
 /// it holds; refused with anything it does not go with. Also checks that
 /// `--stdin-name` and `--stdin-offset` go with what was given.
-fn split_input(args: &AnalyzeArgs, sources: &[input::Source]) -> Result<Option<(input::Opened, Span)>> {
+fn split_input(
+    args: &AnalyzeArgs,
+    sources: &[input::Source],
+) -> Result<Option<(input::Opened, Span)>> {
     let partial_only = |flag: &str| {
         Error::Usage(format!(
             "{flag} reads a part of a file, whose line numbers are known only once the \
@@ -863,7 +866,11 @@ fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
         fail_on: &args.fail_on,
     };
     let verdict = deliver(&report, partial.as_ref(), &delivery, out)?;
-    Ok(if errors.is_empty() { verdict } else { Outcome::Error })
+    Ok(if errors.is_empty() {
+        verdict
+    } else {
+        Outcome::Error
+    })
 }
 
 /// [`Outcome::Findings`] when anything named by `--fail-on` occurred, each said on

@@ -321,7 +321,12 @@ pub struct AnalyzeArgs {
     /// Standard input holds the lines of --stdin-name's file from this byte offset
     /// on (a range read through another filesystem, e.g. by a Spark task): merged
     /// with the file's other ranges as --range parts are. With -o partial.
-    #[arg(long, value_name = "BYTES", requires = "stdin_name", help_heading = "Many machines")]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        requires = "stdin_name",
+        help_heading = "Many machines"
+    )]
     pub stdin_offset: Option<u64>,
 
     #[command(flatten)]
@@ -531,9 +536,7 @@ fn parse_byte_range(s: &str) -> Result<ByteRange, String> {
     let start: u64 = a.trim().parse().map_err(|_| bad())?;
     let end: u64 = b.trim().parse().map_err(|_| bad())?;
     if start > end {
-        return Err(format!(
-            "{s:?} starts after it ends: A..B needs A <= B"
-        ));
+        return Err(format!("{s:?} starts after it ends: A..B needs A <= B"));
     }
     Ok(ByteRange { start, end })
 }

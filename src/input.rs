@@ -784,6 +784,33 @@ mod tests {
     use std::collections::HashMap;
     use std::os::unix::fs::symlink;
 
+    /// A range owns the lines that start in it: mid-line starts skip to the next
+    /// line, the last line may end past the range, a range with no line start
+    /// reads nothing, and a range past the file's end is refused.
+    #[test]
+    fn ranges_own_the_lines_that_start_in_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.log");
+        std::fs::write(&path, b"ab\ncd\nef").unwrap();
+        let span = |a: u64, b: u64| open_range(&path, a..b).map(|(_, span, size)| (span, size));
+        for (range, want) in [
+            ((0, 0), 0..0),
+            ((0, 1), 0..3),
+            ((1, 3), 3..3),
+            ((1, 4), 3..6),
+            ((3, 4), 3..6),
+            ((2, 3), 3..3),
+            ((4, 8), 6..8),
+            ((7, 8), 8..8),
+            ((8, 8), 8..8),
+            ((0, 8), 0..8),
+        ] {
+            assert_eq!(span(range.0, range.1).unwrap(), (want, 8), "{range:?}");
+        }
+        let e = span(0, 9).unwrap_err().to_string();
+        assert!(e.contains("has only 8 bytes"), "{e}");
+    }
+
     /// A chain of `levels` nested directories of 200-byte names under `dir`, made
     /// with `mkdirat` from the parent's descriptor, since past `PATH_MAX` (4096
     /// bytes) no path reaches them. Returns the first whose path is too long.

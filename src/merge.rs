@@ -24,17 +24,26 @@ use rayon::prelude::*;
 use crate::analyze::{Analysis, InputSummary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::partial::{self, At, Part, Partial, PartialInput, Settings};
+use crate::partial::{self, At, Head, Part, Partial, PartialInput, Settings};
 use crate::tally::{Location, Tally};
 
 /// Lines numbered in one chunk of a merged input: the chunk's line is a u32, so a
 /// part with more lines takes several chunks.
 const CHUNK_LINES: u64 = 1 << 31;
 
+/// A partial to merge: where it is, and its [`Head`].
+pub struct Loaded {
+    name: String,
+    path: PathBuf,
+    /// Standard input's bytes (read once); files are read again for their tally.
+    stdin: Option<Vec<u8>>,
+    head: Head,
+}
+
 /// The partials named by `paths`: files; directories, for the `*.partial.json`
-/// files in them (sorted); `-` for one partial on standard input. Each is read
-/// and checked ([`partial::parse`]); none at all is an error.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<(String, Partial)>> {
+/// files in them (sorted); `-` for one partial on standard input. Each one's
+/// head is read and checked ([`partial::parse`]); none at all is an error.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
     let mut files: Vec<PathBuf> = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -77,16 +86,44 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(String, Partial)>> {
         ));
     }
     if files.is_empty() {
-        return Err(Error::Usage("nothing to merge: give partial reports".into()));
+        return Err(Error::Usage(
+            "nothing to merge: give partial reports".into(),
+        ));
     }
     files
-        .par_iter()
+        .into_par_iter()
         .map(|path| {
             let name = path.display().to_string();
-            let text = read(path)?;
-            Ok((name.clone(), partial::parse(&text, &name)?))
+            let text = read(&path)?;
+            let head = partial::parse(&text, &name)?;
+            let stdin = (path.as_os_str() == "-").then_some(text);
+            Ok(Loaded {
+                name,
+                path,
+                stdin,
+                head,
+            })
         })
         .collect()
+}
+
+impl Loaded {
+    /// The whole partial, read again; refused if it is not the one whose head was
+    /// read (rewritten in between).
+    fn full(&self) -> Result<Partial> {
+        let text = match &self.stdin {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(read(&self.path)?),
+        };
+        let p: Partial = partial::parse(&text, &self.name)?;
+        if p.settings != self.head.settings || p.inputs != self.head.inputs {
+            return Err(Error::Usage(format!(
+                "{}: changed while it was being merged; merge again",
+                self.name
+            )));
+        }
+        Ok(p)
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -127,13 +164,16 @@ pub struct Merged {
 /// Which merged input and part each input and part of each partial became.
 type PartMap = Vec<Vec<(usize, Vec<usize>)>>;
 
-/// Add up `partials` (name, partial) made with the same settings and `catalog`.
-pub fn merge(partials: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged> {
-    let (first_name, first) = partials
+/// Add up the `partials` made with the same settings and `catalog`, reading one
+/// tally at a time per thread: the merged tally is bounded by the caps, and only
+/// the partials' heads are held all together.
+pub fn merge(partials: Vec<Loaded>, catalog: &Catalog) -> Result<Merged> {
+    let first = partials
         .first()
         .ok_or_else(|| Error::Usage("nothing to merge: give partial reports".into()))?;
-    let settings = first.settings.clone();
-    for (name, p) in &partials[1..] {
+    let first_name = &first.name;
+    let settings = first.head.settings.clone();
+    for Loaded { name, head: p, .. } in &partials[1..] {
         let differs = differences(&settings, &p.settings);
         if !differs.is_empty() {
             return Err(Error::Usage(format!(
@@ -160,7 +200,10 @@ pub fn merge(partials: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merg
     };
     let (config, window) = partial::config_of(&settings).map_err(|e| corrupt(first_name, e))?;
 
-    let (inputs, map, notes) = group_inputs(&partials)?;
+    let heads: Vec<(&str, &[PartialInput])> = (partials.iter())
+        .map(|l| (l.name.as_str(), &l.head.inputs[..]))
+        .collect();
+    let (inputs, map, notes) = group_inputs(&heads)?;
     let mut layouts = Vec::new();
     let mut chunk_first_line = Vec::new();
     let mut first_dropped: Vec<Option<u32>> = Vec::new();
@@ -173,44 +216,53 @@ pub fn merge(partials: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merg
         gaps.push(gap);
     }
 
-    let mut total = Tally::new(config);
-    let mut unknown_used = vec![false; inputs.len()];
-    for (p, (name, partial)) in partials.iter().enumerate() {
-        let mut loc = |at: At| -> std::result::Result<Location, String> {
-            let At(i, j, line) = at;
-            let (m, parts) = map[p]
-                .get(i as usize)
-                .ok_or_else(|| format!("holds a location of input {i}, which it does not list"))?;
-            let k = *parts
-                .get(j as usize)
-                .ok_or_else(|| format!("holds a location of part {j} of input {i}, which it does not list"))?;
-            let layout = &layouts[*m];
-            let Some(line) = line else {
-                unknown_used[*m] = true;
-                return Ok(Location {
+    let (total, unknown_used) = partials
+        .par_iter()
+        .enumerate()
+        .map(|(p, loaded)| {
+            let partial = loaded.full()?;
+            let mut unknown = Vec::new();
+            let mut loc = |at: At| -> std::result::Result<Location, String> {
+                let At(i, j, line) = at;
+                let (m, parts) = map[p].get(i as usize).ok_or_else(|| {
+                    format!("holds a location of input {i}, which it does not list")
+                })?;
+                let k = *parts.get(j as usize).ok_or_else(|| {
+                    format!("holds a location of part {j} of input {i}, which it does not list")
+                })?;
+                let layout = &layouts[*m];
+                let Some(line) = line else {
+                    unknown.push(*m);
+                    return Ok(Location {
+                        input: *m as u32,
+                        chunk: layout.unknown,
+                        line: 0,
+                    });
+                };
+                if line >= line_limit(&inputs[*m], k) {
+                    return Err(format!("holds line {line} of input {i}, which has fewer"));
+                }
+                Ok(Location {
                     input: *m as u32,
-                    chunk: layout.unknown,
-                    line: 0,
-                });
+                    chunk: layout.base[k] + (line / CHUNK_LINES) as u32,
+                    line: (line % CHUNK_LINES) as u32,
+                })
             };
-            if line >= line_limit(&inputs[*m], k) {
-                return Err(format!("holds line {line} of input {i}, which has fewer"));
-            }
-            Ok(Location {
-                input: *m as u32,
-                chunk: layout.base[k] + (line / CHUNK_LINES) as u32,
-                line: (line % CHUNK_LINES) as u32,
-            })
-        };
-        let tally = partial::tally_of(&partial.tally, config, catalog, &mut loc)
-            .map_err(|e| corrupt(name, e))?;
-        total.merge(tally);
-    }
-    for (m, used) in unknown_used.into_iter().enumerate() {
-        if used {
-            let d = layouts[m].unknown - 1;
-            first_dropped[m] = Some(first_dropped[m].map_or(d, |x| x.min(d)));
-        }
+            let tally = partial::tally_of(&partial.tally, config, catalog, &mut loc)
+                .map_err(|e| corrupt(&loaded.name, e))?;
+            Ok((tally, unknown))
+        })
+        .try_reduce(
+            || (Tally::new(config), Vec::new()),
+            |(mut a, mut ua), (b, ub)| {
+                a.merge(b);
+                ua.extend(ub);
+                Ok((a, ua))
+            },
+        )?;
+    for m in unknown_used {
+        let d = layouts[m].unknown - 1;
+        first_dropped[m] = Some(first_dropped[m].map_or(d, |x| x.min(d)));
     }
     let summaries = inputs.iter().map(summary).collect();
     Ok(Merged {
@@ -251,12 +303,14 @@ fn line_limit(input: &PartialInput, k: usize) -> u64 {
 
 /// The merged inputs, in their one order, with which merged input and part each
 /// partial's input and part became. Ranges of one path are one input.
-fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, PartMap, Vec<String>)> {
+fn group_inputs(
+    partials: &[(&str, &[PartialInput])],
+) -> Result<(Vec<PartialInput>, PartMap, Vec<String>)> {
     // (path, ranged) -> members (partial, input), for ranged ones; whole inputs alone.
     let mut ranged: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
     let mut merged: Vec<(PartialInput, Vec<(usize, usize, usize)>)> = Vec::new();
-    for (p, (_, partial)) in partials.iter().enumerate() {
-        for (i, input) in partial.inputs.iter().enumerate() {
+    for (p, (_, partial_inputs)) in partials.iter().enumerate() {
+        for (i, input) in partial_inputs.iter().enumerate() {
             if input.is_ranged() {
                 ranged.entry(&input.path).or_default().push((p, i));
             } else {
@@ -270,19 +324,28 @@ fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, Pa
         // Every part of every member, in order of start.
         let mut parts: Vec<(Part, usize, usize, usize)> = Vec::new();
         for &(p, i) in &members {
-            let input = &partials[p].1.inputs[i];
-            parts.extend(input.parts.iter().enumerate().map(|(j, part)| (*part, p, i, j)));
+            let input = &partials[p].1[i];
+            parts.extend(
+                input
+                    .parts
+                    .iter()
+                    .enumerate()
+                    .map(|(j, part)| (*part, p, i, j)),
+            );
         }
         parts.sort_by_key(|(part, ..)| part.range.map(|[s, e]| (s, e)));
         let size = members
             .iter()
-            .filter_map(|&(p, i)| partials[p].1.inputs[i].size)
+            .filter_map(|&(p, i)| partials[p].1[i].size)
             .collect::<std::collections::BTreeSet<u64>>();
         if size.len() > 1 {
             return Err(Error::Usage(format!(
                 "{path}: the byte ranges were read from files of different sizes ({}): \
                  not the same file, or it changed between the runs",
-                size.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+                size.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let span = |part: &Part| part.range.expect("ranged parts have a range");
@@ -299,10 +362,10 @@ fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, Pa
         }
         // The input's other fields are those of the range read first in the file.
         let (_, p0, i0, _) = parts[0];
-        let mut input = partials[p0].1.inputs[i0].clone();
+        let mut input = partials[p0].1[i0].clone();
         let formats: std::collections::BTreeSet<&Option<String>> = members
             .iter()
-            .map(|&(p, i)| &partials[p].1.inputs[i].format)
+            .map(|&(p, i)| &partials[p].1[i].format)
             .collect();
         if formats.len() > 1 {
             notes.push(format!(
@@ -317,11 +380,16 @@ fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, Pa
         }
         let mut errors: Vec<&String> = members
             .iter()
-            .filter_map(|&(p, i)| partials[p].1.inputs[i].error.as_ref())
+            .filter_map(|&(p, i)| partials[p].1[i].error.as_ref())
             .collect();
         errors.dedup();
-        input.error = (!errors.is_empty())
-            .then(|| errors.iter().map(|e| e.as_str()).collect::<Vec<_>>().join("; "));
+        input.error = (!errors.is_empty()).then(|| {
+            errors
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         input.size = size.into_iter().next();
         input.parts = parts.iter().map(|(part, ..)| *part).collect();
         let sources = parts.iter().map(|&(_, p, i, j)| (p, i, j)).collect();
@@ -330,7 +398,11 @@ fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, Pa
     // One order, whatever the partials' order: by path, then by the first range's
     // start, then by everything else the input says.
     merged.sort_by_cached_key(|(input, _)| {
-        let start = input.parts.first().and_then(|p| p.range).map_or(0, |r| r[0]);
+        let start = input
+            .parts
+            .first()
+            .and_then(|p| p.range)
+            .map_or(0, |r| r[0]);
         (
             input.path.clone(),
             start,
@@ -339,7 +411,7 @@ fn group_inputs(partials: &[(String, Partial)]) -> Result<(Vec<PartialInput>, Pa
     });
     let mut map: PartMap = partials
         .iter()
-        .map(|(_, p)| vec![(0, Vec::new()); p.inputs.len()])
+        .map(|(_, p)| vec![(0, Vec::new()); p.len()])
         .collect();
     for (m, (_, sources)) in merged.iter().enumerate() {
         for (k, &(p, i, j)) in sources.iter().enumerate() {
@@ -458,7 +530,10 @@ impl Merged {
                 let last = layout.base.len().saturating_sub(1) as u32;
                 return At(l.input, last, None);
             }
-            let k = layout.base.partition_point(|&b| b <= l.chunk).saturating_sub(1);
+            let k = layout
+                .base
+                .partition_point(|&b| b <= l.chunk)
+                .saturating_sub(1);
             let line = u64::from(l.chunk - layout.base[k]) * CHUNK_LINES + u64::from(l.line);
             At(l.input, k as u32, Some(line))
         };
@@ -469,5 +544,70 @@ impl Merged {
             inputs: self.inputs.clone(),
             tally: partial::tally_record(&self.analysis.tally, catalog, &at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranged(parts: &[([u64; 2], u64)], size: Option<u64>) -> PartialInput {
+        PartialInput {
+            path: "f.log".into(),
+            format: None,
+            latency_source: None,
+            compression: None,
+            error: None,
+            resumed: None,
+            size,
+            parts: parts
+                .iter()
+                .map(|&(range, lines)| Part {
+                    range: Some(range),
+                    bytes: range[1] - range[0],
+                    lines,
+                    malformed: 0,
+                })
+                .collect(),
+        }
+    }
+
+    /// Ranges that tile a file number their lines on from each other; a gap makes
+    /// the lines after it unknown and is named, and so is a missing end.
+    #[test]
+    fn ranges_number_on_and_gaps_are_named() {
+        let (layout, starts, dropped, gap) =
+            number(&ranged(&[([0, 10], 2), ([10, 30], 3)], Some(30)));
+        assert_eq!((layout.base, layout.unknown), (vec![1, 2], 3));
+        assert_eq!(starts, [0, 0, 2, 0]);
+        assert_eq!((dropped, gap), (None, None));
+
+        let (layout, starts, dropped, gap) =
+            number(&ranged(&[([0, 10], 2), ([20, 30], 3)], Some(40)));
+        assert_eq!(starts, [0, 0, 2, 0]);
+        // Lines of the second part (chunk 2) on are unknown: after chunk 1.
+        assert_eq!(dropped, Some(layout.base[1] - 1));
+        let gap = gap.unwrap();
+        assert!(gap.contains("10..20, 30..40"), "{gap}");
+
+        let (_, _, dropped, gap) = number(&ranged(&[([5, 10], 2)], None));
+        assert_eq!(dropped, Some(0));
+        assert!(gap.unwrap().contains("0..5"));
+    }
+
+    /// Settings that differ are named with both values.
+    #[test]
+    fn differences_name_both_values() {
+        let a: Settings = [("max-names".to_string(), "4".to_string())].into();
+        let mut b = a.clone();
+        b.insert("max-names".into(), "9".into());
+        b.insert("since-ms".into(), "1".into());
+        assert_eq!(
+            differences(&a, &b),
+            [
+                "max-names 9 there, 4 here",
+                "since-ms 1 there, (missing) here"
+            ]
+        );
     }
 }

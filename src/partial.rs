@@ -45,7 +45,9 @@ pub type Settings = BTreeMap<String, String>;
 
 /// The tally configuration and `--since`/`--until` window `settings` name; why
 /// not, for settings no errscope wrote.
-pub fn config_of(settings: &Settings) -> std::result::Result<(TallyConfig, (Option<i64>, Option<i64>)), String> {
+pub fn config_of(
+    settings: &Settings,
+) -> std::result::Result<(TallyConfig, (Option<i64>, Option<i64>)), String> {
     let get = |key: &str| {
         settings
             .get(key)
@@ -84,25 +86,28 @@ pub fn config_of(settings: &Settings) -> std::result::Result<(TallyConfig, (Opti
 /// (catalog fingerprint, routes, format choice, fields, max-line-bytes), and what
 /// changes what a report keeps (max-names, max-endpoints, examples, bucket,
 /// since, until).
-pub fn settings(catalog: &Catalog, routes: &[String], fields: &[String], opts: &Options) -> Settings {
+pub fn settings(
+    catalog: &Catalog,
+    routes: &[String],
+    fields: &[String],
+    opts: &Options,
+) -> Settings {
     let format: &FormatChoice = &opts.format;
-    let mut s: Settings = crate::state::counting_settings(
-        catalog,
-        routes,
-        format,
-        fields,
-        opts.max_line_bytes,
-    )
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let mut s: Settings =
+        crate::state::counting_settings(catalog, routes, format, fields, opts.max_line_bytes)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
     let number = |t: Option<i64>| t.map_or_else(|| "none".to_string(), |t| t.to_string());
     let extra = [
         ("errscope", env!("CARGO_PKG_VERSION").to_string()),
         // Which names and endpoints a capped map keeps depends on this hash being
         // the same wherever partials are made: a platform where it is not (it is
         // foldhash's, fixed-seed) is caught here rather than merged inexactly.
-        ("rank-probe", format!("{:016x}", hash_rank(b"errscope rank probe"))),
+        (
+            "rank-probe",
+            format!("{:016x}", hash_rank(b"errscope rank probe")),
+        ),
         ("max-names", opts.max_names.to_string()),
         ("max-endpoints", opts.max_endpoints.to_string()),
         ("examples", opts.max_examples.to_string()),
@@ -272,7 +277,6 @@ pub struct UnnamedRecord {
     pub example: At,
 }
 
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NameValue {
@@ -290,8 +294,6 @@ pub struct ClassRecord {
     pub classes: [u64; 7],
     pub errors: u64,
 }
-
-
 
 fn latency_record(l: &Latency) -> Option<LatencyRecord> {
     let (exact, values) = l.to_pairs();
@@ -443,6 +445,7 @@ pub fn tally_of(
     catalog: &Catalog,
     loc: &mut dyn FnMut(At) -> std::result::Result<Location, String>,
 ) -> std::result::Result<Tally, String> {
+    check_consistent(r, catalog)?;
     let mut t = Tally::new(config);
     t.lines = r.lines;
     t.outside_window = r.outside_window;
@@ -473,7 +476,12 @@ pub fn tally_of(
     };
     for c in &r.codes {
         let class = Class::parse(&c.class)
-            .filter(|c| matches!(c, Class::Documented | Class::StatusMismatch | Class::WrongSection))
+            .filter(|c| {
+                matches!(
+                    c,
+                    Class::Documented | Class::StatusMismatch | Class::WrongSection
+                )
+            })
             .ok_or_else(|| corrupt(format!("a code of class {:?}", c.class)))?;
         let (section, name) = ids(&c.section, &c.name)?;
         let key = CodeKey {
@@ -488,7 +496,10 @@ pub fn tally_of(
             example: loc(c.example)?,
         };
         if t.codes.insert(key, stat).is_some() {
-            return Err(corrupt(format!("{} {} {} twice", c.section, c.name, c.status)));
+            return Err(corrupt(format!(
+                "{} {} {} twice",
+                c.section, c.name, c.status
+            )));
         }
     }
     for cb in &r.code_buckets {
@@ -558,6 +569,72 @@ pub fn tally_of(
         t.endpoints.add_other(&class_tally(o));
     }
     Ok(t)
+}
+
+/// Times a partial may hold: years 0 to 9999, as logs write them.
+const TIMES: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+
+/// What every record an errscope wrote holds true, and a report relies on: the
+/// classes add up to the lines, the statuses to the parsed lines, times are times,
+/// and each code's class agrees with the catalog. Why not, otherwise.
+fn check_consistent(r: &TallyRecord, catalog: &Catalog) -> std::result::Result<(), String> {
+    fn sum<'a>(v: impl Iterator<Item = &'a u64>) -> Option<u64> {
+        v.copied().try_fold(0u64, u64::checked_add)
+    }
+    let classes = sum(r.classes.iter());
+    if classes.and_then(|c| c.checked_add(r.outside_window)) != Some(r.lines) {
+        return Err(corrupt("classes that do not add up to its lines"));
+    }
+    let parsed = classes.map(|c| c - r.classes[Class::Malformed as usize]);
+    if sum(r.statuses.values()) != parsed {
+        return Err(corrupt("statuses that do not add up to its parsed lines"));
+    }
+    let times = [r.first_ms, r.last_ms]
+        .into_iter()
+        .flatten()
+        .chain(r.buckets.kept.iter().map(|b| b.0))
+        .chain(
+            r.code_buckets
+                .iter()
+                .flat_map(|c| c.kept.iter().map(|b| b.0)),
+        )
+        .chain(
+            r.undocumented
+                .kept
+                .iter()
+                .flat_map(|(_, v)| [v.first_ms, v.last_ms])
+                .flatten(),
+        )
+        .chain(
+            r.undocumented
+                .other
+                .iter()
+                .flat_map(|v| [v.first_ms, v.last_ms])
+                .flatten(),
+        );
+    for t in times {
+        if !TIMES.contains(&t) {
+            return Err(corrupt(format!("a time out of range ({t} ms)")));
+        }
+    }
+    for c in &r.codes {
+        let section = catalog.section_id(&c.section);
+        let name = catalog.name_id(c.name.as_bytes());
+        let listed = section.zip(name).and_then(|(s, n)| catalog.status_in(s, n));
+        let fits = match (c.class.as_str(), listed) {
+            ("documented", Some(status)) => status == c.status,
+            ("status_mismatch", Some(status)) => status != c.status,
+            ("wrong_section", None) => name.is_some(),
+            _ => false,
+        };
+        if !fits || !(100..=599).contains(&c.status) {
+            return Err(corrupt(format!(
+                "{} {} {} as {}, which this catalog does not make it",
+                c.section, c.name, c.status, c.class
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn malformed(reason: &str) -> std::result::Result<Malformed, String> {
@@ -636,9 +713,41 @@ pub fn to_json(p: &Partial) -> Vec<u8> {
     out
 }
 
-/// Read a partial from `text` (named `name` in messages): refused with a message
-/// saying what it is instead (a report, another version, not JSON, cut short).
-pub fn parse(text: &[u8], name: &str) -> Result<Partial> {
+/// A partial without its tally: what `merge` reads of every partial before it
+/// reads any tally (so that it holds one tally at a time, not all of them).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    pub schema: String,
+    pub version: u32,
+    pub settings: Settings,
+    pub inputs: Vec<PartialInput>,
+    /// Passed over.
+    #[serde(rename = "tally")]
+    _tally: serde::de::IgnoredAny,
+}
+
+/// What a partial and its head both are.
+pub trait Parsed: serde::de::DeserializeOwned {
+    fn inputs(&self) -> &[PartialInput];
+}
+
+impl Parsed for Partial {
+    fn inputs(&self) -> &[PartialInput] {
+        &self.inputs
+    }
+}
+
+impl Parsed for Head {
+    fn inputs(&self) -> &[PartialInput] {
+        &self.inputs
+    }
+}
+
+/// Read a partial (or its [`Head`]) from `text`, named `name` in messages:
+/// refused with a message saying what it is instead (a report, another version,
+/// not JSON, cut short, byte ranges that are not a file's).
+pub fn parse<T: Parsed>(text: &[u8], name: &str) -> Result<T> {
     let bad = |why: String| Error::Usage(format!("{name}: {why}"));
     #[derive(Deserialize)]
     struct Head {
@@ -675,6 +784,78 @@ pub fn parse(text: &[u8], name: &str) -> Result<Partial> {
             )))
         }
     }
-    serde_json::from_slice(text)
-        .map_err(|e| bad(format!("not a valid errscope partial report ({e})")))
+    let partial: T = serde_json::from_slice(text)
+        .map_err(|e| bad(format!("not a valid errscope partial report ({e})")))?;
+    for input in partial.inputs() {
+        for part in &input.parts {
+            if let Some([start, end]) = part.range {
+                if start > end || input.size.is_some_and(|size| end > size) {
+                    return Err(bad(format!(
+                        "not a valid errscope partial report: {} has a byte range \
+                         {start}..{end} that is not one of the file",
+                        input.path
+                    )));
+                }
+            }
+        }
+    }
+    Ok(partial)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::analyze_bytes;
+    use crate::routes::Routes;
+
+    /// A tally written as a record and read back is the same tally: its record,
+    /// written again, is the same, and so is its report.
+    #[test]
+    fn a_record_reads_back_as_the_same_tally() {
+        let catalog = Catalog::embedded();
+        let routes = Routes::new(&catalog, &[]).unwrap();
+        let opts = Options {
+            max_names: 2,
+            max_endpoints: 3,
+            max_examples: 2,
+            bucket_ms: Some(60_000),
+            chunk_size: 4096,
+            ..Options::default()
+        };
+        let mut log = include_bytes!("../fixtures/sample.log").to_vec();
+        log.extend_from_slice(b"garbage\n\xff\xfe not utf-8\n");
+        let analysis = analyze_bytes("s.log", &log, &catalog, &routes, &opts);
+        let settings = settings(&catalog, &[], &[], &opts);
+        let p = of_analysis(&analysis, &catalog, settings, &[], &[]);
+        let text = to_json(&p);
+        let back: Partial = parse(&text, "s.partial.json").unwrap();
+        assert_eq!(back, p);
+        let (config, _) = config_of(&back.settings).unwrap();
+        let mut loc = |At(input, _, line): At| {
+            Ok(Location {
+                input,
+                chunk: 0,
+                line: line.unwrap() as u32,
+            })
+        };
+        let tally = tally_of(&back.tally, config, &catalog, &mut loc).unwrap();
+        let again = tally_record(&tally, &catalog, &|l: Location| {
+            At(l.input, 0, Some(u64::from(l.line)))
+        });
+        assert_eq!(again, p.tally);
+        assert!(p.tally.undocumented.other.is_some() || p.tally.undocumented.kept.len() <= 2);
+    }
+
+    /// Keys that are not UTF-8 are written as their bytes, and read back as such.
+    #[test]
+    fn keys_that_are_not_utf8_keep_their_bytes() {
+        let key = Key::of(b"\xffA");
+        assert_eq!(serde_json::to_string(&key).unwrap(), "[255,65]");
+        assert_eq!(serde_json::from_str::<Key>("[255,65]").unwrap(), key);
+        assert_eq!(
+            serde_json::to_string(&Key::of(b"NAME")).unwrap(),
+            "\"NAME\""
+        );
+        assert_eq!(Key::of(b"\xffA").bytes(), b"\xffA");
+    }
 }

@@ -27,10 +27,7 @@ fn analyze_bytes(extra: &[&str], path: &Path, output: &str) -> Vec<u8> {
     let mut args = os(&[&"analyze", &"-o", &output]);
     args.extend(OPTS.iter().chain(extra).map(Into::into));
     args.push(path.into());
-    let out = util::errscope()
-        .args(&args)
-        .output()
-        .expect("run errscope");
+    let out = util::errscope().args(&args).output().expect("run errscope");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -181,11 +178,7 @@ fn merge_renders_every_format_as_analyze_does() {
     }
     // Standard input and a file.
     let b_text = std::fs::read(&b).unwrap();
-    let out = run_stdin(
-        &os(&[&"merge", &"-o", &"json", &a, &"-"]),
-        &b_text,
-    )
-    .expect_code(0);
+    let out = run_stdin(&os(&[&"merge", &"-o", &"json", &a, &"-"]), &b_text).expect_code(0);
     assert_eq!(out.stdout.as_bytes(), analyze_bytes(&[], &log, "json"));
     // --output-file, --fail-on, --baseline.
     let report = dir.path().join("fleet.json");
@@ -202,7 +195,11 @@ fn merge_renders_every_format_as_analyze_does() {
     ]))
     .expect_code(1);
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("--fail-on undocumented"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--fail-on undocumented"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(
         std::fs::read(&report).unwrap(),
         analyze_bytes(&[], &log, "json")
@@ -249,8 +246,15 @@ fn example_lines_are_numbered_as_in_the_whole_file() {
         .enumerate()
         .map(|(k, w)| range_partial(&dir, &log, w[0], w[1], &format!("{k}.partial.json")))
         .collect();
-    let out = run(&os(&[&"merge", &"-o", &"json", &partials[2], &partials[0], &partials[1]]))
-        .expect_code(0);
+    let out = run(&os(&[
+        &"merge",
+        &"-o",
+        &"json",
+        &partials[2],
+        &partials[0],
+        &partials[1],
+    ]))
+    .expect_code(0);
     let r = out.report();
     let locations: Vec<&str> = r
         .malformed
@@ -291,9 +295,16 @@ fn overlapping_ranges_are_refused_and_a_gap_is_an_incomplete_report() {
     assert!(!r.complete);
     let error = r.inputs[0].error.as_deref().unwrap();
     assert!(error.contains("no byte range read bytes"), "{error}");
-    assert!(out.stderr.contains("no byte range read bytes"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no byte range read bytes"),
+        "{}",
+        out.stderr
+    );
     // Every location is in the first range, or after the gap and unknown.
-    let a_lines = run(&os(&[&"merge", &"-o", &"json", &a])).report().totals.lines;
+    let a_lines = run(&os(&[&"merge", &"-o", &"json", &a]))
+        .report()
+        .totals
+        .lines;
     let examples = (r.malformed.examples.iter().map(|e| &e.location))
         .chain(r.undocumented.iter().map(|u| &u.example))
         .chain(r.unnamed_errors.iter().map(|u| &u.example))
@@ -332,6 +343,10 @@ fn merge_refuses_what_it_cannot_add_up() {
         "status.partial.json",
         text.replacen(r#""statuses":{"#, r#""statuses":{"999":1,"#, 1),
     );
+    let bad_class = dir.write(
+        "class.partial.json",
+        text.replacen(r#""class":"documented""#, r#""class":"status_mismatch""#, 1),
+    );
     let empty = dir.mkdir("empty");
     let missing = Path::new("/nonexistent/x.partial.json");
     let cases: Vec<(&Path, &str)> = vec![
@@ -339,23 +354,37 @@ fn merge_refuses_what_it_cannot_add_up() {
         (&cut, "cut short"),
         (&other_version, "version 9"),
         (&garbage, "not an errscope partial report"),
-        (&bad_status, "status 999"),
+        (&bad_status, "statuses that do not add up"),
+        (&bad_class, "which this catalog does not make it"),
         (&empty, "no partial reports"),
         (missing, "No such file"),
     ];
     for (path, says) in cases {
         let out = run(&os(&[&"merge", &good, &path])).expect_code(2);
-        assert!(out.stderr.contains(says), "{}: {}", path.display(), out.stderr);
+        assert!(
+            out.stderr.contains(says),
+            "{}: {}",
+            path.display(),
+            out.stderr
+        );
         assert!(out.stdout.is_empty());
     }
     run(&["merge"]).expect_code(2);
     // Other settings: each differing one named.
     let other = dir.write(
         "other.partial.json",
-        analyze_bytes(&["--max-line-bytes", "5000", "--route", "/x/=llm"], &log, "partial"),
+        analyze_bytes(
+            &["--max-line-bytes", "5000", "--route", "/x/=llm"],
+            &log,
+            "partial",
+        ),
     );
     let out = run(&os(&[&"merge", &good, &other])).expect_code(2);
-    for says in ["other settings", "max-line-bytes 5000 there, 1048576 here", "routes"] {
+    for says in [
+        "other settings",
+        "max-line-bytes 5000 there, 1048576 here",
+        "routes",
+    ] {
         assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
     }
     // Another catalog.
@@ -381,9 +410,21 @@ fn ranges_refuse_what_cannot_be_split() {
         (os(&[&"--range", &from_past, &log]), "has only"),
         (os(&[&"--range", &"0..10", &log, &log]), "exactly one FILE"),
         (os(&[&"--range", &"0..10", &dir.path()]), "exactly one FILE"),
-        (os(&[&"--range", &"0..10", &"--state", &dir.path().join("s"), &log]), "--state"),
+        (
+            os(&[
+                &"--range",
+                &"0..10",
+                &"--state",
+                &dir.path().join("s"),
+                &log,
+            ]),
+            "--state",
+        ),
         (os(&[&"--stdin-offset", &"3", &"-"]), "--stdin-name"),
-        (os(&[&"--stdin-name", &"x.log", &log]), "not among the inputs"),
+        (
+            os(&[&"--stdin-name", &"x.log", &log]),
+            "not among the inputs",
+        ),
     ];
     for (extra, says) in cases {
         let mut args = os(&[&"analyze", &"-q", &"-o", &"partial"]);
@@ -391,16 +432,32 @@ fn ranges_refuse_what_cannot_be_split() {
         let out = run(&args).expect_code(2);
         assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
     }
-    let out = run(&os(&[&"analyze", &"-o", &"json", &"--range", &"0..10", &log])).expect_code(2);
+    let out = run(&os(&[
+        &"analyze", &"-o", &"json", &"--range", &"0..10", &log,
+    ]))
+    .expect_code(2);
     assert!(out.stderr.contains("-o partial"), "{}", out.stderr);
     let Some(gz) = util::gzip_copy(&log, &dir) else {
         return;
     };
-    let out = run(&os(&[&"analyze", &"-o", &"partial", &"--range", &"0..10", &gz])).expect_code(2);
+    let out = run(&os(&[
+        &"analyze", &"-o", &"partial", &"--range", &"0..10", &gz,
+    ]))
+    .expect_code(2);
     assert!(out.stderr.contains("cannot be split"), "{}", out.stderr);
     let gz_bytes = std::fs::read(&gz).unwrap();
     let out = run_stdin(
-        &["analyze", "-q", "-o", "partial", "--stdin-name", "x.log", "--stdin-offset", "0", "-"],
+        &[
+            "analyze",
+            "-q",
+            "-o",
+            "partial",
+            "--stdin-name",
+            "x.log",
+            "--stdin-offset",
+            "0",
+            "-",
+        ],
         &gz_bytes,
     )
     .expect_code(2);
@@ -423,14 +480,27 @@ fn a_range_owns_the_lines_that_start_in_it() {
     let size = text.len() as u64;
     assert_eq!(lines_of(format!("0..{first_end}")), ([0, first_end], 1));
     let second_end = first_end + next_len(&text, first_end);
-    assert_eq!(lines_of(format!("0..{}", first_end + 1)), ([0, second_end], 2));
-    assert_eq!(lines_of(format!("1..{first_end}")), ([first_end, first_end], 0));
-    assert_eq!(lines_of(format!("{first_end}..{first_end}")), ([first_end, first_end], 0));
+    assert_eq!(
+        lines_of(format!("0..{}", first_end + 1)),
+        ([0, second_end], 2)
+    );
+    assert_eq!(
+        lines_of(format!("1..{first_end}")),
+        ([first_end, first_end], 0)
+    );
+    assert_eq!(
+        lines_of(format!("{first_end}..{first_end}")),
+        ([first_end, first_end], 0)
+    );
     assert_eq!(lines_of(format!("{size}..{size}")), ([size, size], 0));
     assert_eq!(lines_of(format!("1..{size}")), ([first_end, size], 49));
 }
 
 /// The length of the line starting at `at`, its newline included.
 fn next_len(text: &[u8], at: u64) -> u64 {
-    text[at as usize..].iter().position(|&c| c == b'\n').unwrap() as u64 + 1
+    text[at as usize..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .unwrap() as u64
+        + 1
 }
