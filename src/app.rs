@@ -584,6 +584,12 @@ fn run_analyze(
         opts.progress = Some(Arc::clone(&counter));
         progress::start(counter)
     });
+    // A byte range's share of malformed lines is not its file's: `merge` checks
+    // the share of the whole file (`--max-malformed` is in the partial's settings).
+    let settings = partial::settings(&catalog, &args.routes, &args.fields, &opts);
+    if split.is_some() || args.stdin_offset.is_some() {
+        opts.max_malformed = f64::INFINITY;
+    }
     let mut spans: Vec<Option<Span>> = vec![None; sources.len()];
     if let Some((_, span)) = &split {
         spans[0] = Some(*span);
@@ -626,10 +632,8 @@ fn run_analyze(
         });
     }
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
-    let partial = (args.output == OutputArg::Partial).then(|| {
-        let settings = partial::settings(&catalog, &args.routes, &args.fields, &opts);
-        partial::of_analysis(&analysis, &catalog, settings, &spans, &unlisted)
-    });
+    let partial = (args.output == OutputArg::Partial)
+        .then(|| partial::of_analysis(&analysis, &catalog, settings, &spans, &unlisted));
     let delivery = Delivery {
         output: args.output,
         top: args.top,

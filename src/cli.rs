@@ -52,7 +52,15 @@ pub enum Command {
     /// Add up partial reports (`analyze -o partial`) of many machines, files or byte
     /// ranges into the report one run over all their input gives, in any output
     /// format of `analyze`.
-    #[command(after_help = MERGE_HELP)]
+    ///
+    /// Partials are merged only when made with the same settings (catalog, routes,
+    /// format, fields, max-line-bytes, max-names, max-endpoints, examples, bucket,
+    /// since, until, max-malformed, errscope version); otherwise merge says which
+    /// differ. Byte ranges
+    /// of one file (analyze --range, --stdin-offset) become one input again, its lines
+    /// numbered as in the whole file; overlapping ranges are refused, and a gap makes
+    /// the report incomplete.
+    #[command(after_help = MERGE_EXIT_CODES)]
     Merge(MergeArgs),
     /// Compare two JSON reports (`analyze -o json`): new undocumented names, new
     /// mismatches, codes whose rate changed, codes that disappeared.
@@ -110,23 +118,15 @@ impl Command {
     }
 }
 
-const MERGE_HELP: &str = "\
-Partials are merged only when made with the same settings (catalog, routes, format,
-fields, max-line-bytes, max-names, max-endpoints, examples, bucket, since, until and
-errscope version); otherwise merge says which differ and exits with status 2. Byte
-ranges of one file (analyze --range, --stdin-offset) become one input again, its lines
-numbered as in the whole file; overlapping ranges are refused, and a gap makes the
-report incomplete.
-
+const MERGE_EXIT_CODES: &str = "\
 Exit status:
   0  the merge finished (and no class named by --fail-on occurred)
   1  a class named by --fail-on occurred
-  2  usage error, a file that is not a partial of this version, partials of other
-     settings, or an input of the partials that could not be read in full";
+  2  usage error, a file that is not a partial of this version, partials made with other
+     settings, overlapping byte ranges, or inputs not read in full (a gap between ranges)";
 
 /// `errscope merge PARTIAL...`.
 #[derive(Debug, Args)]
-#[command(after_help = MERGE_HELP)]
 pub struct MergeArgs {
     /// Partial reports (`analyze -o partial`): files, directories of
     /// `*.partial.json` files, or `-` for one on standard input.

@@ -159,6 +159,9 @@ pub struct Merged {
     /// Per merged input: bytes of a file no range read, as the error its report
     /// gives it ([`Merged::report_analysis`]).
     gaps: Vec<Option<String>>,
+    /// `--max-malformed` of the partials: checked on each merged input, since a
+    /// byte range's share of malformed lines is not its file's.
+    max_malformed: f64,
 }
 
 /// Which merged input and part each input and part of each partial became.
@@ -198,7 +201,8 @@ pub fn merge(partials: Vec<Loaded>, catalog: &Catalog) -> Result<Merged> {
             "{name}: not a valid errscope partial report: it {why}"
         ))
     };
-    let (config, window) = partial::config_of(&settings).map_err(|e| corrupt(first_name, e))?;
+    let (config, window, max_malformed) =
+        partial::config_of(&settings).map_err(|e| corrupt(first_name, e))?;
 
     let heads: Vec<(&str, &[PartialInput])> = (partials.iter())
         .map(|l| (l.name.as_str(), &l.head.inputs[..]))
@@ -272,6 +276,7 @@ pub fn merge(partials: Vec<Loaded>, catalog: &Catalog) -> Result<Merged> {
         inputs,
         layouts,
         gaps,
+        max_malformed,
     })
 }
 
@@ -360,12 +365,14 @@ fn group_inputs(
                 )));
             }
         }
-        // The input's other fields are those of the range read first in the file.
-        let (_, p0, i0, _) = parts[0];
+        // The input's other fields are those of the first range in the file that
+        // has lines (an empty one's format was chosen from no lines).
+        let read = |(part, ..): &&(Part, usize, usize, usize)| part.lines > 0;
+        let &(_, p0, i0, _) = parts.iter().find(read).unwrap_or(&parts[0]);
         let mut input = partials[p0].1[i0].clone();
-        let formats: std::collections::BTreeSet<&Option<String>> = members
-            .iter()
-            .map(|&(p, i)| &partials[p].1[i].format)
+        let formats: std::collections::BTreeSet<&Option<String>> = (parts.iter())
+            .filter(read)
+            .map(|&(_, p, i, _)| &partials[p].1[i].format)
             .collect();
         if formats.len() > 1 {
             notes.push(format!(
@@ -499,6 +506,23 @@ impl Merged {
     /// error naming them (the report is then incomplete).
     pub fn report_analysis(mut self, gaps_are_errors: bool) -> (Analysis, Vec<String>) {
         let mut errors = Vec::new();
+        for input in &mut self.analysis.inputs {
+            let too_many = input.malformed as f64 > self.max_malformed * input.lines as f64;
+            if input.error.is_none() && input.lines > 0 && too_many {
+                input.error = Some(format!(
+                    "{}: {} of {} lines ({:.1}%) are malformed when read as {}; its counts \
+                     are not to be trusted: name the right format with --preset, \
+                     --log-format or --apache-format, or, if the log is known to be this \
+                     dirty, allow it with --max-malformed (now {})",
+                    input.name,
+                    input.malformed,
+                    input.lines,
+                    100.0 * input.malformed as f64 / input.lines as f64,
+                    input.format.as_deref().unwrap_or("?"),
+                    self.max_malformed
+                ));
+            }
+        }
         for (m, gap) in self.gaps.into_iter().enumerate() {
             let Some(gap) = gap.filter(|_| gaps_are_errors) else {
                 continue;

@@ -47,7 +47,7 @@ pub type Settings = BTreeMap<String, String>;
 /// not, for settings no errscope wrote.
 pub fn config_of(
     settings: &Settings,
-) -> std::result::Result<(TallyConfig, (Option<i64>, Option<i64>)), String> {
+) -> std::result::Result<(TallyConfig, (Option<i64>, Option<i64>), f64), String> {
     let get = |key: &str| {
         settings
             .get(key)
@@ -79,6 +79,9 @@ pub fn config_of(
             bucket_ms,
         },
         (maybe("since-ms")?, maybe("until-ms")?),
+        get("max-malformed")?
+            .parse()
+            .map_err(|_| "has a setting \"max-malformed\" that is not a number".to_string())?,
     ))
 }
 
@@ -112,6 +115,7 @@ pub fn settings(
         ("max-endpoints", opts.max_endpoints.to_string()),
         ("examples", opts.max_examples.to_string()),
         ("bucket-ms", number(opts.bucket_ms)),
+        ("max-malformed", opts.max_malformed.to_string()),
         ("since-ms", number(opts.since)),
         ("until-ms", number(opts.until)),
     ];
@@ -830,7 +834,7 @@ mod tests {
         let text = to_json(&p);
         let back: Partial = parse(&text, "s.partial.json").unwrap();
         assert_eq!(back, p);
-        let (config, _) = config_of(&back.settings).unwrap();
+        let (config, _, _) = config_of(&back.settings).unwrap();
         let mut loc = |At(input, _, line): At| {
             Ok(Location {
                 input,

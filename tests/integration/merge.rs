@@ -504,3 +504,87 @@ fn next_len(text: &[u8], at: u64) -> u64 {
         .unwrap() as u64
         + 1
 }
+
+/// JSON lines split into ranges, an empty one first (whose format is chosen from no
+/// lines), merge into the report of one run: the input keeps the format its lines
+/// were read in.
+#[test]
+fn json_lines_ranges_with_an_empty_one_merge_as_one_run() {
+    let dir = Dir::new();
+    let (log, _) = dir.generate("json", 1200, 23);
+    let size = std::fs::metadata(&log).unwrap().len();
+    let parts = [(0, 0), (0, size / 2), (size / 2, size)];
+    let partials: Vec<PathBuf> = (parts.iter().enumerate())
+        .map(|(k, &(a, b))| range_partial(&dir, &log, a, b, &format!("j{k}.partial.json")))
+        .collect();
+    let mut args = os(&[&"-o", &"json"]);
+    args.extend(partials.iter().rev().map(Into::into));
+    assert!(merge_bytes(&args) == analyze_bytes(&[], &log, "json"));
+}
+
+/// The share of malformed lines is the file's, not a range's: a range that is all
+/// malformed in a file that is mostly fine is no error, and a file that is mostly
+/// malformed is one, however it was split.
+#[test]
+fn the_malformed_share_is_checked_on_the_whole_file() {
+    let dir = Dir::new();
+    let good = std::fs::read(generated(&dir, 300, 29)).unwrap();
+    let mut text = b"garbage line\n".repeat(100);
+    text.extend_from_slice(&good);
+    let log = dir.write("dirty-start.log", &text);
+    let size = text.len() as u64;
+    let flags = ["--preset", "gateway"];
+    let first = dir.write(
+        "a.partial.json",
+        analyze_bytes(
+            &[&flags[..], &["--range", &format!("0..{}", size / 10)]].concat(),
+            &log,
+            "partial",
+        ),
+    );
+    let second = dir.write(
+        "b.partial.json",
+        analyze_bytes(
+            &[&flags[..], &["--range", &format!("{}..{size}", size / 10)]].concat(),
+            &log,
+            "partial",
+        ),
+    );
+    let merged = merge_bytes(&os(&[&"-o", &"json", &first, &second]));
+    assert!(merged == analyze_bytes(&flags, &log, "json"));
+
+    let mut bad = b"garbage line\n".repeat(400);
+    bad.extend_from_slice(&good);
+    let log = dir.write("mostly-bad.log", &bad);
+    let half = bad.len() as u64 / 2;
+    let end = bad.len() as u64;
+    let mut args = os(&[&"merge", &"-o", &"json"]);
+    for (k, range) in [format!("0..{half}"), format!("{half}..{end}")]
+        .iter()
+        .enumerate()
+    {
+        let mut a = os(&[
+            &"analyze",
+            &"-q",
+            &"-o",
+            &"partial",
+            &"--preset",
+            &"gateway",
+            &"--range",
+            range,
+        ]);
+        a.push(log.clone().into());
+        let out = run(&a).expect_code(0);
+        args.push(
+            dir.write(&format!("bad{k}.partial.json"), out.stdout)
+                .into(),
+        );
+    }
+    let out = run(&args).expect_code(2);
+    assert!(
+        out.stderr.contains("are malformed when read as"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.report().complete);
+}
