@@ -164,6 +164,9 @@ pub struct Merged {
     max_malformed: f64,
 }
 
+/// The (partial, input, part) a merged input's parts came from, in order.
+type Sources = Vec<(usize, usize, usize)>;
+
 /// Which merged input and part each input and part of each partial became.
 type PartMap = Vec<Vec<(usize, Vec<usize>)>>;
 
@@ -201,8 +204,11 @@ pub fn merge(partials: Vec<Loaded>, catalog: &Catalog) -> Result<Merged> {
             "{name}: not a valid errscope partial report: it {why}"
         ))
     };
-    let (config, window, max_malformed) =
-        partial::config_of(&settings).map_err(|e| corrupt(first_name, e))?;
+    let partial::Config {
+        tally: config,
+        window,
+        max_malformed,
+    } = partial::config_of(&settings).map_err(|e| corrupt(first_name, e))?;
 
     let heads: Vec<(&str, &[PartialInput])> = (partials.iter())
         .map(|l| (l.name.as_str(), &l.head.inputs[..]))
@@ -313,7 +319,7 @@ fn group_inputs(
 ) -> Result<(Vec<PartialInput>, PartMap, Vec<String>)> {
     // (path, ranged) -> members (partial, input), for ranged ones; whole inputs alone.
     let mut ranged: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-    let mut merged: Vec<(PartialInput, Vec<(usize, usize, usize)>)> = Vec::new();
+    let mut merged: Vec<(PartialInput, Sources)> = Vec::new();
     for (p, (_, partial_inputs)) in partials.iter().enumerate() {
         for (i, input) in partial_inputs.iter().enumerate() {
             if input.is_ranged() {

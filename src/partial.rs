@@ -43,11 +43,17 @@ pub const VERSION: u32 = 1;
 /// `merge`. The counting settings are [`crate::state::counting_settings`]'s.
 pub type Settings = BTreeMap<String, String>;
 
-/// The tally configuration and `--since`/`--until` window `settings` name; why
-/// not, for settings no errscope wrote.
-pub fn config_of(
-    settings: &Settings,
-) -> std::result::Result<(TallyConfig, (Option<i64>, Option<i64>), f64), String> {
+/// What a partial's settings say a merge keeps and checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub tally: TallyConfig,
+    /// `--since`, `--until` (epoch ms).
+    pub window: (Option<i64>, Option<i64>),
+    pub max_malformed: f64,
+}
+
+/// The [`Config`] `settings` name; why not, for settings no errscope wrote.
+pub fn config_of(settings: &Settings) -> std::result::Result<Config, String> {
     let get = |key: &str| {
         settings
             .get(key)
@@ -71,18 +77,18 @@ pub fn config_of(
     if bucket_ms.is_some_and(|b| b <= 0) {
         return Err("has a bucket width that is not positive".into());
     }
-    Ok((
-        TallyConfig {
+    Ok(Config {
+        tally: TallyConfig {
             max_names: count("max-names")?,
             max_examples: count("examples")?,
             max_endpoints: count("max-endpoints")?,
             bucket_ms,
         },
-        (maybe("since-ms")?, maybe("until-ms")?),
-        get("max-malformed")?
+        window: (maybe("since-ms")?, maybe("until-ms")?),
+        max_malformed: get("max-malformed")?
             .parse()
             .map_err(|_| "has a setting \"max-malformed\" that is not a number".to_string())?,
-    ))
+    })
 }
 
 /// The settings of a run: errscope's version, what changes how a line counts
@@ -834,7 +840,7 @@ mod tests {
         let text = to_json(&p);
         let back: Partial = parse(&text, "s.partial.json").unwrap();
         assert_eq!(back, p);
-        let (config, _, _) = config_of(&back.settings).unwrap();
+        let config = config_of(&back.settings).unwrap().tally;
         let mut loc = |At(input, _, line): At| {
             Ok(Location {
                 input,
