@@ -90,6 +90,19 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Loaded>> {
             "nothing to merge: give partial reports".into(),
         ));
     }
+    // The same partial twice would count its lines twice.
+    let mut seen = std::collections::HashSet::new();
+    for path in files.iter().filter(|p| p.as_os_str() != "-") {
+        if let Ok(real) = std::fs::canonicalize(path) {
+            if !seen.insert(real) {
+                return Err(Error::Usage(format!(
+                    "{}: given twice (or through a directory too); its lines would be \
+                     counted twice",
+                    path.display()
+                )));
+            }
+        }
+    }
     files
         .into_par_iter()
         .map(|path| {

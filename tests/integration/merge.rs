@@ -287,7 +287,8 @@ fn overlapping_ranges_are_refused_and_a_gap_is_an_incomplete_report() {
     let out = run(&os(&[&"merge", &a, &wide, &c])).expect_code(2);
     assert!(out.stderr.contains("overlap"), "{}", out.stderr);
     assert!(out.stdout.is_empty());
-    let out = run(&os(&[&"merge", &a, &a, &b, &c])).expect_code(2);
+    let again = dir.write("again.partial.json", std::fs::read(&a).unwrap());
+    let out = run(&os(&[&"merge", &a, &again, &b, &c])).expect_code(2);
     assert!(out.stderr.contains("overlap"), "{}", out.stderr);
 
     let out = run(&os(&[&"merge", &"-o", &"json", &a, &c])).expect_code(2);
@@ -370,6 +371,13 @@ fn merge_refuses_what_it_cannot_add_up() {
         assert!(out.stdout.is_empty());
     }
     run(&["merge"]).expect_code(2);
+    let out = run(&os(&[
+        &"merge",
+        &good,
+        &dir.path().join("good.partial.json"),
+    ]))
+    .expect_code(2);
+    assert!(out.stderr.contains("given twice"), "{}", out.stderr);
     // Other settings: each differing one named.
     let other = dir.write(
         "other.partial.json",
