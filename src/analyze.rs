@@ -148,14 +148,43 @@ impl Analysis {
     /// file that changed during the run (its number cannot be known).
     pub fn locate(&self, loc: Location) -> String {
         let input = &self.inputs[loc.input as usize];
+        match self.line_of(loc) {
+            Some(line) => format!("{}:{}", input.name, line + 1),
+            None => format!("{}:?", input.name),
+        }
+    }
+
+    /// The 0-based line number of a location in its input; `None` for a line after
+    /// a part of a file that changed during the run.
+    pub fn line_of(&self, loc: Location) -> Option<u64> {
         if self.first_dropped[loc.input as usize].is_some_and(|d| loc.chunk > d) {
-            return format!("{}:?", input.name);
+            return None;
         }
         let first = self.chunk_first_line[loc.input as usize]
             .get(loc.chunk as usize)
             .copied()
             .unwrap_or(0);
-        format!("{}:{}", input.name, first + u64::from(loc.line) + 1)
+        Some(first + u64::from(loc.line))
+    }
+
+    /// An analysis put together from its parts (`errscope merge`, see
+    /// [`crate::merge`]): `chunk_first_line[input][chunk]` numbers the chunks'
+    /// lines, and the lines of chunks after `first_dropped[input]` have no number.
+    pub(crate) fn assembled(
+        tally: Tally,
+        inputs: Vec<InputSummary>,
+        chunk_first_line: Vec<Vec<u64>>,
+        first_dropped: Vec<Option<u32>>,
+        window: (Option<i64>, Option<i64>),
+    ) -> Analysis {
+        Analysis {
+            tally,
+            inputs,
+            chunk_first_line,
+            first_dropped,
+            errors: Vec::new(),
+            window,
+        }
     }
 }
 

@@ -14,13 +14,15 @@ use crate::catalog::lint;
 use crate::catalog::Catalog;
 use crate::cli::{
     AnalyzeArgs, CatalogAction, CatalogArgs, CatalogDiffArgs, CatalogSource, Cli, ColorArg,
-    Command, CompareArgs, DiffArgs, FormatArg, LintArgs, OutputArg, PresetsArgs, TrendArgs,
+    Command, CompareArgs, DiffArgs, FormatArg, LintArgs, MergeArgs, OutputArg, PresetsArgs,
+    TrendArgs,
 };
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
 use crate::fail_on::{self, FailOn};
 use crate::format::{self, presets, FieldOverride, FormatChoice};
 use crate::input;
+use crate::partial::{self, Partial, Span};
 use crate::progress::{self, Progress};
 use crate::report::table::escape_control;
 use crate::report::{self, Report};
@@ -112,6 +114,7 @@ fn dispatch(
         Command::Catalog(args) => run_catalog(&args, out),
         Command::Generate(args) => crate::generate::run(&args, out),
         Command::Presets(args) => run_presets(&args, out),
+        Command::Merge(args) => run_merge(&args, out),
         Command::Diff(args) => run_diff(&args, out),
         Command::Trend(args) => run_trend(&args, out),
         Command::Completions(args) => write_all(&crate::cli::completions(args.shell), out),
@@ -475,7 +478,7 @@ fn run_trend(args: &TrendArgs, out: &mut dyn Write) -> Result<Outcome> {
 fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
     if matches!(
         args.output,
-        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics
+        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics | OutputArg::Partial
     ) {
         return Err(unsupported("diff", args.output, "text, json or markdown"));
     }
@@ -497,7 +500,7 @@ fn render_diff(d: &Diff, output: OutputArg, top: usize, out: &mut dyn Write) -> 
         OutputArg::Text => diff::text::render(d, top, out),
         OutputArg::Json => diff::render_json(d, out),
         OutputArg::Markdown => diff::markdown::render(d, top, out),
-        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics => {
+        OutputArg::Csv | OutputArg::Html | OutputArg::Openmetrics | OutputArg::Partial => {
             unreachable!("refused before the reports are read")
         }
     }
@@ -508,20 +511,7 @@ fn run_analyze(
     out: &mut dyn Write,
     next_state: &mut Option<NextState>,
 ) -> Result<Outcome> {
-    if let Some(f) = args.fail_on.iter().find(|f| f.needs_baseline()) {
-        if args.baseline.is_none() {
-            return Err(Error::Usage(format!(
-                "--fail-on {f} compares with an earlier report: give it with --baseline \
-                 BASELINE.json"
-            )));
-        }
-    }
-    // Read the baseline first: a bad one should not cost a whole analysis.
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(diff::load_report)
-        .transpose()?;
+    let baseline = read_baseline(&args.fail_on, args.baseline.as_deref())?;
     let catalog = load_catalog(&args.catalog)?;
     let routes = Routes::new(&catalog, &args.routes)?;
     let opts = analyze_options(args)?;
@@ -548,6 +538,8 @@ fn run_analyze(
             "`-` (standard input) can be given only once".into(),
         ));
     }
+    // Many machines: a byte range of one file, or standard input said to be one.
+    let split = split_input(args, &sources)?;
     // Incremental: where each file starts, from the state of earlier runs.
     let incremental = match &args.state {
         None => None,
@@ -592,9 +584,22 @@ fn run_analyze(
         opts.progress = Some(Arc::clone(&counter));
         progress::start(counter)
     });
-    let analysis = pool.install(|| match &incremental {
-        None => analyze::analyze(&sources, &catalog, &routes, &opts),
-        Some((_, _, _, plan)) => {
+    // A byte range's share of malformed lines is not its file's: `merge` checks
+    // the share of the whole file (`--max-malformed` is in the partial's settings).
+    let settings = partial::settings(&catalog, &args.routes, &args.fields, &opts);
+    if split.is_some() || args.stdin_offset.is_some() {
+        opts.max_malformed = f64::INFINITY;
+    }
+    let mut spans: Vec<Option<Span>> = vec![None; sources.len()];
+    if let Some((_, span)) = &split {
+        spans[0] = Some(*span);
+    }
+    let mut analysis = pool.install(|| match (&incremental, split) {
+        (_, Some((opened, _))) => {
+            analyze::analyze_opened(&sources, vec![Ok(opened)], &catalog, &routes, &opts)
+        }
+        (None, None) => analyze::analyze(&sources, &catalog, &routes, &opts),
+        (Some((_, _, _, plan)), None) => {
             let opened = plan.open(&sources);
             let mut analysis = analyze::analyze_opened(&sources, opened, &catalog, &routes, &opts);
             plan.number(&mut analysis);
@@ -604,6 +609,7 @@ fn run_analyze(
     if let Some(line) = progress.flatten() {
         line.finish();
     }
+    name_stdin(args, &sources, &mut analysis, &mut spans)?;
     // Paths and what follows them are escaped: a file name can hold control bytes.
     for input in analysis.inputs.iter().filter(|_| !args.quiet) {
         if let Some(detection) = &input.detection {
@@ -626,55 +632,198 @@ fn run_analyze(
         });
     }
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
-    let diff = baseline.map(|b| {
-        let source = args.baseline.as_deref().unwrap_or(Path::new("")).display();
+    let partial = (args.output == OutputArg::Partial)
+        .then(|| partial::of_analysis(&analysis, &catalog, settings, &spans, &unlisted));
+    let delivery = Delivery {
+        output: args.output,
+        top: args.top,
+        color: args.color,
+        baseline: baseline.zip(args.baseline.as_deref()),
+        compare: &args.compare,
+        fail_on: &args.fail_on,
+    };
+    let verdict = deliver(&report, partial.as_ref(), &delivery, out)?;
+    if let Some((path, lock, earlier, plan)) = incremental {
+        *next_state = Some(NextState {
+            path: path.clone(),
+            state: state::advance(&earlier, &plan, &sources, &analysis.inputs),
+            _lock: lock,
+        });
+    }
+    Ok(if had_errors { Outcome::Error } else { verdict })
+}
+
+/// `--range A..B FILE`: the range opened (see [`input::open_range`]) and the bytes
+/// it holds; refused with anything it does not go with. Also checks that
+/// `--stdin-name` and `--stdin-offset` go with what was given.
+fn split_input(
+    args: &AnalyzeArgs,
+    sources: &[input::Source],
+) -> Result<Option<(input::Opened, Span)>> {
+    let partial_only = |flag: &str| {
+        Error::Usage(format!(
+            "{flag} reads a part of a file, whose line numbers are known only once the \
+             parts are merged: write a partial (-o partial) and render it with `errscope merge`"
+        ))
+    };
+    let has_stdin = sources.contains(&input::Source::Stdin);
+    if args.stdin_name.is_some() && !has_stdin {
+        return Err(Error::Usage(
+            "--stdin-name names standard input, and `-` is not among the inputs".into(),
+        ));
+    }
+    if args.stdin_offset.is_some() && args.output != OutputArg::Partial {
+        return Err(partial_only("--stdin-offset"));
+    }
+    let Some(range) = args.range else {
+        return Ok(None);
+    };
+    if args.output != OutputArg::Partial {
+        return Err(partial_only("--range"));
+    }
+    if args.state.is_some() {
+        return Err(Error::Usage(
+            "--range and --state do not go together: a range is one task's share of a \
+             file, and --state reads on from where earlier runs stopped"
+                .into(),
+        ));
+    }
+    let path = match (sources, args.paths.len()) {
+        ([input::Source::File(path)], 1) if *path == args.paths[0] => path,
+        _ => {
+            return Err(Error::Usage(
+                "--range reads a byte range of one file: give exactly one FILE (not `-`, \
+                 a directory or a pattern); for standard input use --stdin-name and \
+                 --stdin-offset"
+                    .into(),
+            ))
+        }
+    };
+    let (opened, span, size) = input::open_range(path, range.start..range.end)?;
+    Ok(Some((
+        opened,
+        Span {
+            start: span.start,
+            end: span.end,
+            size: Some(size),
+        },
+    )))
+}
+
+/// `--stdin-name` and `--stdin-offset`: standard input's lines are reported under
+/// the name given, and, with an offset, are the bytes from there of that file.
+fn name_stdin(
+    args: &AnalyzeArgs,
+    sources: &[input::Source],
+    analysis: &mut analyze::Analysis,
+    spans: &mut [Option<Span>],
+) -> Result<()> {
+    let Some(i) = sources.iter().position(|s| *s == input::Source::Stdin) else {
+        return Ok(());
+    };
+    let input = &mut analysis.inputs[i];
+    if let Some(name) = &args.stdin_name {
+        input.name = name.clone();
+    }
+    if let Some(offset) = args.stdin_offset {
+        if let Some(c) = input.compression {
+            return Err(Error::Usage(format!(
+                "--stdin-offset: standard input is {c}-compressed, so its bytes are not \
+                 the file's: a compressed file cannot be split; read it whole, without \
+                 --stdin-offset"
+            )));
+        }
+        spans[i] = Some(Span {
+            start: offset,
+            end: offset + input.bytes,
+            size: None,
+        });
+    }
+    Ok(())
+}
+
+/// How a report is delivered: what `analyze` and `merge` share.
+struct Delivery<'a> {
+    output: OutputArg,
+    top: usize,
+    color: ColorArg,
+    /// The earlier report to compare with, and where it was read from.
+    baseline: Option<(Report, &'a Path)>,
+    compare: &'a CompareArgs,
+    fail_on: &'a [FailOn],
+}
+
+/// The `--baseline` report, read before any work (a bad one should not cost an
+/// analysis); refused `--fail-on` kinds that need one when there is none.
+fn read_baseline(fail_on: &[FailOn], baseline: Option<&Path>) -> Result<Option<Report>> {
+    if let Some(f) = fail_on.iter().find(|f| f.needs_baseline()) {
+        if baseline.is_none() {
+            return Err(Error::Usage(format!(
+                "--fail-on {f} compares with an earlier report: give it with --baseline \
+                 BASELINE.json"
+            )));
+        }
+    }
+    baseline.map(diff::load_report).transpose()
+}
+
+/// Render `report` in the format asked for (`-o partial`: `partial`, which the
+/// caller made), with the comparison to the baseline, and write it to `out` whole
+/// under the interrupt gate; then the verdict of `--fail-on`. The one rendering
+/// path of `analyze` and `merge`.
+fn deliver(
+    report: &Report,
+    partial: Option<&Partial>,
+    d: &Delivery,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let diff = d.baseline.as_ref().map(|(b, source)| {
         diff::build(
-            &b,
-            &source.to_string(),
-            &report,
+            b,
+            &source.display().to_string(),
+            report,
             "this run",
-            diff_options(&args.compare),
+            diff_options(d.compare),
         )
     });
     // Rendered whole, then written under the interrupt gate: Ctrl-C gives all of
     // the report or none of it.
     let mut rendered = Vec::new();
     let buf = &mut rendered;
-    match args.output {
+    match d.output {
         OutputArg::Text => {
-            let color = use_color(args.color);
-            report::text::render(
-                &report,
-                &report::text::Style {
-                    top: args.top,
-                    color,
-                },
-                buf,
-            )
+            let color = use_color(d.color);
+            report::text::render(report, &report::text::Style { top: d.top, color }, buf)
         }
-        OutputArg::Json => report::json::render(&report, buf),
-        OutputArg::Markdown => report::markdown::render(&report, args.top, buf),
-        OutputArg::Csv => report::csv::render(&report, buf),
-        OutputArg::Html => report::html::render(&report, buf),
+        OutputArg::Json => report::json::render(report, buf),
+        OutputArg::Markdown => report::markdown::render(report, d.top, buf),
+        OutputArg::Csv => report::csv::render(report, buf),
+        OutputArg::Html => report::html::render(report, buf),
         OutputArg::Openmetrics => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64().floor());
-            report::openmetrics::render(&report, now, buf)
+            report::openmetrics::render(report, now, buf)
+        }
+        OutputArg::Partial => {
+            buf.extend_from_slice(&partial::to_json(
+                partial.expect("the caller makes the partial for -o partial"),
+            ));
+            Ok(())
         }
     }
-    .and_then(|()| match (&diff, args.output) {
+    .and_then(|()| match (&diff, d.output) {
         // Text and Markdown end with the comparison; JSON and CSV stay the report
         // (the next night's baseline) and HTML the page, with a summary on stderr.
-        (Some(d), OutputArg::Text | OutputArg::Markdown) => {
+        (Some(diff), OutputArg::Text | OutputArg::Markdown) => {
             writeln!(buf)?;
-            render_diff(d, args.output, args.top, buf)
+            render_diff(diff, d.output, d.top, buf)
         }
-        (Some(d), _) => {
+        (Some(diff), _) => {
             eprintln!(
                 "errscope: compared with {}: {}",
-                d.baseline.source,
-                d.summary()
+                diff.baseline.source,
+                diff.summary()
             );
             Ok(())
         }
@@ -686,15 +835,46 @@ fn run_analyze(
         out.flush()
     })
     .map_err(Error::Output)?;
-    if let Some((path, lock, earlier, plan)) = incremental {
-        *next_state = Some(NextState {
-            path: path.clone(),
-            state: state::advance(&earlier, &plan, &sources, &analysis.inputs),
-            _lock: lock,
+    Ok(verdict(report, diff.as_ref(), d.fail_on))
+}
+
+/// `errscope merge PARTIAL...`: the partials added up ([`crate::merge`]), rendered
+/// as `analyze` renders its report.
+fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let baseline = read_baseline(&args.fail_on, args.baseline.as_deref())?;
+    let catalog = load_catalog(&args.catalog)?;
+    let partials = crate::merge::load(&args.partials)?;
+    let merged = crate::merge::merge(partials, &catalog)?;
+    for note in merged.notes.iter().filter(|_| !args.quiet) {
+        eprintln!("errscope: {}", escape_control(note));
+    }
+    // A partial may lack ranges of a file (a later merge may add them); a report
+    // of one that does is incomplete.
+    let partial = (args.output == OutputArg::Partial).then(|| merged.to_partial(&catalog));
+    let (analysis, errors) = merged.report_analysis(partial.is_none());
+    for e in &errors {
+        eprintln!("errscope: {}", escape_control(e));
+    }
+    let report = report::build(&analysis, &catalog);
+    if report.nothing_read() {
+        return Err(Error::NothingRead {
+            kept: args.output_file.output_file.clone(),
         });
     }
-    let verdict = verdict(&report, diff.as_ref(), &args.fail_on);
-    Ok(if had_errors { Outcome::Error } else { verdict })
+    let delivery = Delivery {
+        output: args.output,
+        top: args.top,
+        color: args.color,
+        baseline: baseline.zip(args.baseline.as_deref()),
+        compare: &args.compare,
+        fail_on: &args.fail_on,
+    };
+    let verdict = deliver(&report, partial.as_ref(), &delivery, out)?;
+    Ok(if errors.is_empty() {
+        verdict
+    } else {
+        Outcome::Error
+    })
 }
 
 /// [`Outcome::Findings`] when anything named by `--fail-on` occurred, each said on

@@ -153,17 +153,30 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
     /// Absorb `other`: the result is the map of all the keys and values both saw.
     pub fn merge(&mut self, other: CappedMap<K, V>) {
         for (key, (rank, value)) in other.map {
-            if let Some(mine) = self.map.get_mut(&key) {
-                mine.1.merge(&value);
-            } else if self.admit(rank, &key) {
-                self.insert_kept(rank, key, value);
-            } else {
-                self.merge_other(&value);
-            }
+            self.add(rank, key, value);
         }
         if let Some(o) = &other.other {
             self.merge_other(o);
         }
+    }
+
+    /// Add `value` under `key` of rank `rank`, as [`CappedMap::merge`] adds the
+    /// entries of another map: to a kept key's value, as a new kept key, or to
+    /// `other`. Restores a map written out key by key ([`crate::partial`]), however
+    /// many keys it lists.
+    pub fn add(&mut self, rank: u64, key: K, value: V) {
+        if let Some(mine) = self.map.get_mut(&key) {
+            mine.1.merge(&value);
+        } else if self.admit(rank, &key) {
+            self.insert_kept(rank, key, value);
+        } else {
+            self.merge_other(&value);
+        }
+    }
+
+    /// Add `value` to the values of the keys not kept.
+    pub fn add_other(&mut self, value: &V) {
+        self.merge_other(value);
     }
 
     pub fn len(&self) -> usize {

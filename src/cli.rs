@@ -49,6 +49,19 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the gateway log-format presets (--preset NAME), with an example line each.
     Presets(PresetsArgs),
+    /// Add up partial reports (`analyze -o partial`) of many machines, files or byte
+    /// ranges into the report one run over all their input gives, in any output
+    /// format of `analyze`.
+    ///
+    /// Partials are merged only when made with the same settings (catalog, routes,
+    /// format, fields, max-line-bytes, max-names, max-endpoints, examples, bucket,
+    /// since, until, max-malformed, errscope version); otherwise merge says which
+    /// differ. Byte ranges
+    /// of one file (analyze --range, --stdin-offset) become one input again, its lines
+    /// numbered as in the whole file; overlapping ranges are refused, and a gap makes
+    /// the report incomplete.
+    #[command(after_help = MERGE_EXIT_CODES)]
+    Merge(MergeArgs),
     /// Compare two JSON reports (`analyze -o json`): new undocumented names, new
     /// mismatches, codes whose rate changed, codes that disappeared.
     #[command(after_help = DIFF_EXIT_CODES)]
@@ -97,11 +110,70 @@ impl Command {
             },
             Command::Presets(args) => &args.output_file,
             Command::Diff(args) => &args.output_file,
+            Command::Merge(args) => &args.output_file,
             Command::Trend(args) => &args.output_file,
             Command::Generate(_) | Command::Completions(_) | Command::Man => return None,
         };
         file.output_file.as_deref()
     }
+}
+
+const MERGE_EXIT_CODES: &str = "\
+Exit status:
+  0  the merge finished (and no class named by --fail-on occurred)
+  1  a class named by --fail-on occurred
+  2  usage error, a file that is not a partial of this version, partials made with other
+     settings, overlapping byte ranges, or inputs not read in full (a gap between ranges)";
+
+/// `errscope merge PARTIAL...`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports (`analyze -o partial`): files, directories of
+    /// `*.partial.json` files, or `-` for one on standard input.
+    #[arg(value_name = "PARTIAL", required = true)]
+    pub partials: Vec<PathBuf>,
+
+    /// The catalog the partials were made with (checked by its fingerprint).
+    #[command(flatten)]
+    pub catalog: CatalogSource,
+
+    /// Report format, as for `analyze`; `partial` writes the merged partial.
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
+    pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
+
+    /// Compare with this earlier JSON report too, as `analyze --baseline` does.
+    #[arg(long, value_name = "BASELINE.json", help_heading = "Comparison")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
+    /// Exit with status 1, saying why on stderr, when any of these occurred (the
+    /// kinds of `analyze --fail-on`).
+    #[arg(
+        long,
+        value_name = "CLASSES",
+        value_delimiter = ',',
+        value_parser = FailOn::parse,
+        help_heading = "Output"
+    )]
+    pub fail_on: Vec<FailOn>,
+
+    /// Colors in the text report, as for `analyze`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// No notes on stderr (errors still are).
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Endpoints shown in the text report, codes in Markdown, and rows per table
+    /// of the comparison with --baseline.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
 }
 
 const DIFF_EXIT_CODES: &str = "\
@@ -232,6 +304,30 @@ pub struct AnalyzeArgs {
     /// while in use; written after the report.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// Read only the lines that start in bytes A..B of FILE (A inclusive, B
+    /// exclusive, as Hadoop splits text: a range that starts inside a line begins at
+    /// the next line, and its last line may end past B), so that many tasks can
+    /// split one file without copying it. One plain FILE; with -o partial, merged by
+    /// `errscope merge`, which numbers lines as in the whole file.
+    #[arg(long, value_name = "A..B", value_parser = parse_byte_range, help_heading = "Many machines")]
+    pub range: Option<ByteRange>,
+
+    /// The name standard input's lines are reported under (the file they came
+    /// from), instead of `-`.
+    #[arg(long, value_name = "PATH", help_heading = "Many machines")]
+    pub stdin_name: Option<String>,
+
+    /// Standard input holds the lines of --stdin-name's file from this byte offset
+    /// on (a range read through another filesystem, e.g. by a Spark task): merged
+    /// with the file's other ranges as --range parts are. With -o partial.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        requires = "stdin_name",
+        help_heading = "Many machines"
+    )]
+    pub stdin_offset: Option<u64>,
 
     #[command(flatten)]
     pub catalog: CatalogSource,
@@ -421,6 +517,28 @@ pub enum OutputArg {
     /// unnamed status, latency summaries (`analyze` only), for node_exporter's
     /// textfile collector or a Pushgateway.
     Openmetrics,
+    /// Everything a report is made from, losslessly, for `errscope merge`
+    /// (`analyze` and `merge` only).
+    Partial,
+}
+
+/// `--range A..B`: bytes `[start, end)` of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// `--range`: `A..B` with A <= B, in bytes.
+fn parse_byte_range(s: &str) -> Result<ByteRange, String> {
+    let bad = || format!("{s:?} is not a byte range: use A..B, e.g. 0..134217728");
+    let (a, b) = s.trim().split_once("..").ok_or_else(bad)?;
+    let start: u64 = a.trim().parse().map_err(|_| bad())?;
+    let end: u64 = b.trim().parse().map_err(|_| bad())?;
+    if start > end {
+        return Err(format!("{s:?} starts after it ends: A..B needs A <= B"));
+    }
+    Ok(ByteRange { start, end })
 }
 
 #[derive(Debug, Args)]

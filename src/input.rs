@@ -360,6 +360,17 @@ pub fn open_resumed(source: &Source, resume: Resume) -> Result<Opened> {
     } else {
         len
     };
+    open_window(file, path, start, end)
+}
+
+/// Open `start..end` of a plain `file` (of `path`): mapped (the whole file up to
+/// `end` is mapped, only the window read), streamed when it cannot be mapped, or
+/// [`Opened::Empty`].
+fn open_window(mut file: File, path: &Path, start: u64, end: u64) -> Result<Opened> {
+    let err = |source: io::Error| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    };
     if end == start {
         return Ok(Opened::Empty);
     }
@@ -391,6 +402,77 @@ pub fn open_resumed(source: &Source, resume: Resume) -> Result<Opened> {
             Ok(Opened::Stream(Box::new(file.take(end - start)), None))
         }
     }
+}
+
+/// `errscope analyze --range A..B FILE`: open the lines of `path` that start in
+/// bytes `[A, B)` (Hadoop's line-reader rule: a range that starts inside a line
+/// begins at the next line start; its last line may end past B). Gives the bytes
+/// actually read, `S..E`: the first line start at or after A to the first at or
+/// after B (or the end of the file). Ranges that tile a file give spans that tile
+/// it, so every line is read by exactly one range. A compressed file cannot be
+/// split (its bytes are not its text's), and a range past the file's end names the
+/// wrong file or size: both are refused.
+pub fn open_range(path: &Path, range: Range<u64>) -> Result<(Opened, Range<u64>, u64)> {
+    let err = |source: io::Error| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: --range reads a byte range of a regular file, and this is not one",
+            path.display()
+        )));
+    }
+    if let Some(c) = Compression::detect(&read_magic(&mut file).map_err(err)?) {
+        return Err(Error::Usage(format!(
+            "{}: a {} file cannot be split into byte ranges (its bytes are not its \
+             lines'); read it whole, one task per compressed file, without --range",
+            path.display(),
+            c.name()
+        )));
+    }
+    let len = meta.len();
+    if range.end > len {
+        return Err(Error::Usage(format!(
+            "--range {}..{}: {} has only {len} bytes; a range ends at most at the \
+             file's size",
+            range.start,
+            range.end,
+            path.display()
+        )));
+    }
+    let start = line_start_at(&mut file, range.start, len).map_err(err)?;
+    let end = line_start_at(&mut file, range.end, len).map_err(err)?;
+    let opened = open_window(file, path, start, end)?;
+    Ok((opened, start..end, len))
+}
+
+/// The first line start at or after `at` in a file of `len` bytes: `at` itself
+/// at the file's start or just after a newline, else just after the next newline
+/// (or the file's end).
+fn line_start_at(file: &mut File, at: u64, len: u64) -> io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    if at == 0 || at >= len {
+        return Ok(at.min(len));
+    }
+    let mut buf = vec![0u8; 64 << 10];
+    let mut from = at - 1;
+    while from < len {
+        file.seek(SeekFrom::Start(from))?;
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            file.seek(SeekFrom::Start(0))?;
+            return Ok(from + i as u64 + 1);
+        }
+        from += n as u64;
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(len)
 }
 
 /// The offset just after the last newline in `start..len` of `file`, or `start`
@@ -701,6 +783,33 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
     use std::os::unix::fs::symlink;
+
+    /// A range owns the lines that start in it: mid-line starts skip to the next
+    /// line, the last line may end past the range, a range with no line start
+    /// reads nothing, and a range past the file's end is refused.
+    #[test]
+    fn ranges_own_the_lines_that_start_in_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.log");
+        std::fs::write(&path, b"ab\ncd\nef").unwrap();
+        let span = |a: u64, b: u64| open_range(&path, a..b).map(|(_, span, size)| (span, size));
+        for (range, want) in [
+            ((0, 0), 0..0),
+            ((0, 1), 0..3),
+            ((1, 3), 3..3),
+            ((1, 4), 3..6),
+            ((3, 4), 3..6),
+            ((2, 3), 3..3),
+            ((4, 8), 6..8),
+            ((7, 8), 8..8),
+            ((8, 8), 8..8),
+            ((0, 8), 0..8),
+        ] {
+            assert_eq!(span(range.0, range.1).unwrap(), (want, 8), "{range:?}");
+        }
+        let e = span(0, 9).unwrap_err().to_string();
+        assert!(e.contains("has only 8 bytes"), "{e}");
+    }
 
     /// A chain of `levels` nested directories of 200-byte names under `dir`, made
     /// with `mkdirat` from the parent's descriptor, since past `PATH_MAX` (4096

@@ -105,6 +105,86 @@ impl Latency {
         histogram
     }
 
+    /// The samples without loss, for a partial report ([`crate::partial`]):
+    /// `(exact, pairs)`, pairs of (value, count) in ascending order of value. While
+    /// few, `exact` and the values as recorded; else each non-empty bucket's lowest
+    /// value (u64::MAX apart, as the crate reads it) and its count. Which form a
+    /// latency has depends only on how many samples it holds (at most [`FEW`]:
+    /// exact), never on how they were split, so the same lines give the same pairs.
+    pub fn to_pairs(&self) -> (bool, Vec<(u64, u64)>) {
+        match &self.0 {
+            Samples::Few(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_unstable();
+                let mut pairs: Vec<(u64, u64)> = Vec::new();
+                for v in sorted {
+                    match pairs.last_mut() {
+                        Some((last, n)) if *last == v => *n += 1,
+                        _ => pairs.push((v, 1)),
+                    }
+                }
+                (true, pairs)
+            }
+            Samples::Many(counts) => {
+                let mut pairs: Vec<(u64, u64)> = (counts.counts.iter().enumerate())
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(index, &n)| (lowest_value(index), n))
+                    .collect();
+                let mut last = counts.last;
+                if counts.last_has_max {
+                    last -= 1;
+                }
+                if last > 0 {
+                    pairs.push((lowest_value(LAST), last));
+                }
+                if counts.last_has_max {
+                    pairs.push((u64::MAX, 1));
+                }
+                (false, pairs)
+            }
+        }
+    }
+
+    /// The latency [`Latency::to_pairs`] described; why not, for pairs it cannot
+    /// have written (more than [`FEW`] exact values, a value that does not start
+    /// its bucket, values out of order).
+    pub fn from_pairs(exact: bool, pairs: &[(u64, u64)]) -> Result<Latency, String> {
+        if pairs.windows(2).any(|w| w[0].0 >= w[1].0) || pairs.iter().any(|p| p.1 == 0) {
+            return Err("latency values are not ascending with counts above 0".into());
+        }
+        let total = pairs
+            .iter()
+            .try_fold(0u64, |sum, p| sum.checked_add(p.1))
+            .ok_or("latency counts overflow")?;
+        if exact {
+            if total > FEW as u64 {
+                return Err(format!("more than {FEW} exact latency values"));
+            }
+            let values = pairs
+                .iter()
+                .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
+                .collect();
+            return Ok(Latency(Samples::Few(values)));
+        }
+        let mut counts = Counts::default();
+        for &(value, n) in pairs {
+            let index = bucket_index(value);
+            if value != lowest_value(index) && value != u64::MAX {
+                return Err(format!("latency value {value} does not start its bucket"));
+            }
+            if index == LAST {
+                if value == u64::MAX && n != 1 {
+                    return Err("u64::MAX counted more than once".into());
+                }
+                counts.last += n;
+                counts.last_has_max |= value == u64::MAX;
+            } else {
+                counts.record_beyond_n(index, n);
+            }
+        }
+        Ok(Latency(Samples::Many(counts)))
+    }
+
     /// Move the kept values into counts, if they are not in counts yet.
     fn make_counts(&mut self) -> &mut Counts {
         if let Samples::Few(values) = &self.0 {
@@ -162,6 +242,15 @@ impl Counts {
         self.counts
             .resize(((index | (SUB_BUCKETS_HALF - 1)) + 1).min(LAST), 0);
         self.counts[index] += 1;
+    }
+
+    /// Count `n` values of the bucket at `index` (below [`LAST`]).
+    fn record_beyond_n(&mut self, index: usize, n: u64) {
+        if index >= self.counts.len() {
+            self.counts
+                .resize(((index | (SUB_BUCKETS_HALF - 1)) + 1).min(LAST), 0);
+        }
+        self.counts[index] += n;
     }
 
     fn add(&mut self, other: &Counts) {
@@ -298,6 +387,27 @@ mod tests {
                 assert_eq!(kept_few, all.len() <= FEW, "{} + {}", a.len(), b.len());
             }
         }
+    }
+
+    /// Pairs give back a latency that reads the same and gives the same pairs, few
+    /// or many, u64::MAX and the last bucket included; pairs it cannot have written
+    /// are refused.
+    #[test]
+    fn pairs_round_trip_and_bad_pairs_are_refused() {
+        for values in [vec![], vec![5, 5, 3], every_magnitude()] {
+            let mut latency = Latency::default();
+            values.iter().for_each(|&v| latency.record(v));
+            let (exact, pairs) = latency.to_pairs();
+            assert_eq!(exact, values.len() <= FEW);
+            let back = Latency::from_pairs(exact, &pairs).unwrap();
+            assert_eq!(back.to_pairs(), (exact, pairs));
+            assert_eq!(reading(&back.histogram()), reading(&latency.histogram()));
+        }
+        assert!(Latency::from_pairs(false, &[(257, 1)]).is_err());
+        assert!(Latency::from_pairs(true, &[(1, 65)]).is_err());
+        assert!(Latency::from_pairs(true, &[(2, 1), (1, 1)]).is_err());
+        assert!(Latency::from_pairs(false, &[(u64::MAX, 2)]).is_err());
+        assert!(Latency::from_pairs(false, &[(1, 0)]).is_err());
     }
 
     proptest! {

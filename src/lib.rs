@@ -11,6 +11,7 @@
 //!   -> tally (one accumulator per worker thread, exact merge; latency: its latencies)
 //!   -> report (serde model) -> render (text | json | markdown | csv | html)
 //!   -> diff (two reports -> what changed)
+//!   -> partial (a run's tally, losslessly) -> merge (many partials -> one analysis)
 //! ```
 //!
 //! `main.rs` is a thin shell over [`app::run`].
@@ -35,6 +36,8 @@ pub mod input;
 pub mod interrupt;
 pub mod latency;
 pub mod line_index;
+pub mod merge;
+pub mod partial;
 pub mod path;
 pub mod path_memo;
 pub mod progress;

@@ -91,9 +91,8 @@ impl State {
     }
 }
 
-/// The settings a state must have been made with: the catalog's names and
-/// statuses per section (not its descriptions or line numbers, which change no
-/// count) and every option that changes what a line counts as.
+/// The settings a state must have been made with: [`counting_settings`] joined into
+/// one line (`catalog …; routes …; format …; fields …; max-line-bytes …`).
 pub fn settings(
     catalog: &Catalog,
     routes: &[String],
@@ -101,6 +100,38 @@ pub fn settings(
     fields: &[String],
     max_line_bytes: usize,
 ) -> String {
+    counting_settings(catalog, routes, format, fields, max_line_bytes)
+        .iter()
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What changes how a line counts, as (name, value) pairs: the catalog's names and
+/// statuses per section (a fingerprint; not its descriptions or line numbers, which
+/// change no count), the routes, the format choice, the field overrides and the
+/// line-length limit. The state file records them joined ([`settings`]); a partial
+/// report records them with the options that change what a report keeps
+/// ([`crate::partial::Settings`]). The same on every machine and run.
+pub fn counting_settings(
+    catalog: &Catalog,
+    routes: &[String],
+    format: &FormatChoice,
+    fields: &[String],
+    max_line_bytes: usize,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("catalog", catalog_fingerprint(catalog)),
+        ("routes", format!("{routes:?}")),
+        ("format", format!("{format:?}")),
+        ("fields", format!("{fields:?}")),
+        ("max-line-bytes", max_line_bytes.to_string()),
+    ]
+}
+
+/// The catalog's names and statuses per section, fingerprinted (FNV-1a): what of
+/// a catalog changes a count.
+pub fn catalog_fingerprint(catalog: &Catalog) -> String {
     let mut names = String::new();
     for section in catalog.sections() {
         names.push_str(&section.id);
@@ -109,10 +140,7 @@ pub fn settings(
         }
         names.push('\n');
     }
-    format!(
-        "catalog {}; routes {routes:?}; format {format:?}; fields {fields:?}; max-line-bytes {max_line_bytes}",
-        fnv1a(names.as_bytes())
-    )
+    fnv1a(names.as_bytes())
 }
 
 /// FNV-1a, 64 bits, as 16 hex digits: the same on every machine and version.

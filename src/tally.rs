@@ -261,6 +261,13 @@ impl Tally {
         &self.buckets
     }
 
+    /// The time buckets, to restore them from a partial report
+    /// ([`crate::partial`]); flushed first.
+    pub(crate) fn buckets_mut(&mut self) -> &mut CappedMap<i64, ClassTally> {
+        self.flush();
+        &mut self.buckets
+    }
+
     pub fn config(&self) -> &TallyConfig {
         &self.config
     }
@@ -491,7 +498,7 @@ fn keep_earliest<T: Ord>(list: &mut Vec<T>, item: T, max: usize) {
 }
 
 /// Buckets rank by time, so the earliest ones are kept when there are too many.
-fn bucket_rank(start: i64) -> u64 {
+pub(crate) fn bucket_rank(start: i64) -> u64 {
     (start as u64) ^ (1 << 63)
 }
 

@@ -178,8 +178,8 @@ fn man_page_renders_with_every_command_and_the_exit_statuses() {
             "no section {section}:\n{text}"
         );
     }
-    // The exit statuses, each with its meaning; diff, catalog lint and catalog diff
-    // have their own.
+    // The exit statuses, each with its meaning; merge, diff, catalog lint and
+    // catalog diff have their own.
     let exit = text.split("\nEXIT STATUS\n").nth(1).unwrap();
     for status in ["0", "1", "2", "130", "143"] {
         assert!(
@@ -191,8 +191,8 @@ fn man_page_renders_with_every_command_and_the_exit_statuses() {
     assert!(exit.contains("--fail-on"), "{exit}");
     assert_eq!(
         text.matches("\n   EXIT STATUS\n").count(),
-        3,
-        "diff, catalog lint and catalog diff list their own exit statuses:\n{text}"
+        4,
+        "merge, diff, catalog lint and catalog diff list their own exit statuses:\n{text}"
     );
     for flag in [
         "--fail-on",

@@ -24,6 +24,8 @@
 //! - `lint`: `errscope catalog lint` on the embedded and hand-written pages
 //! - `metrics`: `-o openmetrics` against the JSON report, promtool and a real Pushgateway
 //! - `completions`: `errscope completions SHELL` in a real bash, `errscope man` through `man -l`
+//! - `merge`: `-o partial`, `errscope merge`, `--range` and `--stdin-offset`: merged equals one run
+//! - `spark`: the Spark job in local mode against one `analyze` run
 //! - `state`: `analyze --state` through appends, rotation, later compression, copytruncate
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
@@ -40,12 +42,14 @@ mod hostile;
 mod html;
 mod inputs;
 mod lint;
+mod merge;
 mod metrics;
 mod presets;
 mod properties;
 mod renderers;
 mod reports;
 mod rotation;
+mod spark;
 mod state;
 mod strategies;
 mod text;

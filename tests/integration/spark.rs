@@ -35,7 +35,10 @@ fn logs(dir: &Dir) -> Option<Vec<PathBuf>> {
     assert!(status.success());
     let mut gz = rotated.into_os_string();
     gz.push(".gz");
-    Some(vec![text, json, PathBuf::from(gz)])
+    // In the order of their paths, as `merge` lists a file's inputs.
+    let mut logs = vec![text, json, PathBuf::from(gz)];
+    logs.sort();
+    Some(logs)
 }
 
 fn report(path: &Path) -> serde_json::Value {
@@ -56,8 +59,13 @@ fn the_spark_job_gives_the_report_of_one_run() {
     };
     let mut one_run = os(&[&"analyze", &"-q", &"-o", &"json"]);
     one_run.extend(logs.iter().map(|p| p.as_os_str().to_os_string()));
-    let want: serde_json::Value = serde_json::from_str(&run(&one_run).expect_code(0).stdout).unwrap();
-    assert!(want["totals"]["lines"].as_u64() == Some(70_000), "{}", want["totals"]);
+    let want: serde_json::Value =
+        serde_json::from_str(&run(&one_run).expect_code(0).stdout).unwrap();
+    assert!(
+        want["totals"]["lines"].as_u64() == Some(70_000),
+        "{}",
+        want["totals"]
+    );
 
     // In place: byte ranges of the plain files, the gzip file whole.
     let out_file = dir.path().join("spark.json");
@@ -104,7 +112,10 @@ fn the_spark_job_gives_the_report_of_one_run() {
     let text = std::fs::read_to_string(&out_file)
         .unwrap()
         .replace("file:/", "/");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), want);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        want
+    );
 
     // A file whose format cannot be told: no report, exit 2, the file named.
     let bad = dir.write("bad.log", "not a log line\n");

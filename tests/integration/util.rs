@@ -382,6 +382,16 @@ impl Dir {
 /// is returned for the caller to return early.
 #[track_caller]
 pub fn tool(program: &str, package: &str) -> Option<PathBuf> {
+    tool_from(
+        program,
+        &format!("the Debian package `{package}`: apt-get install {package}"),
+    )
+}
+
+/// [`tool`] for a program that does not come from a Debian package; `source` says
+/// where it comes from and how to install it.
+#[track_caller]
+pub fn tool_from(program: &str, source: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -394,10 +404,7 @@ pub fn tool(program: &str, package: &str) -> Option<PathBuf> {
     if found.is_some() {
         return found;
     }
-    let why = format!(
-        "`{program}` is not installed (on PATH); it comes with the Debian package \
-         `{package}`: apt-get install {package}"
-    );
+    let why = format!("`{program}` is not installed (on PATH); it comes with {source}");
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{why}. With CI=true a test whose tool is missing fails (.ci/run installs it)");
     }
@@ -464,7 +471,65 @@ pub fn analyze_every_way(extra: &[&str], path: &Path, code: i32) -> Report {
         let report = ungzipped(renamed(report, &gz_name, &name));
         assert_same(&report, &base, &format!("strategy \"gzip\" on {name}"));
     }
+    if code != 2 {
+        // Each range detects its format from its own first lines: named, as a
+        // task splitting a file should name it, from what the whole file was read as.
+        let named = extra.iter().any(|f| {
+            ["--format", "--preset", "--log-format", "--apache-format"]
+                .iter()
+                .any(|n| f.starts_with(n))
+        });
+        let detected = base.inputs[0].format.clone().unwrap_or_default();
+        let detected = detected.strip_prefix("nginx:").unwrap_or(&detected);
+        let mut flags: Vec<&str> = extra.to_vec();
+        if !named {
+            flags.extend(match detected {
+                "json" => ["--format", "json"],
+                preset => ["--preset", preset],
+            });
+        }
+        let report = merged_ranges(&flags, path, &dir);
+        assert_same(
+            &report,
+            &base,
+            &format!("strategy \"three byte ranges, merged\" on {name}"),
+        );
+    }
     base
+}
+
+/// `path` read as three byte ranges (`analyze -o partial --range`, one cut inside
+/// a line) and merged (`errscope merge -o json`): the report of the whole file.
+/// `--fail-on` decides only exit statuses, so it is left out.
+fn merged_ranges(extra: &[&str], path: &Path, dir: &Dir) -> Report {
+    let size = std::fs::metadata(path).expect("stat the input").len();
+    let mut flags: Vec<&str> = Vec::new();
+    let mut rest = extra.iter();
+    while let Some(flag) = rest.next() {
+        if *flag == "--fail-on" {
+            rest.next();
+        } else if !flag.starts_with("--fail-on=") {
+            flags.push(flag);
+        }
+    }
+    let mut merge = os(&[&"merge", &"-o", &"json"]);
+    for (k, (a, b)) in [
+        (0, size / 3),
+        (size / 3, 2 * size / 3 + 1),
+        (2 * size / 3 + 1, size),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let range = format!("{}..{}", a.min(size), b.min(size));
+        let mut args = os(&[&"analyze", &"-q", &"-o", &"partial", &"--range", &range]);
+        args.extend(flags.iter().map(Into::into));
+        args.push(path.into());
+        let out = run(&args);
+        assert!(out.code == 0 || out.code == 1, "{range}: {}", out.stderr);
+        merge.push(dir.write(&format!("{k}.partial.json"), out.stdout).into());
+    }
+    run(&merge).report()
 }
 
 /// `got == want`, compared part by part first so a failure shows the part that
