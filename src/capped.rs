@@ -15,6 +15,7 @@ use std::hash::{BuildHasher, Hash};
 
 /// The owned key a borrowed one is stored as (`[u8]` -> `Box<[u8]>`).
 pub trait OwnedKey<K> {
+    /// The key, owned, to be stored.
     fn owned_key(&self) -> K;
 }
 
@@ -32,6 +33,7 @@ impl OwnedKey<i64> for i64 {
 
 /// A value that can absorb another of its kind exactly.
 pub trait Merge {
+    /// Add `other`'s counts to `self`'s.
     fn merge(&mut self, other: &Self);
 }
 
@@ -41,6 +43,7 @@ impl Merge for u64 {
     }
 }
 
+/// A map of at most `cap` keys, the rest's values added together (module doc).
 #[derive(Debug, Clone)]
 pub struct CappedMap<K, V> {
     cap: usize,
@@ -55,6 +58,7 @@ pub struct CappedMap<K, V> {
 }
 
 impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
+    /// An empty map that keeps at most `cap` keys.
     pub fn new(cap: usize) -> CappedMap<K, V> {
         CappedMap {
             cap,
@@ -179,14 +183,17 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
         self.merge_other(value);
     }
 
+    /// Kept keys.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no key is kept.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
+    /// A kept key's value.
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,

@@ -1,6 +1,11 @@
 //! The command line (clap derive): commands, flags, help texts and exit codes; and
 //! what is made from that definition: the shell completion scripts
 //! ([`completions`], clap_complete) and the manual page ([`man_page`], clap_mangen).
+//!
+//! The command line's documentation is its help text: clap makes `--help` and the man
+//! page from the doc comments of these types, so items whose doc would only repeat
+//! their flag (or would change the help) are left without one.
+#![allow(missing_docs)]
 
 use std::io;
 use std::num::NonZeroUsize;

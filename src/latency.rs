@@ -53,6 +53,7 @@ impl Default for Latency {
 }
 
 impl Latency {
+    /// Record one latency, in microseconds.
     #[inline]
     pub fn record(&mut self, micros: u64) {
         match &mut self.0 {
@@ -62,6 +63,7 @@ impl Latency {
         }
     }
 
+    /// Add `other`'s latencies: the same as recording each of them here.
     pub fn merge(&mut self, other: &Latency) {
         match (&mut self.0, &other.0) {
             (_, Samples::Few(theirs)) if theirs.is_empty() => {}

@@ -162,7 +162,9 @@ struct Layout {
 
 /// Partials added up.
 pub struct Merged {
+    /// The merged tally, with its inputs, as one analysis of all the partials' input.
     pub analysis: Analysis,
+    /// The settings every partial was made with.
     pub settings: Settings,
     /// What a person should know (ranges of one file read in other formats).
     pub notes: Vec<String>,

@@ -46,9 +46,11 @@ pub type Settings = BTreeMap<String, String>;
 /// What a partial's settings say a merge keeps and checks.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
+    /// What a tally keeps (the caps, examples, bucket width).
     pub tally: TallyConfig,
     /// `--since`, `--until` (epoch ms).
     pub window: (Option<i64>, Option<i64>),
+    /// `--max-malformed`, checked on the merged inputs.
     pub max_malformed: f64,
 }
 
@@ -133,10 +135,15 @@ pub fn settings(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Partial {
+    /// Always `errscope-partial`.
     pub schema: String,
+    /// The format's version: 1.
     pub version: u32,
+    /// What it was made with; partials merge only when these are equal.
     pub settings: Settings,
+    /// The inputs read, in order.
     pub inputs: Vec<PartialInput>,
+    /// Everything counted, losslessly.
     pub tally: TallyRecord,
 }
 
@@ -145,11 +152,17 @@ pub struct Partial {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartialInput {
+    /// As given (`-`, or `--stdin-name`).
     pub path: String,
+    /// The format it was read with; `None` if not read.
     pub format: Option<String>,
+    /// The field latency was read from, with its unit.
     pub latency_source: Option<String>,
+    /// `gzip` or `zstd` for a compressed input.
     pub compression: Option<String>,
+    /// Why it was not read, or not in full.
     pub error: Option<String>,
+    /// With `--state`: what earlier runs read of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed: Option<Resumed>,
     /// The file's size when a range of it was read (`--range`).
@@ -176,8 +189,11 @@ pub struct Part {
     /// see [`crate::input::open_range`]); absent for a whole input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[u64; 2]>,
+    /// Bytes of text read (decompressed).
     pub bytes: u64,
+    /// Lines read.
     pub lines: u64,
+    /// Of them, malformed.
     pub malformed: u64,
 }
 
@@ -190,7 +206,9 @@ pub struct At(pub u32, pub u32, pub Option<u64>);
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Key {
+    /// A UTF-8 key.
     Text(String),
+    /// Any other key, byte by byte.
     Bytes(Vec<u8>),
 }
 
@@ -215,7 +233,9 @@ impl Key {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyRecord {
+    /// Whether `values` are the latencies themselves (few of them) rather than histogram buckets.
     pub exact: bool,
+    /// (microseconds, lines), ascending: a value, or a bucket's lowest value.
     pub values: Vec<(u64, u64)>,
 }
 
@@ -223,27 +243,41 @@ pub struct LatencyRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TallyRecord {
+    /// Lines read.
     pub lines: u64,
+    /// Lines outside `--since`/`--until`.
     pub outside_window: u64,
     /// Lines per class, in the order of `classes` in a report.
     pub classes: [u64; 7],
     /// Parsed lines per HTTP status.
     pub statuses: BTreeMap<u16, u64>,
+    /// Requests whose path matched no route.
     pub unrouted: u64,
+    /// Lines whose time could not be read.
     pub bad_time: u64,
+    /// The first of them.
     pub bad_time_examples: Vec<At>,
+    /// The earliest request time (epoch ms).
     pub first_ms: Option<i64>,
+    /// The latest request time (epoch ms).
     pub last_ms: Option<i64>,
     /// Latency of the ok and undocumented lines (the others are the codes').
     pub latency: Option<LatencyRecord>,
+    /// Per catalog code and class (documented or status mismatch): lines, latency, first line.
     pub codes: Vec<CodeRecord>,
+    /// With buckets: each code's lines per bucket.
     pub code_buckets: Vec<CodeBuckets>,
+    /// Errors without a name, by status.
     pub unnamed: Vec<UnnamedRecord>,
+    /// Undocumented names: kept names with their values, the rest together.
     pub undocumented: Capped<(Key, NameValue), NameValue>,
+    /// Malformed reason -> lines.
     pub malformed_reasons: BTreeMap<String, u64>,
+    /// The first malformed lines.
     pub malformed_examples: Vec<(At, String)>,
     /// (bucket start, epoch ms; its counts)
     pub buckets: Capped<(i64, ClassRecord), ClassRecord>,
+    /// Endpoints: kept ones with their counts, the rest together.
     pub endpoints: Capped<(Key, ClassRecord), ClassRecord>,
 }
 
@@ -251,19 +285,29 @@ pub struct TallyRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capped<K, V> {
+    /// Kept keys with their values, by key.
     pub kept: Vec<K>,
+    /// The values of the keys not kept.
     pub other: Option<V>,
 }
 
+/// A catalog code's lines of one class and status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRecord {
+    /// `documented`, `status_mismatch` or `wrong_section`.
     pub class: String,
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
+    /// The status sent.
     pub status: u16,
+    /// Lines.
     pub count: u64,
+    /// Their latencies.
     pub latency: Option<LatencyRecord>,
+    /// The first of them.
     pub example: At,
 }
 
@@ -271,29 +315,43 @@ pub struct CodeRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeBuckets {
+    /// The section id.
     pub section: String,
+    /// The error name.
     pub name: String,
     /// (bucket start, epoch ms; lines)
     pub kept: Vec<(i64, u64)>,
+    /// Lines in buckets past the cap.
     pub other: Option<u64>,
 }
 
+/// Errors without a name, of one status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnnamedRecord {
+    /// The status.
     pub status: u16,
+    /// Lines.
     pub count: u64,
+    /// Their latencies.
     pub latency: Option<LatencyRecord>,
+    /// The first of them.
     pub example: At,
 }
 
+/// One undocumented name's counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NameValue {
+    /// Lines.
     pub count: u64,
+    /// (status, lines), by status.
     pub statuses: Vec<(u16, u64)>,
+    /// The earliest time it was sent (epoch ms).
     pub first_ms: Option<i64>,
+    /// The latest time it was sent.
     pub last_ms: Option<i64>,
+    /// Its first line.
     pub example: At,
 }
 
@@ -301,7 +359,9 @@ pub struct NameValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassRecord {
+    /// Lines per class.
     pub classes: [u64; 7],
+    /// Requests with status >= 400.
     pub errors: u64,
 }
 
@@ -658,8 +718,11 @@ fn malformed(reason: &str) -> std::result::Result<Malformed, String> {
 /// size) or `--stdin-offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// The first byte.
     pub start: u64,
+    /// The byte after the last.
     pub end: u64,
+    /// The file's size, for `--range`.
     pub size: Option<u64>,
 }
 
@@ -728,9 +791,13 @@ pub fn to_json(p: &Partial) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Head {
+    /// Always `errscope-partial`.
     pub schema: String,
+    /// The format's version.
     pub version: u32,
+    /// What it was made with.
     pub settings: Settings,
+    /// The inputs read.
     pub inputs: Vec<PartialInput>,
     /// Passed over.
     #[serde(rename = "tally")]
@@ -739,6 +806,7 @@ pub struct Head {
 
 /// What a partial and its head both are.
 pub trait Parsed: serde::de::DeserializeOwned {
+    /// The inputs the partial lists.
     fn inputs(&self) -> &[PartialInput];
 }
 
