@@ -97,6 +97,8 @@ pub struct InputSummary {
     pub latency_source: Option<String>,
     /// What `--format auto` chose for it: `format kong (50 of 50 sample lines)`.
     pub detection: Option<String>,
+    /// Whether that format leaves fields at the end of most lines unread.
+    pub unread_trailing: bool,
     /// `gzip` or `zstd` for a compressed file.
     pub compression: Option<&'static str>,
     /// Bytes of log text read (after decompression).
@@ -696,6 +698,10 @@ fn describe(summary: &mut InputSummary, ctx: &LineContext) {
     summary.format = Some(ctx.format.name());
     summary.latency_source = ctx.format.latency_source();
     summary.detection = ctx.detection.as_ref().map(|d| d.to_string());
+    summary.unread_trailing = ctx
+        .detection
+        .as_ref()
+        .is_some_and(|d| d.leaves_fields_unread());
 }
 
 /// The parser for one input, chosen from `sample` (its first bytes) in auto mode.

@@ -610,14 +610,8 @@ fn run_analyze(
         line.finish();
     }
     name_stdin(args, &sources, &mut analysis, &mut spans)?;
-    // Paths and what follows them are escaped: a file name can hold control bytes.
-    for input in analysis.inputs.iter().filter(|_| !args.quiet) {
-        if let Some(detection) = &input.detection {
-            eprintln!(
-                "errscope: {}",
-                escape_control(&format!("{}: {detection}", input.name))
-            );
-        }
+    if !args.quiet {
+        say_formats(&analysis.inputs, args.verbose);
     }
     for e in unlisted.iter().chain(&analysis.errors) {
         eprintln!("errscope: {}", escape_control(&e.to_string()));
@@ -875,6 +869,49 @@ fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
     } else {
         Outcome::Error
     })
+}
+
+/// Inputs past which the formats told are summed up on stderr (without `-v`).
+const FORMAT_LINES: usize = 10;
+
+/// Say on stderr which format each input was read as, when auto-detection told it:
+/// a line per input, or past [`FORMAT_LINES`] inputs (and without `verbose`) one line
+/// with the count per format, plus a line for each input whose format leaves
+/// trailing fields unread (a name may be in them).
+fn say_formats(inputs: &[analyze::InputSummary], verbose: bool) {
+    let told: Vec<(&analyze::InputSummary, &String)> = inputs
+        .iter()
+        .filter_map(|i| i.detection.as_ref().map(|d| (i, d)))
+        .collect();
+    // Paths and what follows them are escaped: a file name can hold control bytes.
+    let say = |i: &analyze::InputSummary, detection: &str| {
+        eprintln!(
+            "errscope: {}",
+            escape_control(&format!("{}: {detection}", i.name))
+        );
+    };
+    if verbose || told.len() <= FORMAT_LINES {
+        told.iter().for_each(|(i, d)| say(i, d));
+        return;
+    }
+    let mut per_format: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (i, _) in &told {
+        *per_format
+            .entry(i.format.as_deref().unwrap_or("-"))
+            .or_default() += 1;
+    }
+    let formats: Vec<String> = per_format
+        .iter()
+        .map(|(f, n)| format!("{f} {}", report::table::thousands(*n)))
+        .collect();
+    eprintln!(
+        "errscope: {} inputs, formats told from their first lines: {} (-v: a line per input)",
+        report::table::thousands(told.len() as u64),
+        escape_control(&formats.join(", "))
+    );
+    for (i, d) in told.iter().filter(|(i, _)| i.unread_trailing) {
+        say(i, d);
+    }
 }
 
 /// [`Outcome::Findings`] when anything named by `--fail-on` occurred, each said on

@@ -447,6 +447,11 @@ pub struct AnalyzeArgs {
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
 
+    /// Say on stderr how each input's format was told, however many inputs there
+    /// are (past 10 inputs, one line sums them up by format).
+    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
+    pub verbose: bool,
+
     /// Endpoints shown in the text report, codes in Markdown, and rows per table
     /// of the comparison with --baseline (the JSON report lists all kept).
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]

@@ -508,6 +508,7 @@ fn summary(input: &PartialInput) -> InputSummary {
         format: input.format.clone(),
         latency_source: input.latency_source.clone(),
         detection: None,
+        unread_trailing: false,
         compression: match input.compression.as_deref() {
             Some("gzip") => Some("gzip"),
             Some("zstd") => Some("zstd"),

@@ -40,6 +40,13 @@ pub struct Detection {
     pub unread_trailing: usize,
 }
 
+impl Detection {
+    /// Whether most lines the chosen format parsed end with fields it does not read.
+    pub fn leaves_fields_unread(&self) -> bool {
+        self.unread_trailing * 2 > self.matched
+    }
+}
+
 impl fmt::Display for Detection {
     /// `format kong (50 of 50 sample lines)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,7 +62,7 @@ impl fmt::Display for Detection {
                 "format {} ({} of {} sample lines",
                 self.chosen, self.matched, self.sampled
             )?;
-            if self.unread_trailing * 2 > self.matched {
+            if self.leaves_fields_unread() {
                 write!(
                     f,
                     "; {} of them end with fields it does not read",

@@ -337,3 +337,44 @@ fn stdin_from_a_terminal_says_so() {
     let piped = run_stdin(&["analyze", "-o", "json", "-"], b"");
     assert!(!piped.stderr.contains(HINT), "{}", piped.stderr);
 }
+
+/// Past ten inputs, the formats auto-detection told are summed up in one line on
+/// stderr (thousands of hourly files would otherwise print a line each); `-v` lists
+/// every input, `-q` none.
+#[test]
+fn many_inputs_sum_up_their_formats() {
+    let dir = Dir::new();
+    let (text, _) = dir.generate("gateway", 120, 4);
+    let (json, _) = dir.generate("json", 20, 5);
+    let logs = dir.mkdir("logs");
+    let lines: Vec<String> = std::fs::read(&text)
+        .unwrap()
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    for (n, part) in lines.chunks(10).enumerate() {
+        std::fs::write(logs.join(format!("h{n:02}.log")), part.concat()).unwrap();
+    }
+    std::fs::copy(&json, logs.join("z.jsonl")).unwrap();
+    let out = run(&os(&[&"analyze", &"-o", &"json", &logs])).expect_code(0);
+    assert_eq!(out.report().inputs.len(), 13);
+    let said: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        said,
+        [
+            "errscope: 13 inputs, formats told from their first lines: json 1, nginx:gateway 12 \
+          (-v: a line per input)"
+        ],
+        "{}",
+        out.stderr
+    );
+    let out = run(&os(&[&"analyze", &"-v", &"-o", &"json", &logs])).expect_code(0);
+    assert_eq!(out.stderr.lines().count(), 13, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("z.jsonl: format json ("),
+        "{}",
+        out.stderr
+    );
+    let out = run(&os(&[&"analyze", &"-q", &"-o", &"json", &logs])).expect_code(0);
+    assert_eq!(out.stderr, "");
+}
