@@ -210,6 +210,21 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "traefik-clf",
+        aliases: &["traefik-common"],
+        description: "Traefik's default access log: CLF + request count, router, server URL \
+                      and duration in ms (logs no error name)",
+        definition: r#"<remote_IP_address> - <client_user_name_if_available> [<timestamp>] "<request_method> <request_path> <request_protocol>" <HTTP_status> <content-length> "<request_referrer>" "<request_user_agent>" <number_of_requests_received_since_Traefik_started> "<Traefik_router_name>" "<Traefik_server_URL>" <request_duration_in_ms>ms"#,
+        // The "full log" line of Traefik's own parser test
+        // (traefik/traefik pkg/middlewares/accesslog/parser_test.go, MIT).
+        example: r#"TestHost - TestUser [13/Apr/2016:07:14:19 -0700] "POST testpath HTTP/0.0" 123 12 "testReferer" "testUserAgent" 1 "testRouter" "http://127.0.0.1/testService" 1ms"#,
+        source: "https://doc.traefik.io/traefik/observability/access-logs/#format",
+        spec: Spec::Nginx {
+            format: TRAEFIK_CLF,
+            fields: &["latency=duration:ms"],
+        },
+    },
+    Preset {
         name: "caddy",
         aliases: &[],
         description: "Caddy JSON access log (duration in s, ts in epoch s; name from \
@@ -268,6 +283,11 @@ pub const PRESETS: &[Preset] = &[
 /// request line (`%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%`)
 /// is `$request`.
 pub const ENVOY_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host""#;
+
+/// Traefik's CLF access log (`CommonLogFormatter` in Traefik's
+/// `pkg/middlewares/accesslog/logger_formatters.go`) as an nginx-style format.
+/// Traefik writes `"-"` for a missing router or server URL.
+pub const TRAEFIK_CLF: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $requests "$router_name" "$server_url" ${duration}ms"#;
 
 /// The preset called `name` (or one of its aliases).
 pub fn find(name: &str) -> Option<&'static Preset> {
@@ -588,6 +608,13 @@ mod tests {
                 Some("/v3/openai/models"),
                 Some(1_254),
                 Some(1_795_744_800_123),
+            ),
+            (
+                "traefik-clf",
+                123,
+                Some("testpath"),
+                Some(1_000),
+                Some(1_460_556_859_000),
             ),
             ("caddy", 200, Some("/"), Some(929), Some(1_646_861_401_524)),
             (

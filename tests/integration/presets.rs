@@ -13,6 +13,9 @@
 //! - kong.log: https://docs.konghq.com/hub/kong-inc/file-log/
 //! - apisix.log: https://apisix.apache.org/docs/apisix/plugins/file-logger/
 //! - traefik.log: https://doc.traefik.io/traefik/observability/access-logs/
+//! - traefik-clf.log: https://doc.traefik.io/traefik/observability/access-logs/#format;
+//!   its first line is the "full log" line of Traefik's own parser test
+//!   (traefik/traefik, pkg/middlewares/accesslog/parser_test.go, MIT)
 //! - caddy.log: https://caddyserver.com/docs/logging
 //! - aws-apigw.log: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
 //! - logfmt.log: https://brandur.org/logfmt
@@ -84,6 +87,8 @@ const CASES: &[(&str, &str, &str, [u64; 7], u64)] = &[
     ("kong.log", "kong", "kong", NAMED, 7),
     ("apisix.log", "apisix", "apisix", NAMED, 7),
     ("traefik.log", "traefik", "traefik", NAMED, 7),
+    // Traefik's default CLF logs no error name; its router names are not names.
+    ("traefik-clf.log", "traefik-clf", "traefik-clf", UNNAMED, 7),
     ("caddy.log", "caddy", "caddy", NAMED, 7),
     // API Gateway cannot log a response header: its errors carry no name.
     ("aws-apigw.log", "aws-apigw", "aws-apigw", UNNAMED, 6),
@@ -238,6 +243,7 @@ fn presets_command_lists_every_preset() {
         "kong",
         "apisix",
         "traefik",
+        "traefik-clf",
         "caddy",
         "aws-apigw",
         "logfmt",
@@ -250,7 +256,7 @@ fn presets_command_lists_every_preset() {
     assert!(text.contains("example: [2016-04-15T20:17:00.310Z]"));
     let out = errscope(&["presets", "-o", "json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 12);
+    assert_eq!(list.as_array().unwrap().len(), 13);
     for p in list.as_array().unwrap() {
         for key in ["name", "description", "format", "example", "source"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "{p}: {key}");
