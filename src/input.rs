@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
+use crate::format::envelope;
 use crate::sigbus;
 
 /// One input to read.
@@ -495,7 +496,7 @@ pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usi
         let left = data.len() - start;
         let size = target.min((left / taper).max(MIN_TAPERED_CHUNK));
         let tentative = start + size;
-        let end = if tentative >= data.len() {
+        let mut end = if tentative >= data.len() {
             data.len()
         } else {
             match memchr::memchr(b'\n', &data[tentative - 1..]) {
@@ -503,10 +504,37 @@ pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usi
                 None => data.len(),
             }
         };
+        // A line continued on the next one (an envelope's partial line) does not
+        // end a chunk: the record it starts is joined in one chunk.
+        while end < data.len() && envelope::continues(last_line(&data[..end])) {
+            end = match memchr::memchr(b'\n', &data[end..]) {
+                Some(i) => end + i + 1,
+                None => data.len(),
+            };
+        }
         ranges.push(start..end);
         start = end;
     }
     ranges
+}
+
+/// The last line of `b`, which ends with a newline (not included).
+fn last_line(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    let start = memchr::memrchr(b'\n', b).map_or(0, |i| i + 1);
+    let line = &b[start..];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Where to end a chunk of the complete lines `b`: after its last line, or,
+/// when that line is continued on the next one ([`envelope::continues`]), before
+/// the run of continued lines at its end (0 when there are only such lines).
+fn cut_before_continued(b: &[u8]) -> usize {
+    let mut end = b.len();
+    while end > 0 && envelope::continues(last_line(&b[..end])) {
+        end = memchr::memrchr(b'\n', &b[..end - 1]).map_or(0, |i| i + 1);
+    }
+    end
 }
 
 /// The least a [`StreamChunker`] asks a `read` for: a pipe's default capacity.
@@ -600,7 +628,10 @@ impl<R: Read> StreamChunker<R> {
         // Up to the target, and at least a pipe's worth past it to end a line.
         let least = self.target.min(MIN_READ);
         let capacity = self.target + least;
-        while !self.done && self.partial_start < self.target {
+        // A run of lines continued on the next (an envelope's partial lines) is
+        // read on to the line that ends it: a record is never split.
+        while !self.done && cut_before_continued(&self.buf[..self.partial_start]) < self.target
+        {
             let end = self.filled + self.target.saturating_sub(self.filled).max(least);
             make_room(&mut self.buf, end, capacity);
             match self.reader.read(&mut self.buf[self.filled..end]) {
@@ -626,14 +657,17 @@ impl<R: Read> StreamChunker<R> {
                 buf: std::mem::take(&mut self.buf),
             }));
         }
-        // The next chunk starts with this one's partial last line.
+        // The next chunk starts with this one's partial last line (and the lines
+        // continued onto it, see `cut_before_continued`).
+        let cut = cut_before_continued(&self.buf[..self.partial_start]);
         let mut next = self.spare.pop().unwrap_or_default();
-        let partial = self.partial_start..self.filled;
+        let partial = cut..self.filled;
         make_room(&mut next, partial.len(), capacity);
         next[..partial.len()].copy_from_slice(&self.buf[partial.clone()]);
-        let len = self.partial_start;
+        let len = cut;
         self.filled = partial.len();
-        self.partial_start = 0;
+        // The continued lines carried over are complete lines of the next chunk.
+        self.partial_start -= cut;
         Ok(Some(Chunk {
             buf: std::mem::replace(&mut self.buf, next),
             len,
@@ -902,6 +936,37 @@ mod tests {
             out.push(chunk.to_vec());
         }
         out
+    }
+
+    /// A run of an envelope's continued lines (CRI `P`, Docker without `\n`) and
+    /// the line that ends it are always in one chunk, mapped or streamed, whatever
+    /// the chunk size; every byte still comes out once.
+    #[test]
+    fn continued_lines_never_end_a_chunk() {
+        let mut data = Vec::new();
+        for i in 0..6 {
+            data.extend_from_slice(format!("2025-12-31T17:37:4{i}Z stdout P part-{i}-a\n").as_bytes());
+            data.extend_from_slice(b"2025-12-31T17:37:40Z stdout P b\n");
+            data.extend_from_slice(b"2025-12-31T17:37:40Z stdout F end\n");
+            data.extend_from_slice(br#"{"log":"x","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#);
+            data.push(b'\n');
+            data.extend_from_slice(br#"{"log":"y\n","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#);
+            data.push(b'\n');
+            data.extend_from_slice(b"plain line\n");
+        }
+        let ends_a_run = |chunk: &[u8]| !envelope::continues(last_line(chunk));
+        for target in 1..data.len() + 2 {
+            let ranges = chunk_ranges(&data, target, 1);
+            assert_eq!(ranges.iter().map(|r| r.len()).sum::<usize>(), data.len());
+            for r in &ranges {
+                assert!(ends_a_run(&data[r.clone()]), "target {target}: {r:?}");
+            }
+            let chunks = stream_all(&data, target, 1 << 20);
+            assert_eq!(chunks.concat(), data, "target {target}");
+            for c in &chunks {
+                assert!(ends_a_run(c), "target {target}");
+            }
+        }
     }
 
     #[test]

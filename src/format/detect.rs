@@ -45,6 +45,8 @@ pub struct Detection {
     /// Sample lines with fields after the end of the chosen text format, which it
     /// does not read (said when they are most of the lines parsed).
     pub unread_trailing: usize,
+    /// The envelope the sample lines were taken out of (`cri`, ...), if any.
+    pub envelope: Option<&'static str>,
 }
 
 impl fmt::Display for Detection {
@@ -57,11 +59,11 @@ impl fmt::Display for Detection {
                 self.chosen
             )
         } else {
-            write!(
-                f,
-                "format {} ({} of {} sample lines",
-                self.chosen, self.matched, self.sampled
-            )?;
+            write!(f, "format {}", self.chosen)?;
+            if let Some(e) = self.envelope {
+                write!(f, " in a {e} envelope")?;
+            }
+            write!(f, " ({} of {} sample lines", self.matched, self.sampled)?;
             if self.unread_trailing * 2 > self.matched {
                 write!(
                     f,
@@ -105,6 +107,17 @@ struct Score {
 
 /// Choose the format for `sample` (the start of an input).
 pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Detection)> {
+    detect_in(fields, sample, false)
+}
+
+/// [`detect`] for lines taken out of an envelope (`enveloped`) or not. Lines that
+/// the best candidate finds are no access records
+/// ([`envelope::not_access`](super::envelope::not_access)) do not count against it.
+pub fn detect_in(
+    fields: &[FieldOverride],
+    sample: &[u8],
+    enveloped: bool,
+) -> Result<(LogFormat, Detection)> {
     let lines = sample_lines(sample);
     let candidates = candidates(fields)?;
     if lines.is_empty() {
@@ -122,6 +135,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
             sampled: 0,
             runners_up: Vec::new(),
             unread_trailing: 0,
+            envelope: None,
         };
         return Ok((c.format, detection));
     }
@@ -148,7 +162,23 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
     let mixed = masks
         .iter()
         .any(|(_, other)| (other & !best_lines).count_ones() as usize * 3 >= sampled);
-    if best.parsed * 3 < sampled || best.parsed == 0 || tied || mixed || !best.plausible {
+    // Runtime messages among access records are not counted against a format.
+    let best_format = &scored[0].1.format;
+    let others = lines
+        .iter()
+        .filter(|l| match best_format.parse(l) {
+            Err(reason) => {
+                super::envelope::not_access(l, reason, best_format.reads_json(), enveloped)
+            }
+            Ok(_) => false,
+        })
+        .count();
+    if best.parsed * 3 < sampled - others
+        || best.parsed == 0
+        || tied
+        || mixed
+        || !best.plausible
+    {
         return Err(cannot_tell(&scored, sampled, tied || mixed));
     }
     let mut scored = scored.into_iter();
@@ -177,6 +207,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
         sampled,
         runners_up,
         unread_trailing: trailing.len(),
+        envelope: None,
     };
     Ok((chosen.format, detection))
 }
@@ -289,7 +320,7 @@ fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Err
 /// The sample's non-empty lines, at most [`DETECT_SAMPLE_LINES`]. A last line
 /// without its newline may have been cut by the sample's size; it is left out when
 /// complete lines precede it.
-fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
     let mut lines: Vec<&[u8]> = sample
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))

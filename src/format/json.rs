@@ -1049,6 +1049,9 @@ fn parse_status(raw: &[u8]) -> Result<u16, Malformed> {
     if let Some(status) = three_digit_status(raw) {
         return Ok(status);
     }
+    if raw == b"0" {
+        return Err(Malformed::NoResponse);
+    }
     // A JSON integer has no leading zeros, so one that is not three digits worth
     // 100..=599 is out of range.
     let digits = raw.strip_prefix(b"-").unwrap_or(raw);

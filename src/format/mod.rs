@@ -11,6 +11,7 @@
 pub mod apache;
 mod body;
 pub mod detect;
+pub mod envelope;
 pub mod json;
 mod json_index;
 mod keys;
@@ -195,6 +196,15 @@ impl LogFormat {
         }
     }
 
+    /// Whether it reads JSON lines (a JSON preset or generic JSON lines).
+    pub fn reads_json(&self) -> bool {
+        match self {
+            LogFormat::Json(_) => true,
+            LogFormat::Preset(f) => f.inner().reads_json(),
+            LogFormat::Nginx(_) | LogFormat::Logfmt(_) => false,
+        }
+    }
+
     /// Where latency comes from and in which unit, e.g. `$request_time (s)`.
     pub fn latency_source(&self) -> Option<String> {
         match self {
@@ -257,6 +267,64 @@ pub fn build_detected(
     Ok((format, None))
 }
 
+/// How one input is read: its envelope, if any, and the format of what is inside.
+#[derive(Debug)]
+pub struct Reading {
+    pub format: LogFormat,
+    /// What `--format auto` chose, in auto mode.
+    pub detection: Option<Detection>,
+    pub envelope: Option<envelope::Envelope>,
+}
+
+/// [`build_detected`] on the input's lines taken out of their envelope, when most
+/// of the sample's lines are in one ([`envelope::detect`]). When no format reads
+/// the unwrapped lines but one reads them as they are, they are read as they are.
+pub fn build_reading(
+    choice: &FormatChoice,
+    fields: &[FieldOverride],
+    sample: &[u8],
+) -> Result<Reading> {
+    let lines = detect::sample_lines(sample);
+    let Some(env) = envelope::detect(&lines) else {
+        let (format, detection) = build_detected(choice, fields, sample)?;
+        return Ok(Reading {
+            format,
+            detection,
+            envelope: None,
+        });
+    };
+    let mut unwrapper = envelope::Unwrapper::default();
+    let mut inner = Vec::with_capacity(sample.len());
+    for line in &lines {
+        if let envelope::Unwrapped::Record(text, _) = unwrapper.unwrap(env, line) {
+            inner.extend_from_slice(text);
+            inner.push(b'\n');
+        }
+    }
+    let built = match choice {
+        FormatChoice::Auto => detect::detect_in(fields, &inner, true).map(|(f, d)| (f, Some(d))),
+        _ => build_detected(choice, fields, &inner),
+    };
+    match built {
+        Ok((format, detection)) => Ok(Reading {
+            format,
+            detection: detection.map(|d| Detection {
+                envelope: Some(env.name()),
+                ..d
+            }),
+            envelope: Some(env),
+        }),
+        Err(e) => match build_detected(choice, fields, sample) {
+            Ok((format, detection)) if matches!(choice, FormatChoice::Auto) => Ok(Reading {
+                format,
+                detection,
+                envelope: None,
+            }),
+            _ => Err(e),
+        },
+    }
+}
+
 /// A status written the usual way: three digits, the first 1 to 5 (so
 /// 100..=599). `None` for anything else, which [`text_status`] (or, for a JSON
 /// number, the JSON reader) then finds out of range or not a number.
@@ -275,10 +343,14 @@ pub fn three_digit_status(v: &[u8]) -> Option<u16> {
 /// other run of digits is out of range (`99`, `099`, `0200`, `1000`); anything
 /// else is not a number (`-1`, `2x0`, `404.0`, ` 404`). A JSON number is read by
 /// the JSON reader's own rule, which differs only where JSON numbers do.
+///
+/// `-` and `0` are no status at all: the request got no HTTP response
+/// ([`Malformed::NoResponse`], counted as `no_response`).
 #[inline]
 pub fn text_status(v: &[u8]) -> Result<u16, Malformed> {
     match three_digit_status(v) {
         Some(status) => Ok(status),
+        None if v == b"-" || v == b"0" => Err(Malformed::NoResponse),
         None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => {
             Err(Malformed::StatusOutOfRange)
         }

@@ -450,6 +450,11 @@ impl PresetFormat {
         self.inner.latency_source()
     }
 
+    /// The general parser it is built on.
+    pub fn inner(&self) -> &LogFormat {
+        &self.inner
+    }
+
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let mut fields = self.inner.parse(line)?;
