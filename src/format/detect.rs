@@ -28,7 +28,7 @@
 
 use std::fmt;
 
-use super::{json, presets, FieldOverride, LogFormat, DETECT_SAMPLE_LINES};
+use super::{json, presets, FieldOverride, LogFormat, Malformed, DETECT_SAMPLE_LINES};
 use crate::error::{Error, Result};
 
 /// What auto-detection chose for one input, for the one line errscope prints.
@@ -162,11 +162,14 @@ pub fn detect_in(
     let mixed = masks
         .iter()
         .any(|(_, other)| (other & !best_lines).count_ones() as usize * 3 >= sampled);
-    // Runtime messages among access records are not counted against a format.
+    // Runtime messages among access records, and records with no response (whose
+    // status `-` any format may stumble on, so they prove nothing), are not
+    // counted against a format.
     let best_format = &scored[0].1.format;
     let others = lines
         .iter()
         .filter(|l| match best_format.parse(l) {
+            Err(Malformed::NoResponse) => true,
             Err(reason) => {
                 super::envelope::not_access(l, reason, best_format.reads_json(), enveloped)
             }
@@ -352,7 +355,7 @@ fn candidates(fields: &[FieldOverride]) -> Result<Vec<Candidate>> {
                 &p.text_format().expect("a text preset has a format"),
             )),
             presets::Family::Json => Fit::Markers(p.markers()),
-            presets::Family::Logfmt => Fit::Generic,
+            presets::Family::Logfmt | presets::Family::OwnText => Fit::Generic,
         };
         out.push(Candidate {
             name: p.name,

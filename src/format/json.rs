@@ -1564,8 +1564,11 @@ mod tests {
 
     #[test]
     fn status_out_of_range_or_not_an_integer() {
-        // Integers: out of range unless 100..=599.
-        for v in ["0", "999", "99999999999999999999", "-1", "-404"] {
+        // 0: no response (Caddy, Envoy's TCP proxy).
+        assert_eq!(err(br#"{"status":0}"#), Malformed::NoResponse);
+        assert_eq!(err(br#"{"status":"-"}"#), Malformed::NoResponse);
+        // Other integers: out of range unless 100..=599.
+        for v in ["1", "999", "99999999999999999999", "-1", "-404"] {
             let line = format!(r#"{{"status":{v}}}"#);
             assert_eq!(err(line.as_bytes()), Malformed::StatusOutOfRange, "{v}");
         }
@@ -1577,7 +1580,7 @@ mod tests {
         // Strings are text, read as every text format reads a status.
         for (v, want) in [
             ("\"404\"", Ok(404)),
-            ("\"0\"", Err(Malformed::StatusOutOfRange)),
+            ("\"0\"", Err(Malformed::NoResponse)),
             ("\"1000000\"", Err(Malformed::StatusOutOfRange)),
             ("\"0404\"", Err(Malformed::StatusOutOfRange)),
             ("\"abc\"", Err(Malformed::StatusNotANumber)),

@@ -12,6 +12,7 @@ pub mod apache;
 mod body;
 pub mod detect;
 pub mod envelope;
+pub mod haproxy;
 pub mod json;
 mod json_index;
 mod keys;
@@ -148,6 +149,8 @@ pub enum LogFormat {
     Nginx(nginx::NginxFormat),
     Json(json::JsonFormat),
     Logfmt(logfmt::LogfmtFormat),
+    /// HAProxy's `option httplog` (optional captured-header groups).
+    Haproxy(haproxy::HaproxyFormat),
     /// A gateway preset built on one of the parsers above (Envoy, Apache, Kong, ...),
     /// reported under the preset's name.
     Preset(Box<presets::PresetFormat>),
@@ -160,6 +163,7 @@ impl LogFormat {
             LogFormat::Nginx(f) => f.parse(line),
             LogFormat::Json(f) => f.parse(line),
             LogFormat::Logfmt(f) => f.parse(line),
+            LogFormat::Haproxy(f) => f.parse(line),
             LogFormat::Preset(f) => f.parse(line),
         }
     }
@@ -192,6 +196,7 @@ impl LogFormat {
             LogFormat::Nginx(f) => format!("nginx:{}", f.name()),
             LogFormat::Json(_) => "json".to_string(),
             LogFormat::Logfmt(_) => "logfmt".to_string(),
+            LogFormat::Haproxy(_) => "haproxy".to_string(),
             LogFormat::Preset(f) => f.name().to_string(),
         }
     }
@@ -201,7 +206,7 @@ impl LogFormat {
         match self {
             LogFormat::Json(_) => true,
             LogFormat::Preset(f) => f.inner().reads_json(),
-            LogFormat::Nginx(_) | LogFormat::Logfmt(_) => false,
+            LogFormat::Nginx(_) | LogFormat::Logfmt(_) | LogFormat::Haproxy(_) => false,
         }
     }
 
@@ -211,6 +216,7 @@ impl LogFormat {
             LogFormat::Nginx(f) => f.latency_source(),
             LogFormat::Json(f) => Some(f.latency_source()),
             LogFormat::Logfmt(f) => Some(f.latency_source()),
+            LogFormat::Haproxy(_) => Some("Ta (ms)".to_string()),
             LogFormat::Preset(f) => f.latency_source(),
         }
     }
@@ -473,12 +479,13 @@ mod tests {
     #[test]
     fn text_statuses() {
         // Every run of one to four digits: a status exactly when it is three digits
-        // worth 100..=599.
+        // worth 100..=599; a lone 0 is no response.
         for width in 1..=4 {
             for n in 0..10u32.pow(width) {
                 let text = format!("{n:0width$}", width = width as usize);
                 let want = match n {
                     100..=599 if width == 3 => Ok(n as u16),
+                    0 if width == 1 => Err(Malformed::NoResponse),
                     _ => Err(Malformed::StatusOutOfRange),
                 };
                 assert_eq!(text_status(text.as_bytes()), want, "{text}");
@@ -488,9 +495,9 @@ mod tests {
             text_status(b"99999999999999999999999"),
             Err(Malformed::StatusOutOfRange)
         );
+        assert_eq!(text_status(b"-"), Err(Malformed::NoResponse));
         for text in [
             "",
-            "-",
             "-1",
             "abc",
             "2x0",

@@ -1014,7 +1014,8 @@ mod tests {
         let f = custom(r#""$request" $status $request_time"#);
         let cases = [
             ("abc", Malformed::StatusNotANumber),
-            ("-", Malformed::StatusNotANumber),
+            ("-", Malformed::NoResponse),
+            ("0", Malformed::NoResponse),
             ("2x0", Malformed::StatusNotANumber),
             ("99", Malformed::StatusOutOfRange),
             ("099", Malformed::StatusOutOfRange),

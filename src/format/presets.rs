@@ -54,6 +54,8 @@ enum Spec {
         header_array: Option<(&'static str, &'static str)>,
     },
     Logfmt,
+    /// HAProxy's `option httplog` ([`super::haproxy`]).
+    Haproxy,
 }
 
 /// Every preset, in the order `errscope presets` lists them.
@@ -267,6 +269,52 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "haproxy",
+        aliases: &["haproxy-httplog"],
+        description: "HAProxy option httplog (Ta in ms as latency, -1 none; status -1: no \
+                      response; name from a captured response header X-Error-Code)",
+        definition: r#"log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"  (capture response header X-Error-Code len 64)"#,
+        // The httplog example of the manual below, without its syslog header.
+        example: r#"10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#,
+        source: "https://docs.haproxy.org/2.8/configuration.html#8.2.3",
+        spec: Spec::Haproxy,
+    },
+    Preset {
+        name: "aws-alb",
+        aliases: &["alb"],
+        description: "AWS Application Load Balancer access log (elb_status_code is the \
+                      status, target_processing_time the latency, -1 none; logs no error name)",
+        definition: "type time elb client:port target:port request_processing_time \
+                     target_processing_time response_processing_time elb_status_code \
+                     target_status_code received_bytes sent_bytes \"request\" \"user_agent\" \
+                     ssl_cipher ssl_protocol target_group_arn \"trace_id\" ... (later fields not read)",
+        // The HTTP entry of the page below.
+        example: r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html",
+        spec: Spec::Nginx {
+            format: AWS_ALB,
+            fields: &["latency=target_processing_time:s", "time=time_iso8601"],
+        },
+    },
+    Preset {
+        name: "aws-elb",
+        aliases: &["elb"],
+        description: "AWS Classic Load Balancer access log (elb_status_code is the status, \
+                      backend_processing_time the latency, -1 none; `-` status of a TCP \
+                      listener: no response; logs no error name)",
+        definition: "timestamp elb client:port backend:port request_processing_time \
+                     backend_processing_time response_processing_time elb_status_code \
+                     backend_status_code received_bytes sent_bytes \"request\" \"user_agent\" \
+                     ssl_cipher ssl_protocol",
+        // The HTTP entry of the page below.
+        example: r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -"#,
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html",
+        spec: Spec::Nginx {
+            format: AWS_ELB,
+            fields: &["latency=backend_processing_time:s", "time=time_iso8601"],
+        },
+    },
+    Preset {
         name: "logfmt",
         aliases: &[],
         description: "logfmt key=value lines, read with the JSON-lines default keys \
@@ -288,6 +336,13 @@ pub const ENVOY_TEXT: &str = r#"[$start_time] "$request" $status $response_flags
 /// `pkg/middlewares/accesslog/logger_formatters.go`) as an nginx-style format.
 /// Traefik writes `"-"` for a missing router or server URL.
 pub const TRAEFIK_CLF: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $requests "$router_name" "$server_url" ${duration}ms"#;
+
+/// The AWS Application Load Balancer's entry, up to the fields errscope reads
+/// (AWS adds fields at the end over time; a parser reads past them).
+pub const AWS_ALB: &str = r#"$type $time_iso8601 $elb $client $target $request_processing_time $target_processing_time $response_processing_time $status $target_status_code $received_bytes $sent_bytes "$request" "$user_agent""#;
+
+/// The AWS Classic Load Balancer's entry.
+pub const AWS_ELB: &str = r#"$time_iso8601 $elb $client $backend $request_processing_time $backend_processing_time $response_processing_time $status $backend_status_code $received_bytes $sent_bytes "$request" "$user_agent" $ssl_cipher $ssl_protocol"#;
 
 /// The preset called `name` (or one of its aliases).
 pub fn find(name: &str) -> Option<&'static Preset> {
@@ -315,6 +370,8 @@ pub fn lookup(name: &str) -> Result<&'static Preset> {
 pub enum Family {
     /// nginx-style text: nginx, Apache, Envoy text.
     Text,
+    /// Text read by a parser of its own, no nginx-style format (HAProxy).
+    OwnText,
     Json,
     Logfmt,
 }
@@ -325,6 +382,7 @@ impl Preset {
             Spec::NginxPreset(_) | Spec::Nginx { .. } | Spec::Apache(_) => Family::Text,
             Spec::Json { .. } => Family::Json,
             Spec::Logfmt => Family::Logfmt,
+            Spec::Haproxy => Family::OwnText,
         }
     }
 
@@ -334,7 +392,7 @@ impl Preset {
             Spec::NginxPreset(name) => nginx::preset(name).map(str::to_string),
             Spec::Nginx { format, .. } => Some((*format).to_string()),
             Spec::Apache(f) => apache::translate(f).ok().map(|t| t.format),
-            Spec::Json { .. } | Spec::Logfmt => None,
+            Spec::Json { .. } | Spec::Logfmt | Spec::Haproxy => None,
         }
     }
 
@@ -388,6 +446,17 @@ impl Preset {
                 PresetFormat::wrap(self.name, inner, header_array)
             }
             Spec::Logfmt => LogFormat::Logfmt(logfmt::LogfmtFormat::new(user)?),
+            Spec::Haproxy => {
+                if let Some(f) = user.first() {
+                    return Err(Error::Usage(format!(
+                        "the haproxy preset takes no --field (got {}={}); describe another \
+                         layout with --log-format",
+                        f.key.as_str(),
+                        f.path
+                    )));
+                }
+                LogFormat::Haproxy(super::haproxy::HaproxyFormat)
+            }
         })
     }
 }

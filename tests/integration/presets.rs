@@ -18,6 +18,11 @@
 //!   (traefik/traefik, pkg/middlewares/accesslog/parser_test.go, MIT)
 //! - caddy.log: https://caddyserver.com/docs/logging
 //! - aws-apigw.log: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+//! - haproxy.log: https://docs.haproxy.org/2.8/configuration.html#8.2.3 (line 1: the
+//!   manual's httplog example)
+//! - aws-alb.log: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html
+//! - aws-elb.log: https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html
+//!   (line 1 of each: the page's HTTP example entry)
 //! - logfmt.log: https://brandur.org/logfmt
 //!
 //! After the example, each fixture holds the same requests in its gateway's shape:
@@ -90,6 +95,11 @@ const CASES: &[(&str, &str, &str, [u64; 7], u64)] = &[
     // Traefik's default CLF logs no error name; its router names are not names.
     ("traefik-clf.log", "traefik-clf", "traefik-clf", UNNAMED, 7),
     ("caddy.log", "caddy", "caddy", NAMED, 7),
+    // The name from a captured response header, `{INVALID_API_KEY}`.
+    ("haproxy.log", "haproxy", "haproxy", NAMED, 7),
+    // Load balancers log no error name; the target's processing time is the latency.
+    ("aws-alb.log", "aws-alb", "aws-alb", UNNAMED, 7),
+    ("aws-elb.log", "aws-elb", "aws-elb", UNNAMED, 7),
     // API Gateway cannot log a response header: its errors carry no name.
     ("aws-apigw.log", "aws-apigw", "aws-apigw", UNNAMED, 6),
     // The documented Heroku line has no latency under a default key.
@@ -245,7 +255,10 @@ fn presets_command_lists_every_preset() {
         "traefik",
         "traefik-clf",
         "caddy",
+        "haproxy",
         "aws-apigw",
+        "aws-alb",
+        "aws-elb",
         "logfmt",
     ] {
         assert!(
@@ -256,7 +269,7 @@ fn presets_command_lists_every_preset() {
     assert!(text.contains("example: [2016-04-15T20:17:00.310Z]"));
     let out = errscope(&["presets", "-o", "json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 13);
+    assert_eq!(list.as_array().unwrap().len(), 16);
     for p in list.as_array().unwrap() {
         for key in ["name", "description", "format", "example", "source"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "{p}: {key}");

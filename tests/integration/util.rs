@@ -537,5 +537,8 @@ pub fn as_truth(r: &Report) -> Truth {
         undocumented,
         unnamed_errors,
         unrouted: r.totals.unrouted,
+        not_access: r.totals.not_access,
+        no_response: r.totals.no_response,
+        continued: r.totals.continued,
     }
 }

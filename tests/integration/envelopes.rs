@@ -1,0 +1,105 @@
+//! Envelopes end to end: every fixture under `fixtures/envelopes/` (a gateway's
+//! records inside a CRI, Docker json-file, docker-compose or syslog envelope, with
+//! the runtime's and the gateway's own messages between them) analyzed with no
+//! flags and with `--preset`, through every strategy, with exact counts: access
+//! records classified as the plain fixture's, other lines `not_access`, joined
+//! pieces `continued`. Sources in `fixtures/envelopes/README.md`.
+
+use std::path::Path;
+
+use crate::util::{analyze_every_way, run};
+
+/// (fixture, envelope, format in the report, preset, class counts ok, documented,
+/// status_mismatch, wrong_section, undocumented, unnamed_error, malformed, then
+/// not_access, no_response, continued, lines).
+type Case = (&'static str, &'static str, &'static str, &'static str, [u64; 7], [u64; 4]);
+
+const CASES: &[Case] = &[
+    // Caddy on stderr: two startup messages, one record split in three (two P
+    // lines), an empty F line.
+    ("cri-caddy.log", "cri", "caddy", "caddy", [2, 1, 1, 1, 1, 1, 0], [3, 0, 2, 12]),
+    // nginx's entrypoint messages on stdout, its error log on stderr, one record
+    // whose `log` lacks its newline (continued).
+    ("docker-nginx.log", "docker", "nginx:combined", "combined", [2, 0, 0, 0, 0, 5, 0], [3, 0, 1, 11]),
+    ("compose-traefik.log", "compose", "traefik-clf", "traefik-clf", [2, 0, 0, 0, 0, 5, 0], [2, 0, 0, 9]),
+    // RFC 3164 with and without <PRI>, RFC 5424, a startup message, status -1.
+    ("syslog-haproxy.log", "syslog", "haproxy", "haproxy", [3, 1, 1, 1, 1, 1, 0], [1, 1, 0, 10]),
+];
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new("fixtures/envelopes").join(name)
+}
+
+#[test]
+fn every_envelope_is_taken_off_however_the_input_is_read() {
+    for &(file, envelope, format, preset, classes, [not_access, no_response, continued, lines]) in
+        CASES
+    {
+        for flags in [&[][..], &["--preset", preset][..]] {
+            let r = analyze_every_way(flags, &fixture(file), 0);
+            let input = &r.inputs[0];
+            assert_eq!(input.envelope.as_deref(), Some(envelope), "{file}");
+            assert_eq!(input.format.as_deref(), Some(format), "{file}");
+            let c = &r.totals.classes;
+            let got = [
+                c.ok,
+                c.documented,
+                c.status_mismatch,
+                c.wrong_section,
+                c.undocumented,
+                c.unnamed_error,
+                c.malformed,
+            ];
+            assert_eq!(got, classes, "{file} {flags:?}");
+            let t = &r.totals;
+            assert_eq!(
+                [t.not_access, t.no_response, t.continued, t.lines],
+                [not_access, no_response, continued, lines],
+                "{file} {flags:?}"
+            );
+        }
+    }
+}
+
+/// The envelope's time stands in only for a record without one: Traefik's and
+/// Caddy's records have their own, so the span is theirs.
+#[test]
+fn the_records_own_time_wins_over_the_envelopes() {
+    let r = analyze_every_way(&[], &fixture("cri-caddy.log"), 0);
+    let span = r.time.expect("a time span");
+    // Caddy's documented example has ts 1646861401.52 (2022-03-09); the CRI
+    // header says 2026.
+    assert!(span.first.starts_with("2022-03-09T21:30:01"), "{}", span.first);
+    // HAProxy's RFC 5424 line has its own accept date too; the RFC 3164 header has
+    // no year and gives none.
+    let r = analyze_every_way(&[], &fixture("syslog-haproxy.log"), 0);
+    assert!(r.time.unwrap().first.starts_with("2009-02-06T12:14:14"));
+}
+
+/// Every report format names the counts of lines read but not classified.
+#[test]
+fn other_lines_are_named_in_every_format() {
+    let path = fixture("syslog-haproxy.log");
+    for (format, want) in [
+        ("text", vec!["not_access", "no_response"]),
+        ("markdown", vec!["not_access", "no_response"]),
+        ("csv", vec!["not_access,", "no_response,"]),
+        ("html", vec!["<dt>not_access</dt>", "<dt>no_response</dt>"]),
+        ("json", vec!["\"not_access\": 1", "\"no_response\": 1"]),
+    ] {
+        let out = run(&["analyze", "-o", format, path.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{format}");
+        let text = &out.stdout;
+        for w in want {
+            assert!(text.contains(w), "{format}: {w}");
+        }
+    }
+}
+
+/// A plain log is read as before: no envelope in the report, no new counts.
+#[test]
+fn plain_logs_have_no_envelope() {
+    let r = analyze_every_way(&[], Path::new("fixtures/sample.log"), 0);
+    assert_eq!(r.inputs[0].envelope, None);
+    assert_eq!(r.totals.not_access + r.totals.no_response + r.totals.continued, 0);
+}
