@@ -842,7 +842,15 @@ fn process_lines(
     let parse = |text| ctx.format.parse(text);
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', data) {
-        process_line(&data[start..end], parse, loc, ctx, tally, paths, NO_ENVELOPE);
+        process_line(
+            &data[start..end],
+            parse,
+            loc,
+            ctx,
+            tally,
+            paths,
+            NO_ENVELOPE,
+        );
         loc.line += 1;
         start = end + 1;
     }

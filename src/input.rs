@@ -630,8 +630,7 @@ impl<R: Read> StreamChunker<R> {
         let capacity = self.target + least;
         // A run of lines continued on the next (an envelope's partial lines) is
         // read on to the line that ends it: a record is never split.
-        while !self.done && cut_before_continued(&self.buf[..self.partial_start]) < self.target
-        {
+        while !self.done && cut_before_continued(&self.buf[..self.partial_start]) < self.target {
             let end = self.filled + self.target.saturating_sub(self.filled).max(least);
             make_room(&mut self.buf, end, capacity);
             match self.reader.read(&mut self.buf[self.filled..end]) {
@@ -945,12 +944,18 @@ mod tests {
     fn continued_lines_never_end_a_chunk() {
         let mut data = Vec::new();
         for i in 0..6 {
-            data.extend_from_slice(format!("2025-12-31T17:37:4{i}Z stdout P part-{i}-a\n").as_bytes());
+            data.extend_from_slice(
+                format!("2025-12-31T17:37:4{i}Z stdout P part-{i}-a\n").as_bytes(),
+            );
             data.extend_from_slice(b"2025-12-31T17:37:40Z stdout P b\n");
             data.extend_from_slice(b"2025-12-31T17:37:40Z stdout F end\n");
-            data.extend_from_slice(br#"{"log":"x","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#);
+            data.extend_from_slice(
+                br#"{"log":"x","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#,
+            );
             data.push(b'\n');
-            data.extend_from_slice(br#"{"log":"y\n","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#);
+            data.extend_from_slice(
+                br#"{"log":"y\n","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#,
+            );
             data.push(b'\n');
             data.extend_from_slice(b"plain line\n");
         }

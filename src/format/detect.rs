@@ -176,12 +176,7 @@ pub fn detect_in(
             Ok(_) => false,
         })
         .count();
-    if best.parsed * 3 < sampled - others
-        || best.parsed == 0
-        || tied
-        || mixed
-        || !best.plausible
-    {
+    if best.parsed * 3 < sampled - others || best.parsed == 0 || tied || mixed || !best.plausible {
         return Err(cannot_tell(&scored, sampled, tied || mixed));
     }
     let mut scored = scored.into_iter();

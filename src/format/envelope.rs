@@ -108,7 +108,10 @@ pub fn continues(line: &[u8]) -> bool {
 /// any other), if any.
 pub fn detect(lines: &[&[u8]]) -> Option<Envelope> {
     let counts = Envelope::ALL.map(|e| lines.iter().filter(|l| e.split(l).is_some()).count());
-    let (at, &best) = counts.iter().enumerate().max_by_key(|(i, n)| (**n, usize::MAX - i))?;
+    let (at, &best) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, n)| (**n, usize::MAX - i))?;
     (best > 0 && best * 2 >= lines.len()).then(|| Envelope::ALL[at])
 }
 
@@ -428,7 +431,10 @@ fn unicode_escape(s: &[u8]) -> Option<(char, usize)> {
     };
     let hi = hex(s)?;
     if (0xD800..0xDC00).contains(&hi) {
-        let lo = s.get(6..8).filter(|p| *p == br"\u").and_then(|_| hex(&s[6..]))?;
+        let lo = s
+            .get(6..8)
+            .filter(|p| *p == br"\u")
+            .and_then(|_| hex(&s[6..]))?;
         if !(0xDC00..0xE000).contains(&lo) {
             return None;
         }
@@ -462,15 +468,25 @@ mod tests {
         // Partial lines are joined up to the F line.
         let mut u = Unwrapper::default();
         let e = Envelope::Cri;
-        assert_eq!(u.unwrap(e, b"2025-12-31T17:37:40Z stdout P {\"a\":"), Unwrapped::Continued);
-        assert_eq!(u.unwrap(e, b"2025-12-31T17:37:40Z stdout P 1,\"b\""), Unwrapped::Continued);
+        assert_eq!(
+            u.unwrap(e, b"2025-12-31T17:37:40Z stdout P {\"a\":"),
+            Unwrapped::Continued
+        );
+        assert_eq!(
+            u.unwrap(e, b"2025-12-31T17:37:40Z stdout P 1,\"b\""),
+            Unwrapped::Continued
+        );
         match u.unwrap(e, b"2025-12-31T17:37:41Z stdout F :2}") {
             Unwrapped::Record(t, _) => assert_eq!(t, br#"{"a":1,"b":2}"#),
             other => panic!("{other:?}"),
         }
         assert!(continues(b"2025-12-31T17:37:40Z stdout P x"));
         assert!(!continues(b"2025-12-31T17:37:40Z stdout F x"));
-        for bad in ["2025-12-31 stdout F x", "2025-12-31T17:37:40Z stdin F x", "2025-12-31T17:37:40Z stdout X x"] {
+        for bad in [
+            "2025-12-31 stdout F x",
+            "2025-12-31T17:37:40Z stdin F x",
+            "2025-12-31T17:37:40Z stdout X x",
+        ] {
             assert_eq!(u.unwrap(e, bad.as_bytes()), Unwrapped::Foreign, "{bad}");
         }
     }
@@ -489,7 +505,10 @@ mod tests {
         let rest = r#"{"log":"1}\n","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#;
         assert!(continues(part.as_bytes()) && !continues(rest.as_bytes()));
         let mut u = Unwrapper::default();
-        assert_eq!(u.unwrap(Envelope::Docker, part.as_bytes()), Unwrapped::Continued);
+        assert_eq!(
+            u.unwrap(Envelope::Docker, part.as_bytes()),
+            Unwrapped::Continued
+        );
         assert_eq!(
             u.unwrap(Envelope::Docker, rest.as_bytes()),
             Unwrapped::Record(b"{\"a\":1}", Some(1_738_844_054_000))
@@ -503,29 +522,48 @@ mod tests {
 
     #[test]
     fn compose_and_syslog_lines() {
-        assert_eq!(record(Envelope::Compose, r#"caddy  | {"a":1}"#).0, r#"{"a":1}"#);
+        assert_eq!(
+            record(Envelope::Compose, r#"caddy  | {"a":1}"#).0,
+            r#"{"a":1}"#
+        );
         assert_eq!(record(Envelope::Compose, "api-gateway-1  | x y").0, "x y");
         assert!(compose(b"caddy| x").is_none() && compose(b"| x").is_none());
         let (t, time) = record(
             Envelope::Syslog,
             "Feb  6 12:14:14 localhost haproxy[14389]: 10.0.1.2:33317 [06/Feb/2009:12:14:14.655] x",
         );
-        assert_eq!((t.as_str(), time), ("10.0.1.2:33317 [06/Feb/2009:12:14:14.655] x", None));
-        assert_eq!(record(Envelope::Syslog, "<134>Feb 16 12:14:14 lb1 haproxy: x").0, "x");
-        let (t, time) = record(Envelope::Syslog, "<134>1 2025-02-06T12:14:14Z lb1 haproxy 14389 - - x y");
+        assert_eq!(
+            (t.as_str(), time),
+            ("10.0.1.2:33317 [06/Feb/2009:12:14:14.655] x", None)
+        );
+        assert_eq!(
+            record(Envelope::Syslog, "<134>Feb 16 12:14:14 lb1 haproxy: x").0,
+            "x"
+        );
+        let (t, time) = record(
+            Envelope::Syslog,
+            "<134>1 2025-02-06T12:14:14Z lb1 haproxy 14389 - - x y",
+        );
         assert_eq!((t.as_str(), time), ("x y", Some(1_738_844_054_000)));
         let sd = r#"<134>1 2025-02-06T12:14:14Z lb1 haproxy 14389 ID7 [a b="c\]"][d] x"#;
         assert_eq!(record(Envelope::Syslog, sd).0, "x");
         let iso = "2025-02-06T12:14:14+00:00 lb1 haproxy[14389]: x";
-        assert_eq!(record(Envelope::Syslog, iso), ("x".into(), Some(1_738_844_054_000)));
+        assert_eq!(
+            record(Envelope::Syslog, iso),
+            ("x".into(), Some(1_738_844_054_000))
+        );
         assert!(syslog(b"Feb  6 12:14:14 localhost").is_none());
-        assert!(syslog(b"127.0.0.1 - - [06/Feb/2025:12:14:14 +0000] \"GET / HTTP/1.1\" 200 1").is_none());
+        assert!(
+            syslog(b"127.0.0.1 - - [06/Feb/2025:12:14:14 +0000] \"GET / HTTP/1.1\" 200 1")
+                .is_none()
+        );
     }
 
     #[test]
     fn detection_needs_half_the_lines() {
         let cri = b"2025-12-31T17:37:40Z stdout F x".as_slice();
-        let plain = b"127.0.0.1 - - [06/Feb/2025:12:14:14 +0000] \"GET / HTTP/1.1\" 200 1".as_slice();
+        let plain =
+            b"127.0.0.1 - - [06/Feb/2025:12:14:14 +0000] \"GET / HTTP/1.1\" 200 1".as_slice();
         assert_eq!(detect(&[cri, plain]), Some(Envelope::Cri));
         assert_eq!(detect(&[cri, plain, plain]), None);
         assert_eq!(detect(&[plain]), None);
@@ -534,15 +572,51 @@ mod tests {
 
     #[test]
     fn runtime_messages_are_not_access_records() {
-        let caddy = br#"{"level":"info","ts":1646861401.5,"logger":"tls","msg":"cleaning storage unit"}"#;
+        let caddy =
+            br#"{"level":"info","ts":1646861401.5,"logger":"tls","msg":"cleaning storage unit"}"#;
         assert!(not_access(caddy, Malformed::NoStatus, true, false));
-        assert!(!not_access(br#"{"status":"x"}"#, Malformed::StatusNotANumber, true, true));
-        assert!(!not_access(br#"{"uri":"/x"}"#, Malformed::NoStatus, true, false));
-        assert!(not_access(b"nginx: [warn] x", Malformed::InvalidJson, true, true));
-        assert!(!not_access(b"nginx: [warn] x", Malformed::InvalidJson, true, false));
-        assert!(not_access(b"[NOTICE] (1) : haproxy started", Malformed::NoMatch, false, true));
-        assert!(!not_access(b"[NOTICE] (1) : haproxy started", Malformed::NoMatch, false, false));
-        assert!(!not_access(b"1.2.3.4 \"GET / HTTP/1.1\" cut", Malformed::NoMatch, false, true));
+        assert!(!not_access(
+            br#"{"status":"x"}"#,
+            Malformed::StatusNotANumber,
+            true,
+            true
+        ));
+        assert!(!not_access(
+            br#"{"uri":"/x"}"#,
+            Malformed::NoStatus,
+            true,
+            false
+        ));
+        assert!(not_access(
+            b"nginx: [warn] x",
+            Malformed::InvalidJson,
+            true,
+            true
+        ));
+        assert!(!not_access(
+            b"nginx: [warn] x",
+            Malformed::InvalidJson,
+            true,
+            false
+        ));
+        assert!(not_access(
+            b"[NOTICE] (1) : haproxy started",
+            Malformed::NoMatch,
+            false,
+            true
+        ));
+        assert!(!not_access(
+            b"[NOTICE] (1) : haproxy started",
+            Malformed::NoMatch,
+            false,
+            false
+        ));
+        assert!(!not_access(
+            b"1.2.3.4 \"GET / HTTP/1.1\" cut",
+            Malformed::NoMatch,
+            false,
+            true
+        ));
     }
 
     #[test]

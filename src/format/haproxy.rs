@@ -144,7 +144,9 @@ mod tests {
         let f = parse(r#"203.0.113.7:5000 [27/Nov/2026:02:00:01.000] fe api/s1 0/0/1/-1/-1 504 98 - - sH-- 1/1/0/0/0 0/0 {text/plain} "GET / HTTP/1.1""#).unwrap();
         assert_eq!((f.status, f.name, f.latency_us), (504, None, None));
         // The client went away before a response.
-        let e = parse(r#"203.0.113.7:5000 [27/Nov/2026:02:00:01.000] fe api/<NOSRV> -1/-1/-1/-1/+2 -1 0 - - CR-- 1/1/0/0/0 0/0 "<BADREQ>""#);
+        let e = parse(
+            r#"203.0.113.7:5000 [27/Nov/2026:02:00:01.000] fe api/<NOSRV> -1/-1/-1/-1/+2 -1 0 - - CR-- 1/1/0/0/0 0/0 "<BADREQ>""#,
+        );
         assert_eq!(e.unwrap_err(), Malformed::NoResponse);
         // A request line HAProxy could not read gives no path.
         let f = parse(r#"203.0.113.7:5000 [27/Nov/2026:02:00:01.000] fe fe/<NOSRV> -1/-1/-1/-1/0 400 187 - - PR-- 1/1/0/0/0 0/0 "<BADREQ>""#).unwrap();

@@ -146,6 +146,43 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "envoy-gateway",
+        aliases: &[],
+        description: "Envoy Gateway's default JSON access log (response_code, \
+                      x-envoy-origin-path, duration in ms; logs no error name unless a \
+                      x-error-code key is added)",
+        definition: r#"{"start_time":"%START_TIME%","method":"%REQ(:METHOD)%","x-envoy-origin-path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%","protocol":"%PROTOCOL%","response_code":"%RESPONSE_CODE%","response_flags":"%RESPONSE_FLAGS%","response_code_details":"%RESPONSE_CODE_DETAILS%","connection_termination_details":"%CONNECTION_TERMINATION_DETAILS%","upstream_transport_failure_reason":"%UPSTREAM_TRANSPORT_FAILURE_REASON%","bytes_received":"%BYTES_RECEIVED%","bytes_sent":"%BYTES_SENT%","duration":"%DURATION%","x-envoy-upstream-service-time":"%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%","x-forwarded-for":"%REQ(X-FORWARDED-FOR)%","user-agent":"%REQ(USER-AGENT)%","x-request-id":"%REQ(X-REQUEST-ID)%",":authority":"%REQ(:AUTHORITY)%","upstream_host":"%UPSTREAM_HOST%","upstream_cluster":"%UPSTREAM_CLUSTER%","upstream_local_address":"%UPSTREAM_LOCAL_ADDRESS%","downstream_local_address":"%DOWNSTREAM_LOCAL_ADDRESS%","downstream_remote_address":"%DOWNSTREAM_REMOTE_ADDRESS%","requested_server_name":"%REQUESTED_SERVER_NAME%","route_name":"%ROUTE_NAME%"}"#,
+        // A line in the default format's shape, keys sorted as Envoy writes them.
+        example: r#"{":authority":"www.example.com","bytes_received":0,"bytes_sent":4,"connection_termination_details":null,"downstream_local_address":"10.244.0.12:10080","downstream_remote_address":"172.18.0.1:46218","duration":1,"method":"GET","protocol":"HTTP/1.1","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"httproute/default/backend/rule/0/match/0/www_example_com","start_time":"2025-12-31T16:37:40.491Z","upstream_cluster":"httproute/default/backend/rule/0","upstream_host":"10.244.0.11:3000","upstream_local_address":"10.244.0.12:36940","upstream_transport_failure_reason":null,"user-agent":"curl/8.5.0","x-envoy-origin-path":"/get","x-envoy-upstream-service-time":null,"x-forwarded-for":"172.18.0.1","x-request-id":"5d2c5f0c-0e8b-4a4c-9d2c-6a1b8b8b9f0e"}"#,
+        source: "https://gateway.envoyproxy.io/docs/tasks/observability/proxy-observability/#logs",
+        spec: Spec::Json {
+            fields: &[
+                "status=response_code",
+                "path=x-envoy-origin-path",
+                "latency=duration:ms",
+                "time=start_time",
+                "name=x-error-code",
+                "name=x_error_code",
+            ],
+            markers: &["x-envoy-origin-path", "upstream_cluster", "route_name"],
+            header_array: None,
+        },
+    },
+    Preset {
+        name: "istio",
+        aliases: &[],
+        description: "Istio's default text access log (Envoy's default plus response code \
+                      details and cluster fields; DURATION in ms; logs no error name)",
+        definition: r#"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%"#,
+        // The example of the page below.
+        example: r#"[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#,
+        source: "https://istio.io/latest/docs/tasks/observability/logs/access-log/#default-access-log-format",
+        spec: Spec::Nginx {
+            format: ISTIO_TEXT,
+            fields: &["latency=duration:ms", "time=start_time:iso8601"],
+        },
+    },
+    Preset {
         name: "kong",
         aliases: &[],
         description: "Kong file-log / http-log JSON (status under response.status, name from \
@@ -331,6 +368,9 @@ pub const PRESETS: &[Preset] = &[
 /// request line (`%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%`)
 /// is `$request`.
 pub const ENVOY_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host""#;
+
+/// Istio's default text format (`TEXT_FORMAT`), as an nginx-style format.
+pub const ISTIO_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $response_code_details $connection_termination_details "$upstream_transport_failure_reason" $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host" $upstream_cluster $upstream_local_address $downstream_local_address $downstream_remote_address $requested_server_name $route_name"#;
 
 /// Traefik's CLF access log (`CommonLogFormatter` in Traefik's
 /// `pkg/middlewares/accesslog/logger_formatters.go`) as an nginx-style format.
@@ -697,6 +737,41 @@ mod tests {
                 Some("/v3/openai/models"),
                 None,
                 Some(1_795_744_800_000),
+            ),
+            (
+                "haproxy",
+                200,
+                Some("/index.html"),
+                Some(109_000),
+                Some(1_233_922_454_655),
+            ),
+            (
+                "aws-alb",
+                200,
+                Some("http://www.example.com:80/"),
+                Some(1_000),
+                Some(1_530_570_180_186),
+            ),
+            (
+                "aws-elb",
+                200,
+                Some("http://www.example.com:80/"),
+                Some(1_048),
+                Some(1_431_560_383_945),
+            ),
+            (
+                "envoy-gateway",
+                200,
+                Some("/get"),
+                Some(1_000),
+                Some(1_767_199_060_491),
+            ),
+            (
+                "istio",
+                418,
+                Some("/status/418"),
+                Some(4_000),
+                Some(1_606_339_578_409),
             ),
             ("logfmt", 200, Some("/"), None, None),
         ];

@@ -20,12 +20,8 @@ struct CodeUse {
 pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let t = &analysis.tally;
     let classes = ClassCounts::from_array(&t.classes);
-    let requests = t.lines
-        - t.outside_window
-        - t.not_access
-        - t.no_response
-        - t.continued
-        - classes.malformed;
+    let requests =
+        t.lines - t.outside_window - t.not_access - t.no_response - t.continued - classes.malformed;
     let errors: u64 = t.statuses.iter().skip(400).sum();
     let time = match (t.first_ms, t.last_ms) {
         (Some(first), Some(last)) => Some(TimeSpan {

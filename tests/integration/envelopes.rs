@@ -12,18 +12,53 @@ use crate::util::{analyze_every_way, run};
 /// (fixture, envelope, format in the report, preset, class counts ok, documented,
 /// status_mismatch, wrong_section, undocumented, unnamed_error, malformed, then
 /// not_access, no_response, continued, lines).
-type Case = (&'static str, &'static str, &'static str, &'static str, [u64; 7], [u64; 4]);
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [u64; 7],
+    [u64; 4],
+);
 
 const CASES: &[Case] = &[
     // Caddy on stderr: two startup messages, one record split in three (two P
     // lines), an empty F line.
-    ("cri-caddy.log", "cri", "caddy", "caddy", [2, 1, 1, 1, 1, 1, 0], [3, 0, 2, 12]),
+    (
+        "cri-caddy.log",
+        "cri",
+        "caddy",
+        "caddy",
+        [2, 1, 1, 1, 1, 1, 0],
+        [3, 0, 2, 12],
+    ),
     // nginx's entrypoint messages on stdout, its error log on stderr, one record
     // whose `log` lacks its newline (continued).
-    ("docker-nginx.log", "docker", "nginx:combined", "combined", [2, 0, 0, 0, 0, 5, 0], [3, 0, 1, 11]),
-    ("compose-traefik.log", "compose", "traefik-clf", "traefik-clf", [2, 0, 0, 0, 0, 5, 0], [2, 0, 0, 9]),
+    (
+        "docker-nginx.log",
+        "docker",
+        "nginx:combined",
+        "combined",
+        [2, 0, 0, 0, 0, 5, 0],
+        [3, 0, 1, 11],
+    ),
+    (
+        "compose-traefik.log",
+        "compose",
+        "traefik-clf",
+        "traefik-clf",
+        [2, 0, 0, 0, 0, 5, 0],
+        [2, 0, 0, 9],
+    ),
     // RFC 3164 with and without <PRI>, RFC 5424, a startup message, status -1.
-    ("syslog-haproxy.log", "syslog", "haproxy", "haproxy", [3, 1, 1, 1, 1, 1, 0], [1, 1, 0, 10]),
+    (
+        "syslog-haproxy.log",
+        "syslog",
+        "haproxy",
+        "haproxy",
+        [3, 1, 1, 1, 1, 1, 0],
+        [1, 1, 0, 10],
+    ),
 ];
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -69,7 +104,11 @@ fn the_records_own_time_wins_over_the_envelopes() {
     let span = r.time.expect("a time span");
     // Caddy's documented example has ts 1646861401.52 (2022-03-09); the CRI
     // header says 2026.
-    assert!(span.first.starts_with("2022-03-09T21:30:01"), "{}", span.first);
+    assert!(
+        span.first.starts_with("2022-03-09T21:30:01"),
+        "{}",
+        span.first
+    );
     // HAProxy's RFC 5424 line has its own accept date too; the RFC 3164 header has
     // no year and gives none.
     let r = analyze_every_way(&[], &fixture("syslog-haproxy.log"), 0);
@@ -101,5 +140,8 @@ fn other_lines_are_named_in_every_format() {
 fn plain_logs_have_no_envelope() {
     let r = analyze_every_way(&[], Path::new("fixtures/sample.log"), 0);
     assert_eq!(r.inputs[0].envelope, None);
-    assert_eq!(r.totals.not_access + r.totals.no_response + r.totals.continued, 0);
+    assert_eq!(
+        r.totals.not_access + r.totals.no_response + r.totals.continued,
+        0
+    );
 }

@@ -10,6 +10,9 @@
 //! - nginx-json.log: https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format (escape=json)
 //! - envoy.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#default-format-string
 //! - envoy-json.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#format-dictionaries
+//! - envoy-gateway.log: https://gateway.envoyproxy.io/docs/tasks/observability/proxy-observability/#logs
+//! - istio.log: https://istio.io/latest/docs/tasks/observability/logs/access-log/ (line 1:
+//!   the page's example)
 //! - kong.log: https://docs.konghq.com/hub/kong-inc/file-log/
 //! - apisix.log: https://apisix.apache.org/docs/apisix/plugins/file-logger/
 //! - traefik.log: https://doc.traefik.io/traefik/observability/access-logs/
@@ -89,6 +92,15 @@ const CASES: &[(&str, &str, &str, [u64; 7], u64)] = &[
     ("nginx-json.log", "nginx-json", "nginx-json", NAMED, 7),
     ("envoy.log", "envoy", "envoy", UNNAMED, 7),
     ("envoy-json.log", "envoy-json", "envoy-json", NAMED, 7),
+    (
+        "envoy-gateway.log",
+        "envoy-gateway",
+        "envoy-gateway",
+        UNNAMED,
+        7,
+    ),
+    // Istio's documented example is a 418: one more unnamed error, one ok fewer.
+    ("istio.log", "istio", "istio", [1, 0, 0, 0, 0, 6, 1], 7),
     ("kong.log", "kong", "kong", NAMED, 7),
     ("apisix.log", "apisix", "apisix", NAMED, 7),
     ("traefik.log", "traefik", "traefik", NAMED, 7),
@@ -256,6 +268,8 @@ fn presets_command_lists_every_preset() {
         "traefik-clf",
         "caddy",
         "haproxy",
+        "envoy-gateway",
+        "istio",
         "aws-apigw",
         "aws-alb",
         "aws-elb",
@@ -269,7 +283,7 @@ fn presets_command_lists_every_preset() {
     assert!(text.contains("example: [2016-04-15T20:17:00.310Z]"));
     let out = errscope(&["presets", "-o", "json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 16);
+    assert_eq!(list.as_array().unwrap().len(), 18);
     for p in list.as_array().unwrap() {
         for key in ["name", "description", "format", "example", "source"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "{p}: {key}");
