@@ -205,6 +205,35 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "ingress-nginx",
+        aliases: &["upstreaminfo"],
+        description: "Kubernetes ingress-nginx's default upstreaminfo log format \
+                      ($request_time in s; logs no error name)",
+        definition: r#"log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id';"#,
+        // A line in the documented shape.
+        example: r#"192.168.65.3 - - [22/Apr/2024:10:30:45 +0000] "GET /healthz HTTP/1.1" 200 615 "-" "curl/8.4.0" 73 0.001 [default-web-80] [] 10.1.0.10:80 615 0.001 200 8f3b8f2e2b5c4f0e9a7d6c5b4a3f2e1d"#,
+        source: "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/",
+        spec: Spec::Nginx {
+            format: INGRESS_NGINX,
+            fields: &[],
+        },
+    },
+    Preset {
+        name: "apisix-text",
+        aliases: &[],
+        description: "Apache APISIX's default text access log (nginx_config.http.\
+                      access_log_format; $request_time in s; logs no error name)",
+        definition: r#"access_log_format: '$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_scheme://$upstream_host$upstream_uri"'"#,
+        // A line in the documented shape.
+        example: r#"127.0.0.1 - - [30/Dec/2023:03:38:05 +0000] 127.0.0.1:9080 "GET /hello HTTP/1.1" 200 12 0.002 "-" "curl/7.81.0" 127.0.0.1:1980 200 0.001 "http://127.0.0.1:1980/hello""#,
+        source: "https://github.com/apache/apisix/blob/master/conf/config.yaml.example \
+                 (nginx_config.http.access_log_format)",
+        spec: Spec::Nginx {
+            format: APISIX_TEXT,
+            fields: &[],
+        },
+    },
+    Preset {
         name: "apisix",
         aliases: &[],
         description: "Apache APISIX file-logger / http-logger JSON (latency in ms; name from \
@@ -368,6 +397,13 @@ pub const PRESETS: &[Preset] = &[
 /// request line (`%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%`)
 /// is `$request`.
 pub const ENVOY_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host""#;
+
+/// ingress-nginx's `upstreaminfo`.
+pub const INGRESS_NGINX: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
+
+/// APISIX's default `access_log_format`; its last field (the upstream URL, three
+/// variables in a row) is one variable here, since it is not read.
+pub const APISIX_TEXT: &str = r#"$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_url""#;
 
 /// Istio's default text format (`TEXT_FORMAT`), as an nginx-style format.
 pub const ISTIO_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $response_code_details $connection_termination_details "$upstream_transport_failure_reason" $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host" $upstream_cluster $upstream_local_address $downstream_local_address $downstream_remote_address $requested_server_name $route_name"#;

@@ -10,6 +10,8 @@
 //! - nginx-json.log: https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format (escape=json)
 //! - envoy.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#default-format-string
 //! - envoy-json.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#format-dictionaries
+//! - ingress-nginx.log: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/
+//! - apisix-text.log: apache/apisix conf/config.yaml.example, `access_log_format`
 //! - envoy-gateway.log: https://gateway.envoyproxy.io/docs/tasks/observability/proxy-observability/#logs
 //! - istio.log: https://istio.io/latest/docs/tasks/observability/logs/access-log/ (line 1:
 //!   the page's example)
@@ -103,6 +105,15 @@ const CASES: &[(&str, &str, &str, [u64; 7], u64)] = &[
     ("istio.log", "istio", "istio", [1, 0, 0, 0, 0, 6, 1], 7),
     ("kong.log", "kong", "kong", NAMED, 7),
     ("apisix.log", "apisix", "apisix", NAMED, 7),
+    ("apisix-text.log", "apisix-text", "apisix-text", UNNAMED, 7),
+    // Line 7 lists two upstreams (a retry): only fields after the status shift.
+    (
+        "ingress-nginx.log",
+        "ingress-nginx",
+        "ingress-nginx",
+        UNNAMED,
+        7,
+    ),
     ("traefik.log", "traefik", "traefik", NAMED, 7),
     // Traefik's default CLF logs no error name; its router names are not names.
     ("traefik-clf.log", "traefik-clf", "traefik-clf", UNNAMED, 7),
@@ -268,6 +279,8 @@ fn presets_command_lists_every_preset() {
         "traefik-clf",
         "caddy",
         "haproxy",
+        "ingress-nginx",
+        "apisix-text",
         "envoy-gateway",
         "istio",
         "aws-apigw",
@@ -283,7 +296,7 @@ fn presets_command_lists_every_preset() {
     assert!(text.contains("example: [2016-04-15T20:17:00.310Z]"));
     let out = errscope(&["presets", "-o", "json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 18);
+    assert_eq!(list.as_array().unwrap().len(), 20);
     for p in list.as_array().unwrap() {
         for key in ["name", "description", "format", "example", "source"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "{p}: {key}");
