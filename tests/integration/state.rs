@@ -95,14 +95,14 @@ fn appends_are_read_from_where_the_last_run_stopped() {
     let mut sum = BTreeMap::new();
     // The first run ends in the middle of line 1001: that line waits.
     let half = all[1000].len() / 2;
-    append(&access, &all[..1000].concat());
+    append(&access, all[..1000].concat());
     append(&access, &all[1000][..half]);
     let first = incremental(&state, &[&logs], 0);
     assert_eq!(first.totals.lines, 1000);
     assert_eq!(first.inputs[0].resumed, None);
     add(&mut sum, &first);
     append(&access, &all[1000][half..]);
-    append(&access, &all[1001..2000].concat());
+    append(&access, all[1001..2000].concat());
     let second = incremental(&state, &[&logs], 0);
     assert_eq!(second.totals.lines, 1000);
     let resumed = second.inputs[0].resumed.expect("resumed");
@@ -112,7 +112,7 @@ fn appends_are_read_from_where_the_last_run_stopped() {
     // Nothing new: an empty run, said as such.
     let idle = incremental(&state, &[&logs], 0);
     assert_eq!(idle.totals.lines, 0);
-    append(&access, &all[2000..].concat());
+    append(&access, all[2000..].concat());
     let third = incremental(&state, &[&logs], 0);
     assert_eq!(third.totals.lines, 1000);
     add(&mut sum, &third);
@@ -129,9 +129,9 @@ fn line_numbers_go_on_across_runs() {
     let (_, all) = lines(&dir, 20, 3);
     let access = dir.path().join("access.log");
     let state = dir.path().join("state.json");
-    append(&access, &all[..10].concat());
+    append(&access, all[..10].concat());
     incremental(&state, &[&access], 0);
-    append(&access, &all[10..15].concat());
+    append(&access, all[10..15].concat());
     append(&access, "this is not an access log line\n");
     let r = incremental(&state, &[&access], 0);
     let locations: Vec<&str> = r
@@ -165,20 +165,20 @@ fn rename_rotation_and_later_compression() {
     let (current, rotated) = (logs.join("access.log"), logs.join("access.log.1"));
     let state = dir.path().join("state.json");
     let mut sum = BTreeMap::new();
-    append(&current, &all[..1000].concat());
+    append(&current, all[..1000].concat());
     add(&mut sum, &incremental(&state, &[&logs], 0));
     // Night 2: 500 more, rotated, 200 more into the renamed file, 300 in the new one.
-    append(&current, &all[1000..1500].concat());
+    append(&current, all[1000..1500].concat());
     std::fs::rename(&current, &rotated).unwrap();
-    append(&rotated, &all[1500..1700].concat());
-    append(&current, &all[1700..2000].concat());
+    append(&rotated, all[1500..1700].concat());
+    append(&current, all[1700..2000].concat());
     let night2 = incremental(&state, &[&logs], 0);
     assert_eq!(night2.totals.lines, 1000);
     add(&mut sum, &night2);
     // Night 3: the rotated file is compressed; 100 more lines in the current one.
     let status = Command::new(gzip).arg(&rotated).status().unwrap();
     assert!(status.success());
-    append(&current, &all[2000..].concat());
+    append(&current, all[2000..].concat());
     let night3 = incremental(&state, &[&logs], 0);
     assert_eq!(night3.totals.lines, 100);
     let gz = night3
@@ -205,9 +205,9 @@ fn lines_appended_before_compression_are_read_from_the_archive() {
     let rotated = logs.join("access.log.1");
     let state = dir.path().join("state.json");
     let mut sum = BTreeMap::new();
-    append(&rotated, &all[..400].concat());
+    append(&rotated, all[..400].concat());
     add(&mut sum, &incremental(&state, &[&logs], 0));
-    append(&rotated, &all[400..].concat());
+    append(&rotated, all[400..].concat());
     let status = Command::new(zstd)
         .args(["-q", "--rm"])
         .arg(&rotated)
@@ -232,7 +232,7 @@ fn copytruncate_starts_over() {
     let (current, copy) = (logs.join("access.log"), logs.join("access.log.1"));
     let state = dir.path().join("state.json");
     let mut sum = BTreeMap::new();
-    append(&current, &all[..1000].concat());
+    append(&current, all[..1000].concat());
     add(&mut sum, &incremental(&state, &[&logs], 0));
     std::fs::copy(&current, &copy).unwrap();
     std::fs::write(&current, all[1000..].concat()).unwrap();
@@ -244,7 +244,7 @@ fn copytruncate_starts_over() {
     // Shrunk with its first bytes unchanged: read from the start, and said.
     let single = dir.path().join("single.log");
     let state = dir.path().join("single.json");
-    append(&single, &all[..100].concat());
+    append(&single, all[..100].concat());
     incremental(&state, &[&single], 0);
     std::fs::write(&single, all[..40].concat()).unwrap();
     let out = run(&os(&[
@@ -266,8 +266,8 @@ fn a_file_that_disappeared_is_dropped_and_a_duplicate_read_once() {
     let logs = dir.mkdir("logs");
     let (a, b) = (logs.join("a.log"), logs.join("b.log"));
     let state = dir.path().join("state.json");
-    append(&a, &all[..100].concat());
-    append(&b, &all[100..].concat());
+    append(&a, all[..100].concat());
+    append(&b, all[100..].concat());
     // The same file twice (through a symbolic link): read once.
     let link = dir.path().join("link.log");
     std::os::unix::fs::symlink(&a, &link).unwrap();
@@ -292,10 +292,10 @@ fn a_report_that_was_not_written_leaves_the_state_as_it_was() {
     let (_, all) = lines(&dir, 100, 6);
     let access = dir.path().join("access.log");
     let state = dir.path().join("state.json");
-    append(&access, &all[..50].concat());
+    append(&access, all[..50].concat());
     incremental(&state, &[&access], 0);
     let before = std::fs::read(&state).unwrap();
-    append(&access, &all[50..].concat());
+    append(&access, all[50..].concat());
     // The report cannot be written (its directory does not exist): no state either.
     let nowhere = dir.path().join("no/such/dir/r.json");
     let out = run(&os(&[
