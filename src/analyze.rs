@@ -171,8 +171,6 @@ struct LineContext<'a> {
     detection: Option<Detection>,
     /// The envelope each line is taken out of, if any.
     envelope: Option<Envelope>,
-    /// Whether the format reads JSON lines (for [`envelope::not_access`]).
-    json: bool,
     opts: &'a Options,
 }
 
@@ -692,7 +690,6 @@ fn context<'a>(
     Ok(LineContext {
         catalog,
         routes,
-        json: reading.format.reads_json(),
         format: reading.format,
         detection: reading.detection,
         envelope: reading.envelope,
@@ -982,7 +979,7 @@ fn process_line<'a>(
     });
     match parsed {
         Err(Malformed::NoResponse) => tally.record_no_response(),
-        Err(reason) if envelope::not_access(line, reason, ctx.json, at.enveloped) => {
+        Err(reason) if envelope::not_access(&ctx.format, line, reason, at.enveloped) => {
             tally.record_not_access()
         }
         Err(reason) => tally.record_malformed(loc, reason),

@@ -170,9 +170,7 @@ pub fn detect_in(
         .iter()
         .filter(|l| match best_format.parse(l) {
             Err(Malformed::NoResponse) => true,
-            Err(reason) => {
-                super::envelope::not_access(l, reason, best_format.reads_json(), enveloped)
-            }
+            Err(reason) => super::envelope::not_access(best_format, l, reason, enveloped),
             Ok(_) => false,
         })
         .count();

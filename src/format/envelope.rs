@@ -29,7 +29,7 @@
 
 use crate::timestamp;
 
-use super::Malformed;
+use super::{LogFormat, Malformed};
 
 /// The envelopes errscope takes off, in the order detection tries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,14 +163,16 @@ fn append(buf: &mut Vec<u8>, text: &[u8], escaped: bool) {
     }
 }
 
-/// Whether a line the format could not read (`reason`) is not an access record
-/// at all: inside an envelope, a line that is not a JSON object for a JSON format,
-/// or that holds no `HTTP/` request line for a text one; anywhere, a JSON object
-/// with no status that has a message key (`msg`, `message`): a runtime log entry,
-/// as Caddy, Traefik and Envoy write next to their access records.
-pub fn not_access(line: &[u8], reason: Malformed, json: bool, enveloped: bool) -> bool {
+/// Whether a line `format` could not read (`reason`) is not an access record at
+/// all: inside an envelope, a line that is not a JSON object for a JSON format, or
+/// that does not even begin as the text format's lines do
+/// ([`LogFormat::starts_like`]: a cut record does, and stays malformed); anywhere,
+/// a JSON object with no status that has a message key (`msg`, `message`): a
+/// runtime log entry, as Caddy, Traefik and Envoy write next to their access
+/// records.
+pub fn not_access(format: &LogFormat, line: &[u8], reason: Malformed, enveloped: bool) -> bool {
     let trimmed = line.trim_ascii();
-    if json {
+    if format.reads_json() {
         let object = trimmed.starts_with(b"{");
         if !object {
             return enveloped;
@@ -178,7 +180,7 @@ pub fn not_access(line: &[u8], reason: Malformed, json: bool, enveloped: bool) -
         reason == Malformed::NoStatus
             && (has_key(trimmed, b"\"msg\"") || has_key(trimmed, b"\"message\""))
     } else {
-        enveloped && reason == Malformed::NoMatch && memchr::memmem::find(line, b"HTTP/").is_none()
+        enveloped && reason == Malformed::NoMatch && !format.starts_like(line)
     }
 }
 
@@ -572,49 +574,34 @@ mod tests {
 
     #[test]
     fn runtime_messages_are_not_access_records() {
-        let caddy =
+        let preset = |name| {
+            crate::format::presets::find(name)
+                .unwrap()
+                .build(&[])
+                .unwrap()
+        };
+        let (caddy, gateway, haproxy) = (preset("caddy"), preset("gateway"), preset("haproxy"));
+        let is = |f: &LogFormat, line: &[u8], enveloped| match f.parse(line) {
+            Err(reason) => not_access(f, line, reason, enveloped),
+            Ok(_) => false,
+        };
+        let runtime =
             br#"{"level":"info","ts":1646861401.5,"logger":"tls","msg":"cleaning storage unit"}"#;
-        assert!(not_access(caddy, Malformed::NoStatus, true, false));
-        assert!(!not_access(
-            br#"{"status":"x"}"#,
-            Malformed::StatusNotANumber,
-            true,
-            true
-        ));
-        assert!(!not_access(
-            br#"{"uri":"/x"}"#,
-            Malformed::NoStatus,
-            true,
-            false
-        ));
-        assert!(not_access(
-            b"nginx: [warn] x",
-            Malformed::InvalidJson,
-            true,
-            true
-        ));
-        assert!(!not_access(
-            b"nginx: [warn] x",
-            Malformed::InvalidJson,
-            true,
-            false
-        ));
-        assert!(not_access(
-            b"[NOTICE] (1) : haproxy started",
-            Malformed::NoMatch,
-            false,
-            true
-        ));
-        assert!(!not_access(
-            b"[NOTICE] (1) : haproxy started",
-            Malformed::NoMatch,
-            false,
-            false
-        ));
-        assert!(!not_access(
-            b"1.2.3.4 \"GET / HTTP/1.1\" cut",
-            Malformed::NoMatch,
-            false,
+        assert!(is(&caddy, runtime, false));
+        assert!(!is(&caddy, br#"{"status":"x","msg":"m"}"#, true));
+        assert!(!is(&caddy, br#"{"uri":"/x"}"#, false));
+        assert!(is(&caddy, b"caddy: [warn] x", true));
+        assert!(!is(&caddy, b"caddy: [warn] x", false));
+        let entrypoint = b"/docker-entrypoint.sh: Configuration complete; ready for start up";
+        assert!(is(&gateway, entrypoint, true));
+        assert!(!is(&gateway, entrypoint, false));
+        // A cut record begins as the format's lines do: malformed, not another line.
+        let cut = b"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] \"POST /v3/async/tx";
+        assert!(!is(&gateway, cut, true));
+        assert!(is(&haproxy, b"Proxy http-in started.", true));
+        assert!(!is(
+            &haproxy,
+            b"10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in cut",
             true
         ));
     }

@@ -27,6 +27,13 @@ use crate::timestamp;
 pub struct HaproxyFormat;
 
 impl HaproxyFormat {
+    /// Whether `line` begins as an `option httplog` line does: `ip:port [date`.
+    pub fn starts_like(&self, line: &[u8]) -> bool {
+        let mut fields = line.splitn(3, |&c| c == b' ');
+        let client = fields.next().unwrap_or_default();
+        client.contains(&b':') && fields.next().is_some_and(|d| d.starts_with(b"["))
+    }
+
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let mut rest = line;
         let mut field = || -> Result<&'a [u8], Malformed> {

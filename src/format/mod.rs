@@ -201,6 +201,17 @@ impl LogFormat {
         }
     }
 
+    /// Whether `line` begins as a line of this text format does (see
+    /// [`nginx::NginxFormat::starts_like`]); true for JSON lines and logfmt.
+    pub fn starts_like(&self, line: &[u8]) -> bool {
+        match self {
+            LogFormat::Nginx(f) => f.starts_like(line),
+            LogFormat::Haproxy(f) => f.starts_like(line),
+            LogFormat::Preset(f) => f.inner().starts_like(line),
+            LogFormat::Json(_) | LogFormat::Logfmt(_) => true,
+        }
+    }
+
     /// Whether it reads JSON lines (a JSON preset or generic JSON lines).
     pub fn reads_json(&self) -> bool {
         match self {
