@@ -516,11 +516,14 @@ fn check_malformed_share(
         };
         // What auto-detection picks: the name `--preset` takes, and whether it is
         // the format that was used.
-        let auto = format::build_detected(&FormatChoice::Auto, &opts.fields, samples[i])
+        let auto = format::build_reading(&FormatChoice::Auto, &opts.fields, samples[i])
             .ok()
-            .map(|(f, detection)| {
-                let same = f.name() == format;
-                (detection.map_or_else(|| f.name(), |d| d.chosen), same)
+            .map(|r| {
+                let same = r.format.name() == format;
+                (
+                    r.detection.map_or_else(|| r.format.name(), |d| d.chosen),
+                    same,
+                )
             });
         let e = Error::MostlyMalformed {
             path: sources[i].display_name().into(),

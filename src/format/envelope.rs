@@ -606,6 +606,55 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes, in any envelope: no panic; a line said to continue unwraps as
+        /// a continued piece in its own envelope, and a record is never longer than
+        /// the pieces it was joined from.
+        #[test]
+        fn any_bytes_unwrap_without_panic(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60), 0..8),
+            prefix in proptest::sample::select(vec![
+                "", "2025-12-31T17:37:40Z stdout P ", "2025-12-31T17:37:40Z stderr F ",
+                "{\"log\":\"", "caddy  | ", "<134>1 2025-02-06T12:14:14Z h a - - - ",
+                "Feb  6 12:14:14 h t[1]: ",
+            ]),
+        ) {
+            let lines: Vec<Vec<u8>> = lines
+                .into_iter()
+                .map(|l| [prefix.as_bytes(), &l].concat())
+                .filter(|l| !l.contains(&b'\n'))
+                .collect();
+            for e in Envelope::ALL {
+                let mut u = Unwrapper::default();
+                let mut joined = 0;
+                for l in &lines {
+                    joined += l.len();
+                    match u.unwrap(e, l) {
+                        Unwrapped::Record(t, _) => {
+                            proptest::prop_assert!(t.len() <= joined);
+                            joined = 0;
+                        }
+                        Unwrapped::Continued => {}
+                        Unwrapped::Foreign => joined = 0,
+                    }
+                }
+            }
+            let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+            let _ = detect(&refs);
+            for l in &lines {
+                if continues(l) {
+                    let e = if l.starts_with(b"{") { Envelope::Docker } else { Envelope::Cri };
+                    let mut u = Unwrapper::default();
+                    let got = u.unwrap(e, l);
+                    proptest::prop_assert_eq!(got, Unwrapped::Continued);
+                }
+            }
+        }
+    }
+
     #[test]
     fn unescaping() {
         let mut out = Vec::new();
