@@ -303,3 +303,29 @@ fn presets_command_lists_every_preset() {
         }
     }
 }
+
+/// Traefik's default log, read with no flags, invents no error name: its router
+/// names (`api@docker`, `Host-host-1`, `testRouter`) were read as names by the
+/// `gateway` preset, which made every line an undocumented finding and
+/// `--fail-on undocumented` fail. Now nothing is undocumented and the run passes.
+#[test]
+fn traefik_clf_invents_no_finding() {
+    let out = errscope(&[
+        "analyze",
+        "-o",
+        "json",
+        "--fail-on",
+        "undocumented",
+        &fixture("traefik-clf.log"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["inputs"][0]["format"], "traefik-clf");
+    assert_eq!(r["totals"]["classes"]["undocumented"], 0);
+    assert_eq!(r["undocumented"].as_array().map(Vec::len), Some(0));
+}
