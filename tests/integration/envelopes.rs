@@ -229,3 +229,42 @@ fn generated_logs_in_every_envelope_match_the_truth() {
         }
     }
 }
+
+/// Caddy's own output, not in an envelope (`docker logs caddy > file`): its
+/// runtime messages outnumber the access records, and the file is read, not
+/// refused as mostly malformed (as it was): the messages are `not_access`.
+#[test]
+fn caddy_output_with_runtime_messages_is_read() {
+    let dir = crate::util::Dir::new();
+    let caddy = std::fs::read_to_string("fixtures/gateways/caddy.log").unwrap();
+    let mut text = String::new();
+    for msg in [
+        "using config from file",
+        "adapted config to JSON",
+        "started background certificate maintenance",
+        "server running",
+        "serving initial configuration",
+        "cleaning storage unit",
+    ] {
+        text.push_str(&format!(
+            r#"{{"level":"info","ts":1795744800.1,"logger":"tls","msg":"{msg}"}}"#
+        ));
+        text.push('\n');
+    }
+    for line in caddy.lines().take(3) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let path = dir.write("caddy-stdout.log", text);
+    let r = analyze_every_way(&[], &path, 0);
+    assert_eq!(r.inputs[0].format.as_deref(), Some("caddy"));
+    assert_eq!(r.inputs[0].envelope, None);
+    assert_eq!(
+        (
+            r.totals.not_access,
+            r.totals.requests,
+            r.totals.classes.malformed
+        ),
+        (6, 3, 0)
+    );
+}
