@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::classify::{classify, Class};
 use crate::error::{Error, Result};
+use crate::format::envelope::{self, Envelope, Unwrapped, Unwrapper};
 use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
 use crate::input::{self, Chunk, Mapped, Opened, Source, StreamChunker};
 use crate::line_index::LineIndex;
@@ -101,6 +102,8 @@ pub struct InputSummary {
     pub unread_trailing: bool,
     /// `gzip` or `zstd` for a compressed file.
     pub compression: Option<&'static str>,
+    /// The envelope its lines were unwrapped from (`cri`, `docker`, ...).
+    pub envelope: Option<&'static str>,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
     pub lines: u64,
@@ -197,6 +200,8 @@ struct LineContext<'a> {
     format: LogFormat,
     /// What `--format auto` chose, and from how many sample lines.
     detection: Option<Detection>,
+    /// The envelope each line is taken out of, if any.
+    envelope: Option<Envelope>,
     opts: &'a Options,
 }
 
@@ -216,6 +221,8 @@ struct Partial {
     tally: Tally,
     /// Reused from chunk to chunk (see [`LineIndex`]).
     line_index: LineIndex,
+    /// Reused from line to line in an envelope.
+    unwrapper: Unwrapper,
     /// The paths this thread has routed, kept from chunk to chunk (their counts
     /// are flushed into `tally` at each chunk's end).
     paths: PathMemo,
@@ -229,6 +236,7 @@ impl Partial {
         Partial {
             tally: Tally::new(opts.tally_config()),
             line_index: LineIndex::default(),
+            unwrapper: Unwrapper::default(),
             paths: PathMemo::default(),
             chunks: Vec::new(),
             jobs: Vec::new(),
@@ -262,6 +270,7 @@ impl Partial {
             ctx,
             &mut self.tally,
             &mut self.line_index,
+            &mut self.unwrapper,
             &mut self.paths,
         );
         self.chunks.push(ChunkCount {
@@ -540,11 +549,14 @@ fn check_malformed_share(
         };
         // What auto-detection picks: the name `--preset` takes, and whether it is
         // the format that was used.
-        let auto = format::build_detected(&FormatChoice::Auto, &opts.fields, samples[i])
+        let auto = format::build_reading(&FormatChoice::Auto, &opts.fields, samples[i])
             .ok()
-            .map(|(f, detection)| {
-                let same = f.name() == format;
-                (detection.map_or_else(|| f.name(), |d| d.chosen), same)
+            .map(|r| {
+                let same = r.format.name() == format;
+                (
+                    r.detection.map_or_else(|| r.format.name(), |d| d.chosen),
+                    same,
+                )
             });
         let e = Error::MostlyMalformed {
             path: sources[i].display_name().into(),
@@ -702,6 +714,7 @@ fn describe(summary: &mut InputSummary, ctx: &LineContext) {
         .detection
         .as_ref()
         .is_some_and(|d| d.leaves_fields_unread());
+    summary.envelope = ctx.envelope.map(Envelope::name);
 }
 
 /// The parser for one input, chosen from `sample` (its first bytes) in auto mode.
@@ -712,16 +725,17 @@ fn context<'a>(
     sample: &[u8],
     source: &Source,
 ) -> Result<LineContext<'a>> {
-    let (format, detection) =
-        format::build_detected(&opts.format, &opts.fields, sample).map_err(|e| Error::Format {
+    let reading =
+        format::build_reading(&opts.format, &opts.fields, sample).map_err(|e| Error::Format {
             path: source.display_name().into(),
             message: e.to_string(),
         })?;
     Ok(LineContext {
         catalog,
         routes,
-        format,
-        detection,
+        format: reading.format,
+        detection: reading.detection,
+        envelope: reading.envelope,
         opts,
     })
 }
@@ -831,6 +845,7 @@ fn process_chunk(
     ctx: &LineContext,
     tally: &mut Tally,
     line_index: &mut LineIndex,
+    unwrapper: &mut Unwrapper,
     paths: &mut PathMemo,
 ) {
     let (input, chunk) = at;
@@ -839,7 +854,9 @@ fn process_chunk(
         chunk,
         line: 0,
     };
-    if ctx.format.reads_quotes() {
+    if let Some(envelope) = ctx.envelope {
+        process_enveloped_lines(data, first, envelope, ctx, tally, paths, unwrapper);
+    } else if ctx.format.reads_quotes() {
         process_indexed_lines(data, first, ctx, tally, paths, line_index);
     } else {
         process_lines(data, first, ctx, tally, paths);
@@ -865,13 +882,76 @@ fn process_lines(
     let parse = |text| ctx.format.parse(text);
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', data) {
-        process_line(&data[start..end], parse, loc, ctx, tally, paths);
+        process_line(
+            &data[start..end],
+            parse,
+            loc,
+            ctx,
+            tally,
+            paths,
+            NO_ENVELOPE,
+        );
         loc.line += 1;
         start = end + 1;
     }
     if start < data.len() {
-        process_line(&data[start..], parse, loc, ctx, tally, paths);
+        process_line(&data[start..], parse, loc, ctx, tally, paths, NO_ENVELOPE);
     }
+}
+
+/// What the line loop knows of a line's envelope: whether it was in one, and
+/// the envelope's time.
+#[derive(Clone, Copy)]
+struct InEnvelope {
+    enveloped: bool,
+    time_ms: Option<i64>,
+}
+
+const NO_ENVELOPE: InEnvelope = InEnvelope {
+    enveloped: false,
+    time_ms: None,
+};
+
+/// The lines of a chunk taken out of their envelope ([`crate::format::envelope`]),
+/// continued lines joined, each record parsed by the format's parser.
+#[inline(never)]
+fn process_enveloped_lines(
+    data: &[u8],
+    mut loc: Location,
+    envelope: Envelope,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    paths: &mut PathMemo,
+    unwrapper: &mut Unwrapper,
+) {
+    let mut start = 0;
+    while start < data.len() {
+        let parse = |text| ctx.format.parse(text);
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let line = &data[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match unwrapper.unwrap(envelope, line) {
+            Unwrapped::Continued => tally.record_continued(),
+            Unwrapped::Record(text, time_ms) => {
+                let at = InEnvelope {
+                    enveloped: true,
+                    time_ms,
+                };
+                process_line(text, parse, loc, ctx, tally, paths, at);
+            }
+            // A line not in the envelope's shape is read as it is.
+            Unwrapped::Foreign => {
+                let at = InEnvelope {
+                    enveloped: true,
+                    time_ms: None,
+                };
+                process_line(line, parse, loc, ctx, tally, paths, at);
+            }
+        }
+        loc.line += 1;
+        start = end + 1;
+    }
+    unwrapper.reset();
 }
 
 /// The lines of a chunk with their quotes, from a [`LineIndex`], for formats that
@@ -890,13 +970,14 @@ fn process_indexed_lines(
             Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
             None => ctx.format.parse(text),
         };
-        process_line(text, parse, loc, ctx, tally, paths);
+        process_line(text, parse, loc, ctx, tally, paths, NO_ENVELOPE);
         loc.line += 1;
     });
 }
 
 /// Classify one line, read by `parse` (the format's parser, given what the line
-/// loop knows of the line).
+/// loop knows of the line); `at` says whether it came out of an envelope (the
+/// plain loops pass the constant [`NO_ENVELOPE`], so its checks compile away).
 #[inline(always)]
 fn process_line<'a>(
     line: &'a [u8],
@@ -905,6 +986,7 @@ fn process_line<'a>(
     ctx: &LineContext,
     tally: &mut Tally,
     paths: &mut PathMemo,
+    at: InEnvelope,
 ) {
     // Benchmark builds stop early (see `crate::stage`); in every other build these
     // checks are on a constant and compile away.
@@ -914,7 +996,12 @@ fn process_line<'a>(
     }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() {
-        tally.record_malformed(loc, Malformed::EmptyLine);
+        // An empty line out of an envelope is the gateway's output, no record.
+        if at.enveloped {
+            tally.record_not_access();
+        } else {
+            tally.record_malformed(loc, Malformed::EmptyLine);
+        }
         return;
     }
     if line.len() > ctx.opts.max_line_bytes {
@@ -926,7 +1013,21 @@ fn process_line<'a>(
         std::hint::black_box(fields.ok());
         return;
     }
-    match parse(line) {
+    let mut parsed = parse(line);
+    // The record's own time, else the envelope's (a constant `false` in the plain
+    // loops, so this is compiled away there).
+    if at.enveloped {
+        if let Ok(fields) = &mut parsed {
+            if fields.time_ms.is_none() && !fields.bad_time {
+                fields.time_ms = at.time_ms;
+            }
+        }
+    }
+    match parsed {
+        Err(Malformed::NoResponse) => tally.record_no_response(),
+        Err(reason) if envelope::not_access(&ctx.format, line, reason, at.enveloped) => {
+            tally.record_not_access()
+        }
         Err(reason) => tally.record_malformed(loc, reason),
         // Parsers promise 100..=599; the check keeps the tally's status table safe
         // whatever a format does.

@@ -340,7 +340,9 @@ fn format_choice(args: &AnalyzeArgs) -> Result<FormatChoice> {
                 let fits = match format {
                     FormatArg::Auto => true,
                     FormatArg::Json => family == presets::Family::Json,
-                    FormatArg::Nginx => family == presets::Family::Text,
+                    FormatArg::Nginx => {
+                        matches!(family, presets::Family::Text | presets::Family::OwnText)
+                    }
                     FormatArg::Logfmt => preset.name == "logfmt",
                 };
                 if !fits {

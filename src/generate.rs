@@ -37,6 +37,18 @@ pub struct Truth {
     pub unnamed_errors: BTreeMap<String, u64>,
     /// Lines with a path no default route matches.
     pub unrouted: u64,
+    /// Lines that are not access records, records with no response, and lines
+    /// continued on the next (report `totals` of the same names); absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_access: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_response: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub continued: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Names the catalog does not list, with the status a gateway sends them with.

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 use crate::error::{Error, Result};
+use crate::format::envelope;
 use crate::sigbus;
 
 /// One input to read.
@@ -443,10 +444,52 @@ pub fn open_range(path: &Path, range: Range<u64>) -> Result<(Opened, Range<u64>,
             path.display()
         )));
     }
-    let start = line_start_at(&mut file, range.start, len).map_err(err)?;
-    let end = line_start_at(&mut file, range.end, len).map_err(err)?;
+    let start = record_start_at(&mut file, range.start, len).map_err(err)?;
+    let end = record_start_at(&mut file, range.end, len).map_err(err)?;
     let opened = open_window(file, path, start, end)?;
     Ok((opened, start..end, len))
+}
+
+/// The first record start at or after `at` in a file of `len` bytes: the first
+/// line start ([`line_start_at`]) that does not follow a line continued on the next
+/// one ([`envelope::continues`]: an envelope's partial line, whose record goes on
+/// to the end of its run). So a range owns the records that start in it, however
+/// many lines they take, as it owns the lines of a plain log.
+fn record_start_at(file: &mut File, at: u64, len: u64) -> io::Result<u64> {
+    let mut start = line_start_at(file, at, len)?;
+    while start > 0 && start < len && envelope::continues(&line_before(file, start)?) {
+        start = line_start_at(file, start + 1, len)?;
+    }
+    Ok(start)
+}
+
+/// The line that ends (with its newline) just before `end`, without the newline.
+fn line_before(file: &mut File, end: u64) -> io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    const BLOCK: u64 = 64 << 10;
+    let mut line: Vec<u8> = Vec::new();
+    let mut to = end - 1;
+    while to > 0 {
+        let from = to.saturating_sub(BLOCK);
+        let mut block = vec![0u8; (to - from) as usize];
+        file.seek(SeekFrom::Start(from))?;
+        file.read_exact(&mut block)?;
+        match memchr::memrchr(b'\n', &block) {
+            Some(i) => {
+                block.drain(..=i);
+                block.extend_from_slice(&line);
+                line = block;
+                break;
+            }
+            None => {
+                block.extend_from_slice(&line);
+                line = block;
+                to = from;
+            }
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(line)
 }
 
 /// The first line start at or after `at` in a file of `len` bytes: `at` itself
@@ -577,7 +620,7 @@ pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usi
         let left = data.len() - start;
         let size = target.min((left / taper).max(MIN_TAPERED_CHUNK));
         let tentative = start + size;
-        let end = if tentative >= data.len() {
+        let mut end = if tentative >= data.len() {
             data.len()
         } else {
             match memchr::memchr(b'\n', &data[tentative - 1..]) {
@@ -585,10 +628,37 @@ pub fn chunk_ranges(data: &[u8], target: usize, workers: usize) -> Vec<Range<usi
                 None => data.len(),
             }
         };
+        // A line continued on the next one (an envelope's partial line) does not
+        // end a chunk: the record it starts is joined in one chunk.
+        while end < data.len() && envelope::continues(last_line(&data[..end])) {
+            end = match memchr::memchr(b'\n', &data[end..]) {
+                Some(i) => end + i + 1,
+                None => data.len(),
+            };
+        }
         ranges.push(start..end);
         start = end;
     }
     ranges
+}
+
+/// The last line of `b`, which ends with a newline (not included).
+fn last_line(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    let start = memchr::memrchr(b'\n', b).map_or(0, |i| i + 1);
+    let line = &b[start..];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Where to end a chunk of the complete lines `b`: after its last line, or,
+/// when that line is continued on the next one ([`envelope::continues`]), before
+/// the run of continued lines at its end (0 when there are only such lines).
+fn cut_before_continued(b: &[u8]) -> usize {
+    let mut end = b.len();
+    while end > 0 && envelope::continues(last_line(&b[..end])) {
+        end = memchr::memrchr(b'\n', &b[..end - 1]).map_or(0, |i| i + 1);
+    }
+    end
 }
 
 /// The least a [`StreamChunker`] asks a `read` for: a pipe's default capacity.
@@ -682,7 +752,9 @@ impl<R: Read> StreamChunker<R> {
         // Up to the target, and at least a pipe's worth past it to end a line.
         let least = self.target.min(MIN_READ);
         let capacity = self.target + least;
-        while !self.done && self.partial_start < self.target {
+        // A run of lines continued on the next (an envelope's partial lines) is
+        // read on to the line that ends it: a record is never split.
+        while !self.done && cut_before_continued(&self.buf[..self.partial_start]) < self.target {
             let end = self.filled + self.target.saturating_sub(self.filled).max(least);
             make_room(&mut self.buf, end, capacity);
             match self.reader.read(&mut self.buf[self.filled..end]) {
@@ -708,14 +780,17 @@ impl<R: Read> StreamChunker<R> {
                 buf: std::mem::take(&mut self.buf),
             }));
         }
-        // The next chunk starts with this one's partial last line.
+        // The next chunk starts with this one's partial last line (and the lines
+        // continued onto it, see `cut_before_continued`).
+        let cut = cut_before_continued(&self.buf[..self.partial_start]);
         let mut next = self.spare.pop().unwrap_or_default();
-        let partial = self.partial_start..self.filled;
+        let partial = cut..self.filled;
         make_room(&mut next, partial.len(), capacity);
         next[..partial.len()].copy_from_slice(&self.buf[partial.clone()]);
-        let len = self.partial_start;
+        let len = cut;
         self.filled = partial.len();
-        self.partial_start = 0;
+        // The continued lines carried over are complete lines of the next chunk.
+        self.partial_start -= cut;
         Ok(Some(Chunk {
             buf: std::mem::replace(&mut self.buf, next),
             len,
@@ -809,6 +884,28 @@ mod tests {
         }
         let e = span(0, 9).unwrap_err().to_string();
         assert!(e.contains("has only 8 bytes"), "{e}");
+    }
+
+    /// A record split over CRI `P` lines belongs to the range its first line starts
+    /// in, however many lines it takes.
+    #[test]
+    fn ranges_own_the_records_that_start_in_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cri.log");
+        let p = "2025-12-31T17:37:40.493035218+01:00 stdout P {\"a\":\n";
+        let f = "2025-12-31T17:37:40.493035218+01:00 stdout F 1}\n";
+        let text = format!("{f}{p}{p}{f}{f}");
+        std::fs::write(&path, &text).unwrap();
+        let (f_len, p_len) = (f.len() as u64, p.len() as u64);
+        let size = text.len() as u64;
+        let span = |a: u64, b: u64| open_range(&path, a..b).unwrap().1;
+        // The second record starts at f_len and takes three lines.
+        let second_ends = f_len + 2 * p_len + f_len;
+        assert_eq!(span(0, 1), 0..f_len);
+        assert_eq!(span(1, f_len + 1), f_len..second_ends);
+        // Ranges starting inside the record's later lines own none of it.
+        assert_eq!(span(f_len + 1, f_len + p_len + 1), second_ends..second_ends);
+        assert_eq!(span(f_len + p_len + 1, size), second_ends..size);
     }
 
     /// A chain of `levels` nested directories of 200-byte names under `dir`, made
@@ -1011,6 +1108,43 @@ mod tests {
             out.push(chunk.to_vec());
         }
         out
+    }
+
+    /// A run of an envelope's continued lines (CRI `P`, Docker without `\n`) and
+    /// the line that ends it are always in one chunk, mapped or streamed, whatever
+    /// the chunk size; every byte still comes out once.
+    #[test]
+    fn continued_lines_never_end_a_chunk() {
+        let mut data = Vec::new();
+        for i in 0..6 {
+            data.extend_from_slice(
+                format!("2025-12-31T17:37:4{i}Z stdout P part-{i}-a\n").as_bytes(),
+            );
+            data.extend_from_slice(b"2025-12-31T17:37:40Z stdout P b\n");
+            data.extend_from_slice(b"2025-12-31T17:37:40Z stdout F end\n");
+            data.extend_from_slice(
+                br#"{"log":"x","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#,
+            );
+            data.push(b'\n');
+            data.extend_from_slice(
+                br#"{"log":"y\n","stream":"stdout","time":"2025-02-06T12:14:14Z"}"#,
+            );
+            data.push(b'\n');
+            data.extend_from_slice(b"plain line\n");
+        }
+        let ends_a_run = |chunk: &[u8]| !envelope::continues(last_line(chunk));
+        for target in 1..data.len() + 2 {
+            let ranges = chunk_ranges(&data, target, 1);
+            assert_eq!(ranges.iter().map(|r| r.len()).sum::<usize>(), data.len());
+            for r in &ranges {
+                assert!(ends_a_run(&data[r.clone()]), "target {target}: {r:?}");
+            }
+            let chunks = stream_all(&data, target, 1 << 20);
+            assert_eq!(chunks.concat(), data, "target {target}");
+            for c in &chunks {
+                assert!(ends_a_run(c), "target {target}");
+            }
+        }
     }
 
     #[test]

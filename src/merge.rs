@@ -509,6 +509,10 @@ fn summary(input: &PartialInput) -> InputSummary {
         latency_source: input.latency_source.clone(),
         detection: None,
         unread_trailing: false,
+        envelope: crate::format::envelope::Envelope::ALL
+            .into_iter()
+            .map(crate::format::envelope::Envelope::name)
+            .find(|&name| input.envelope.as_deref() == Some(name)),
         compression: match input.compression.as_deref() {
             Some("gzip") => Some("gzip"),
             Some("zstd") => Some("zstd"),
@@ -603,6 +607,7 @@ mod tests {
             format: None,
             latency_source: None,
             compression: None,
+            envelope: None,
             error: None,
             resumed: None,
             size,

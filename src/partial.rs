@@ -160,6 +160,9 @@ pub struct PartialInput {
     pub latency_source: Option<String>,
     /// `gzip` or `zstd` for a compressed input.
     pub compression: Option<String>,
+    /// The envelope its lines were unwrapped from (`cri`, `docker`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<String>,
     /// Why it was not read, or not in full.
     pub error: Option<String>,
     /// With `--state`: what earlier runs read of it.
@@ -247,6 +250,15 @@ pub struct TallyRecord {
     pub lines: u64,
     /// Lines outside `--since`/`--until`.
     pub outside_window: u64,
+    /// Lines that are not access records (inside an envelope).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_access: u64,
+    /// Records with no HTTP response.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_response: u64,
+    /// Lines continued on the next one, joined into one record.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub continued: u64,
     /// Lines per class, in the order of `classes` in a report.
     pub classes: [u64; 7],
     /// Parsed lines per HTTP status.
@@ -452,6 +464,9 @@ pub fn tally_record(t: &Tally, catalog: &Catalog, at: &dyn Fn(Location) -> At) -
     TallyRecord {
         lines: t.lines,
         outside_window: t.outside_window,
+        not_access: t.not_access,
+        no_response: t.no_response,
+        continued: t.continued,
         classes: t.classes,
         statuses: (t.statuses.iter().enumerate())
             .filter(|(_, n)| **n > 0)
@@ -487,6 +502,10 @@ pub fn tally_record(t: &Tally, catalog: &Catalog, at: &dyn Fn(Location) -> At) -
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Why a partial's content cannot be taken in.
 fn corrupt(what: impl std::fmt::Display) -> String {
     format!("holds {what}")
@@ -519,6 +538,9 @@ pub fn tally_of(
     let mut t = Tally::new(config);
     t.lines = r.lines;
     t.outside_window = r.outside_window;
+    t.not_access = r.not_access;
+    t.no_response = r.no_response;
+    t.continued = r.continued;
     t.classes = r.classes;
     for (&status, &n) in &r.statuses {
         let slot = t
@@ -652,7 +674,8 @@ fn check_consistent(r: &TallyRecord, catalog: &Catalog) -> std::result::Result<(
         v.copied().try_fold(0u64, u64::checked_add)
     }
     let classes = sum(r.classes.iter());
-    if classes.and_then(|c| c.checked_add(r.outside_window)) != Some(r.lines) {
+    let read_not_classified = [r.outside_window, r.not_access, r.no_response, r.continued];
+    if classes.and_then(|c| sum(read_not_classified.iter().chain([&c]))) != Some(r.lines) {
         return Err(corrupt("classes that do not add up to its lines"));
     }
     let parsed = classes.map(|c| c - r.classes[Class::Malformed as usize]);
@@ -743,6 +766,7 @@ pub fn of_analysis(
                 format: s.format.clone(),
                 latency_source: s.latency_source.clone(),
                 compression: s.compression.map(str::to_string),
+                envelope: s.envelope.map(str::to_string),
                 error: s.error.clone(),
                 resumed: s.resumed.map(|(lines, bytes)| Resumed { lines, bytes }),
                 size: span.and_then(|s| s.size),
@@ -762,6 +786,7 @@ pub fn of_analysis(
             format: None,
             latency_source: None,
             compression: None,
+            envelope: None,
             error: r.error,
             resumed: None,
             size: None,

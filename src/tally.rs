@@ -172,6 +172,14 @@ pub struct Tally {
     pub lines: u64,
     /// Lines outside `--since`/`--until`: read, not classified.
     pub outside_window: u64,
+    /// Lines that are not access records (a runtime's or gateway's own messages,
+    /// see [`crate::format::envelope`]): read, not classified.
+    pub not_access: u64,
+    /// Records with no HTTP response (status `-` or `0`): read, not classified.
+    pub no_response: u64,
+    /// Lines continued on the next one (CRI `P`, a Docker line without its
+    /// newline), joined to it into one record: counted here, the record once.
+    pub continued: u64,
     pub classes: [u64; Class::ALL.len()],
     /// Lines per HTTP status (parsed lines only).
     pub statuses: Vec<u64>,
@@ -218,6 +226,9 @@ impl Tally {
             config,
             lines: 0,
             outside_window: 0,
+            not_access: 0,
+            no_response: 0,
+            continued: 0,
             classes: [0; Class::ALL.len()],
             statuses: vec![0; STATUS_SLOTS],
             unrouted: 0,
@@ -285,6 +296,24 @@ impl Tally {
     pub fn record_outside_window(&mut self) {
         self.lines += 1;
         self.outside_window += 1;
+    }
+
+    /// Count a line that is not an access record.
+    pub fn record_not_access(&mut self) {
+        self.lines += 1;
+        self.not_access += 1;
+    }
+
+    /// Count a record that got no HTTP response.
+    pub fn record_no_response(&mut self) {
+        self.lines += 1;
+        self.no_response += 1;
+    }
+
+    /// Count a line continued on the next one.
+    pub fn record_continued(&mut self) {
+        self.lines += 1;
+        self.continued += 1;
     }
 
     pub fn count(&self, class: Class) -> u64 {
@@ -437,6 +466,9 @@ impl Tally {
         other.flush();
         self.lines += other.lines;
         self.outside_window += other.outside_window;
+        self.not_access += other.not_access;
+        self.no_response += other.no_response;
+        self.continued += other.continued;
         for (a, b) in self.classes.iter_mut().zip(other.classes) {
             *a += b;
         }

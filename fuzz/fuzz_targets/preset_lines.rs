@@ -27,4 +27,6 @@ fuzz_target!(|data: &[u8]| {
     }
     // Auto detection over the whole input as a sample: a format or an error.
     let _ = format::build_detected(&FormatChoice::Auto, &[], data);
+    // Envelopes: detected and taken off any bytes without a panic.
+    let _ = format::build_reading(&FormatChoice::Auto, &[], data);
 });

@@ -14,6 +14,13 @@
 //! 4. for text formats, the variables matched (of two formats that both leave
 //!    extra fields, the one covering more of the line).
 //!
+//! Before all of these, a candidate must not invent error names: one that reads, on
+//! more than half of the lines it parses, a name that does not look like an error
+//! name ([`plausible_name`]: `test@docker`, `Host-host-1`, `web`, a URL) ranks below
+//! every candidate that does not. Such a field is something else (Traefik's router
+//! name, where the `gateway` preset expects `$upstream_http_x_error_code`), and
+//! reading it as a name would make every line an `undocumented` finding.
+//!
 //! The best candidate is chosen when it parses at least a third of the sample lines
 //! and is strictly ahead of the next one (a log with many bad lines still gets its
 //! format, and the bad lines are reported as malformed). Otherwise errscope does not
@@ -21,7 +28,7 @@
 
 use std::fmt;
 
-use super::{json, presets, FieldOverride, LogFormat, DETECT_SAMPLE_LINES};
+use super::{json, presets, FieldOverride, LogFormat, Malformed, DETECT_SAMPLE_LINES};
 use crate::error::{Error, Result};
 
 /// What auto-detection chose for one input, for the one line errscope prints.
@@ -38,6 +45,8 @@ pub struct Detection {
     /// Sample lines with fields after the end of the chosen text format, which it
     /// does not read (said when they are most of the lines parsed).
     pub unread_trailing: usize,
+    /// The envelope the sample lines were taken out of (`cri`, ...), if any.
+    pub envelope: Option<&'static str>,
 }
 
 impl Detection {
@@ -57,11 +66,11 @@ impl fmt::Display for Detection {
                 self.chosen
             )
         } else {
-            write!(
-                f,
-                "format {} ({} of {} sample lines",
-                self.chosen, self.matched, self.sampled
-            )?;
+            write!(f, "format {}", self.chosen)?;
+            if let Some(e) = self.envelope {
+                write!(f, " in a {e} envelope")?;
+            }
+            write!(f, " ({} of {} sample lines", self.matched, self.sampled)?;
             if self.leaves_fields_unread() {
                 write!(
                     f,
@@ -92,6 +101,9 @@ enum Fit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Score {
+    /// Whether the names it reads look like error names on at least half of the
+    /// lines that have one (see the module doc).
+    plausible: bool,
     parsed: usize,
     specific: usize,
     fields: usize,
@@ -102,6 +114,17 @@ struct Score {
 
 /// Choose the format for `sample` (the start of an input).
 pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Detection)> {
+    detect_in(fields, sample, false)
+}
+
+/// [`detect`] for lines taken out of an envelope (`enveloped`) or not. Lines that
+/// the best candidate finds are no access records
+/// ([`envelope::not_access`](super::envelope::not_access)) do not count against it.
+pub fn detect_in(
+    fields: &[FieldOverride],
+    sample: &[u8],
+    enveloped: bool,
+) -> Result<(LogFormat, Detection)> {
     let lines = sample_lines(sample);
     let candidates = candidates(fields)?;
     if lines.is_empty() {
@@ -119,6 +142,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
             sampled: 0,
             runners_up: Vec::new(),
             unread_trailing: 0,
+            envelope: None,
         };
         return Ok((c.format, detection));
     }
@@ -145,7 +169,19 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
     let mixed = masks
         .iter()
         .any(|(_, other)| (other & !best_lines).count_ones() as usize * 3 >= sampled);
-    if best.parsed * 3 < sampled || best.parsed == 0 || tied || mixed {
+    // Runtime messages among access records, and records with no response (whose
+    // status `-` any format may stumble on, so they prove nothing), are not
+    // counted against a format.
+    let best_format = &scored[0].1.format;
+    let others = lines
+        .iter()
+        .filter(|l| match best_format.parse(l) {
+            Err(Malformed::NoResponse) => true,
+            Err(reason) => super::envelope::not_access(best_format, l, reason, enveloped),
+            Ok(_) => false,
+        })
+        .count();
+    if best.parsed * 3 < sampled - others || best.parsed == 0 || tied || mixed || !best.plausible {
         return Err(cannot_tell(&scored, sampled, tied || mixed));
     }
     let mut scored = scored.into_iter();
@@ -174,6 +210,7 @@ pub fn detect(fields: &[FieldOverride], sample: &[u8]) -> Result<(LogFormat, Det
         sampled,
         runners_up,
         unread_trailing: trailing.len(),
+        envelope: None,
     };
     Ok((chosen.format, detection))
 }
@@ -255,6 +292,12 @@ fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Err
         .collect();
     let why = if nearest.is_empty() {
         "no known format parses any of them".to_string()
+    } else if !scored[0].0.plausible {
+        format!(
+            "the formats that read them take a field for an error name that holds \
+             no error name on most lines (a router or host name?); nearest: {}",
+            nearest.join(", ")
+        )
     } else if tied {
         format!(
             "they mix formats, or candidates read them equally well; nearest: {}",
@@ -280,7 +323,7 @@ fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Err
 /// The sample's non-empty lines, at most [`DETECT_SAMPLE_LINES`]. A last line
 /// without its newline may have been cut by the sample's size; it is left out when
 /// complete lines precede it.
-fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
     let mut lines: Vec<&[u8]> = sample
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -312,7 +355,7 @@ fn candidates(fields: &[FieldOverride]) -> Result<Vec<Candidate>> {
                 &p.text_format().expect("a text preset has a format"),
             )),
             presets::Family::Json => Fit::Markers(p.markers()),
-            presets::Family::Logfmt => Fit::Generic,
+            presets::Family::Logfmt | presets::Family::OwnText => Fit::Generic,
         };
         out.push(Candidate {
             name: p.name,
@@ -340,18 +383,21 @@ fn candidates(fields: &[FieldOverride]) -> Result<Vec<Candidate>> {
 /// The candidate's score, and which sample lines it parsed (bit i: line i).
 fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
     let mut s = Score {
+        plausible: true,
         parsed: 0,
         specific: 0,
         fields: 0,
         covered: 0,
     };
     let mut parsed_lines = 0u64;
+    let mut odd_names = 0;
     for (i, line) in lines.iter().enumerate() {
         let Ok(f) = c.format.parse(line) else {
             continue;
         };
         parsed_lines |= 1 << i;
         s.parsed += 1;
+        odd_names += usize::from(f.name.is_some_and(|n| !plausible_name(n)));
         s.fields += usize::from(f.name.is_some())
             + usize::from(f.path.is_some())
             + usize::from(f.latency_us.is_some())
@@ -372,7 +418,20 @@ fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
             Fit::Generic => 1,
         };
     }
+    s.plausible = odd_names * 2 <= s.parsed;
     (s, parsed_lines)
+}
+
+/// Whether a value read as an error name looks like one: a letter, then letters,
+/// digits, `_` and `.` only, and either an underscore or no lower-case letter
+/// (`INVALID_API_KEY`, `invalid_api_key`, `UNAUTHORIZED`). Router and service
+/// names, hosts, URLs and words do not (`test@docker`, `Host-host-1`, `testRouter`,
+/// `web`, `http://10.0.0.1`).
+pub(crate) fn plausible_name(v: &[u8]) -> bool {
+    v.first().is_some_and(u8::is_ascii_alphabetic)
+        && v.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        && (v.contains(&b'_') || !v.iter().any(u8::is_ascii_lowercase))
 }
 
 /// Whether `"key"` occurs in the line.
@@ -546,6 +605,73 @@ mod tests {
         assert_eq!(chosen(&[main, main]), "combined");
         // A cut line among good ones does not change the choice.
         assert_eq!(chosen(&[gateway, &gateway[..60], gateway]), "gateway");
+    }
+
+    /// Real Traefik CLF lines (Traefik's parser test, MIT, and docker-compose
+    /// deployments): the `gateway` preset parses them too, reading the request
+    /// count as a latency and the router as an error name. It must not win.
+    #[test]
+    fn traefik_clf_is_not_read_as_gateway() {
+        let traefik = [
+            r#"TestHost - TestUser [13/Apr/2016:07:14:19 -0700] "POST testpath HTTP/0.0" 123 12 "testReferer" "testUserAgent" 1 "testRouter" "http://127.0.0.1/testService" 1ms"#,
+            r#"10.0.0.2 - - [11/Aug/2022:02:06:44 +0000] "GET / HTTP/1.1" 200 659 "-" "-" 1 "catapp@docker" "http://10.0.1.6:5000" 14ms"#,
+            r#"127.0.0.1 - - [09/Mar/2018:10:51:32 +0000] "GET / HTTP/1.1" 401 17 "-" "Go-http-client/1.1" 1 "Host-host-1" "-" 0ms"#,
+        ];
+        let (f, d) = detect_lines(&traefik).unwrap();
+        assert_eq!(d.chosen, "traefik-clf");
+        for line in traefik {
+            assert_eq!(f.parse(line.as_bytes()).unwrap().name, None, "{line}");
+        }
+        let got = f.parse(traefik[1].as_bytes()).unwrap();
+        assert_eq!((got.status, got.latency_us), (200, Some(14_000)));
+        // The gateway preset reads these lines, but its names are not names.
+        let gateway = presets::find("gateway").unwrap().build(&[]).unwrap();
+        let c = Candidate {
+            name: "gateway",
+            format: gateway,
+            fit: Fit::Generic,
+        };
+        let lines: Vec<&[u8]> = traefik.iter().map(|l| l.as_bytes()).collect();
+        let (s, _) = score(&c, &lines);
+        assert_eq!((s.parsed, s.plausible), (3, false));
+    }
+
+    /// Without a preset that explains the field, a format that reads a non-name as
+    /// a name still does not win: one that leaves the field unread does.
+    #[test]
+    fn a_name_field_holding_other_text_does_not_win() {
+        let line = |name: &str| {
+            format!(
+                r#"203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] "GET /v3/x HTTP/1.1" 200 2 "-" "curl/8" 0.001 "{name}""#
+            )
+        };
+        let routers = [line("whoami"), line("api@docker"), line("-")];
+        let routers: Vec<&str> = routers.iter().map(String::as_str).collect();
+        assert_eq!(chosen(&routers), "combined");
+        // Error names, `-` and lower-case OpenAI-style codes are names.
+        let names = [
+            line("INVALID_API_KEY"),
+            line("-"),
+            line("invalid_api_key"),
+            line("UNAUTHORIZED"),
+        ];
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(chosen(&names), "gateway");
+        for (v, want) in [
+            ("INVALID_API_KEY", true),
+            ("invalid_api_key", true),
+            ("THROTTLED", true),
+            ("v1.NOT_FOUND", true),
+            ("test@docker", false),
+            ("Host-host-1", false),
+            ("testRouter", false),
+            ("web", false),
+            ("http://10.0.0.1", false),
+            ("1", false),
+            ("", false),
+        ] {
+            assert_eq!(plausible_name(v.as_bytes()), want, "{v}");
+        }
     }
 
     #[test]

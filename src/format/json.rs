@@ -1049,6 +1049,9 @@ fn parse_status(raw: &[u8]) -> Result<u16, Malformed> {
     if let Some(status) = three_digit_status(raw) {
         return Ok(status);
     }
+    if raw == b"0" {
+        return Err(Malformed::NoResponse);
+    }
     // A JSON integer has no leading zeros, so one that is not three digits worth
     // 100..=599 is out of range.
     let digits = raw.strip_prefix(b"-").unwrap_or(raw);
@@ -1561,8 +1564,11 @@ mod tests {
 
     #[test]
     fn status_out_of_range_or_not_an_integer() {
-        // Integers: out of range unless 100..=599.
-        for v in ["0", "999", "99999999999999999999", "-1", "-404"] {
+        // 0: no response (Caddy, Envoy's TCP proxy).
+        assert_eq!(err(br#"{"status":0}"#), Malformed::NoResponse);
+        assert_eq!(err(br#"{"status":"-"}"#), Malformed::NoResponse);
+        // Other integers: out of range unless 100..=599.
+        for v in ["1", "999", "99999999999999999999", "-1", "-404"] {
             let line = format!(r#"{{"status":{v}}}"#);
             assert_eq!(err(line.as_bytes()), Malformed::StatusOutOfRange, "{v}");
         }
@@ -1574,7 +1580,7 @@ mod tests {
         // Strings are text, read as every text format reads a status.
         for (v, want) in [
             ("\"404\"", Ok(404)),
-            ("\"0\"", Err(Malformed::StatusOutOfRange)),
+            ("\"0\"", Err(Malformed::NoResponse)),
             ("\"1000000\"", Err(Malformed::StatusOutOfRange)),
             ("\"0404\"", Err(Malformed::StatusOutOfRange)),
             ("\"abc\"", Err(Malformed::StatusNotANumber)),

@@ -29,6 +29,12 @@ pub enum Malformed {
     StatusNotAnInteger,
     /// A status that is an integer outside 100..=599, or not three digits.
     StatusOutOfRange,
+    /// Not a malformed line: a well-formed record whose status is `-` or `0`, a
+    /// request that got no HTTP response (a TCP listener, a client that went away).
+    /// Parsers give it as an error because there is no status to classify by; the
+    /// line loop counts it in `no_response`, never as malformed. Not in
+    /// [`Malformed::ALL`].
+    NoResponse,
 }
 
 impl Malformed {
@@ -57,6 +63,7 @@ impl Malformed {
             Malformed::StatusNotANumber => "status is not a number",
             Malformed::StatusNotAnInteger => "status is not an integer",
             Malformed::StatusOutOfRange => "status out of range 100-599",
+            Malformed::NoResponse => "no response (status - or 0)",
         }
     }
 }

@@ -11,6 +11,8 @@
 pub mod apache;
 mod body;
 pub mod detect;
+pub mod envelope;
+pub mod haproxy;
 pub mod json;
 mod json_index;
 mod keys;
@@ -147,6 +149,8 @@ pub enum LogFormat {
     Nginx(nginx::NginxFormat),
     Json(json::JsonFormat),
     Logfmt(logfmt::LogfmtFormat),
+    /// HAProxy's `option httplog` (optional captured-header groups).
+    Haproxy(haproxy::HaproxyFormat),
     /// A gateway preset built on one of the parsers above (Envoy, Apache, Kong, ...),
     /// reported under the preset's name.
     Preset(Box<presets::PresetFormat>),
@@ -159,6 +163,7 @@ impl LogFormat {
             LogFormat::Nginx(f) => f.parse(line),
             LogFormat::Json(f) => f.parse(line),
             LogFormat::Logfmt(f) => f.parse(line),
+            LogFormat::Haproxy(f) => f.parse(line),
             LogFormat::Preset(f) => f.parse(line),
         }
     }
@@ -191,7 +196,28 @@ impl LogFormat {
             LogFormat::Nginx(f) => format!("nginx:{}", f.name()),
             LogFormat::Json(_) => "json".to_string(),
             LogFormat::Logfmt(_) => "logfmt".to_string(),
+            LogFormat::Haproxy(_) => "haproxy".to_string(),
             LogFormat::Preset(f) => f.name().to_string(),
+        }
+    }
+
+    /// Whether `line` begins as a line of this text format does (see
+    /// [`nginx::NginxFormat::starts_like`]); true for JSON lines and logfmt.
+    pub fn starts_like(&self, line: &[u8]) -> bool {
+        match self {
+            LogFormat::Nginx(f) => f.starts_like(line),
+            LogFormat::Haproxy(f) => f.starts_like(line),
+            LogFormat::Preset(f) => f.inner().starts_like(line),
+            LogFormat::Json(_) | LogFormat::Logfmt(_) => true,
+        }
+    }
+
+    /// Whether it reads JSON lines (a JSON preset or generic JSON lines).
+    pub fn reads_json(&self) -> bool {
+        match self {
+            LogFormat::Json(_) => true,
+            LogFormat::Preset(f) => f.inner().reads_json(),
+            LogFormat::Nginx(_) | LogFormat::Logfmt(_) | LogFormat::Haproxy(_) => false,
         }
     }
 
@@ -201,6 +227,7 @@ impl LogFormat {
             LogFormat::Nginx(f) => f.latency_source(),
             LogFormat::Json(f) => Some(f.latency_source()),
             LogFormat::Logfmt(f) => Some(f.latency_source()),
+            LogFormat::Haproxy(_) => Some("Ta (ms)".to_string()),
             LogFormat::Preset(f) => f.latency_source(),
         }
     }
@@ -257,6 +284,64 @@ pub fn build_detected(
     Ok((format, None))
 }
 
+/// How one input is read: its envelope, if any, and the format of what is inside.
+#[derive(Debug)]
+pub struct Reading {
+    pub format: LogFormat,
+    /// What `--format auto` chose, in auto mode.
+    pub detection: Option<Detection>,
+    pub envelope: Option<envelope::Envelope>,
+}
+
+/// [`build_detected`] on the input's lines taken out of their envelope, when most
+/// of the sample's lines are in one ([`envelope::detect`]). When no format reads
+/// the unwrapped lines but one reads them as they are, they are read as they are.
+pub fn build_reading(
+    choice: &FormatChoice,
+    fields: &[FieldOverride],
+    sample: &[u8],
+) -> Result<Reading> {
+    let lines = detect::sample_lines(sample);
+    let Some(env) = envelope::detect(&lines) else {
+        let (format, detection) = build_detected(choice, fields, sample)?;
+        return Ok(Reading {
+            format,
+            detection,
+            envelope: None,
+        });
+    };
+    let mut unwrapper = envelope::Unwrapper::default();
+    let mut inner = Vec::with_capacity(sample.len());
+    for line in &lines {
+        if let envelope::Unwrapped::Record(text, _) = unwrapper.unwrap(env, line) {
+            inner.extend_from_slice(text);
+            inner.push(b'\n');
+        }
+    }
+    let built = match choice {
+        FormatChoice::Auto => detect::detect_in(fields, &inner, true).map(|(f, d)| (f, Some(d))),
+        _ => build_detected(choice, fields, &inner),
+    };
+    match built {
+        Ok((format, detection)) => Ok(Reading {
+            format,
+            detection: detection.map(|d| Detection {
+                envelope: Some(env.name()),
+                ..d
+            }),
+            envelope: Some(env),
+        }),
+        Err(e) => match build_detected(choice, fields, sample) {
+            Ok((format, detection)) if matches!(choice, FormatChoice::Auto) => Ok(Reading {
+                format,
+                detection,
+                envelope: None,
+            }),
+            _ => Err(e),
+        },
+    }
+}
+
 /// A status written the usual way: three digits, the first 1 to 5 (so
 /// 100..=599). `None` for anything else, which [`text_status`] (or, for a JSON
 /// number, the JSON reader) then finds out of range or not a number.
@@ -275,10 +360,14 @@ pub fn three_digit_status(v: &[u8]) -> Option<u16> {
 /// other run of digits is out of range (`99`, `099`, `0200`, `1000`); anything
 /// else is not a number (`-1`, `2x0`, `404.0`, ` 404`). A JSON number is read by
 /// the JSON reader's own rule, which differs only where JSON numbers do.
+///
+/// `-` and `0` are no status at all: the request got no HTTP response
+/// ([`Malformed::NoResponse`], counted as `no_response`).
 #[inline]
 pub fn text_status(v: &[u8]) -> Result<u16, Malformed> {
     match three_digit_status(v) {
         Some(status) => Ok(status),
+        None if v == b"-" || v == b"0" => Err(Malformed::NoResponse),
         None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => {
             Err(Malformed::StatusOutOfRange)
         }
@@ -401,12 +490,13 @@ mod tests {
     #[test]
     fn text_statuses() {
         // Every run of one to four digits: a status exactly when it is three digits
-        // worth 100..=599.
+        // worth 100..=599; a lone 0 is no response.
         for width in 1..=4 {
             for n in 0..10u32.pow(width) {
                 let text = format!("{n:0width$}", width = width as usize);
                 let want = match n {
                     100..=599 if width == 3 => Ok(n as u16),
+                    0 if width == 1 => Err(Malformed::NoResponse),
                     _ => Err(Malformed::StatusOutOfRange),
                 };
                 assert_eq!(text_status(text.as_bytes()), want, "{text}");
@@ -416,9 +506,9 @@ mod tests {
             text_status(b"99999999999999999999999"),
             Err(Malformed::StatusOutOfRange)
         );
+        assert_eq!(text_status(b"-"), Err(Malformed::NoResponse));
         for text in [
             "",
-            "-",
             "-1",
             "abc",
             "2x0",

@@ -255,6 +255,28 @@ impl NginxFormat {
     }
 
     /// Whether lines are split by nginx's own layout first (see [`layout`]).
+    /// Whether `line` begins as this format's lines do: with its prefix, then the
+    /// literals after its first two variables, in order. A cut record does; a
+    /// program's own message (`Configuration complete; ready for start up`) does
+    /// not. See [`super::envelope::not_access`].
+    pub fn starts_like(&self, line: &[u8]) -> bool {
+        let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
+            return false;
+        };
+        for v in self.vars.iter().take(2) {
+            let Some(end) = &v.end else {
+                return true;
+            };
+            let mut literal = vec![end.first];
+            literal.extend_from_slice(&end.tail);
+            match memchr::memmem::find(rest, &literal) {
+                Some(at) => rest = &rest[at + literal.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
     pub fn has_layout(&self) -> bool {
         self.layout.is_some()
     }
@@ -1014,7 +1036,8 @@ mod tests {
         let f = custom(r#""$request" $status $request_time"#);
         let cases = [
             ("abc", Malformed::StatusNotANumber),
-            ("-", Malformed::StatusNotANumber),
+            ("-", Malformed::NoResponse),
+            ("0", Malformed::NoResponse),
             ("2x0", Malformed::StatusNotANumber),
             ("99", Malformed::StatusOutOfRange),
             ("099", Malformed::StatusOutOfRange),

@@ -54,6 +54,8 @@ enum Spec {
         header_array: Option<(&'static str, &'static str)>,
     },
     Logfmt,
+    /// HAProxy's `option httplog` ([`super::haproxy`]).
+    Haproxy,
 }
 
 /// Every preset, in the order `errscope presets` lists them.
@@ -144,6 +146,43 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "envoy-gateway",
+        aliases: &[],
+        description: "Envoy Gateway's default JSON access log (response_code, \
+                      x-envoy-origin-path, duration in ms; logs no error name unless a \
+                      x-error-code key is added)",
+        definition: r#"{"start_time":"%START_TIME%","method":"%REQ(:METHOD)%","x-envoy-origin-path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%","protocol":"%PROTOCOL%","response_code":"%RESPONSE_CODE%","response_flags":"%RESPONSE_FLAGS%","response_code_details":"%RESPONSE_CODE_DETAILS%","connection_termination_details":"%CONNECTION_TERMINATION_DETAILS%","upstream_transport_failure_reason":"%UPSTREAM_TRANSPORT_FAILURE_REASON%","bytes_received":"%BYTES_RECEIVED%","bytes_sent":"%BYTES_SENT%","duration":"%DURATION%","x-envoy-upstream-service-time":"%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%","x-forwarded-for":"%REQ(X-FORWARDED-FOR)%","user-agent":"%REQ(USER-AGENT)%","x-request-id":"%REQ(X-REQUEST-ID)%",":authority":"%REQ(:AUTHORITY)%","upstream_host":"%UPSTREAM_HOST%","upstream_cluster":"%UPSTREAM_CLUSTER%","upstream_local_address":"%UPSTREAM_LOCAL_ADDRESS%","downstream_local_address":"%DOWNSTREAM_LOCAL_ADDRESS%","downstream_remote_address":"%DOWNSTREAM_REMOTE_ADDRESS%","requested_server_name":"%REQUESTED_SERVER_NAME%","route_name":"%ROUTE_NAME%"}"#,
+        // A line in the default format's shape, keys sorted as Envoy writes them.
+        example: r#"{":authority":"www.example.com","bytes_received":0,"bytes_sent":4,"connection_termination_details":null,"downstream_local_address":"10.244.0.12:10080","downstream_remote_address":"172.18.0.1:46218","duration":1,"method":"GET","protocol":"HTTP/1.1","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":"httproute/default/backend/rule/0/match/0/www_example_com","start_time":"2025-12-31T16:37:40.491Z","upstream_cluster":"httproute/default/backend/rule/0","upstream_host":"10.244.0.11:3000","upstream_local_address":"10.244.0.12:36940","upstream_transport_failure_reason":null,"user-agent":"curl/8.5.0","x-envoy-origin-path":"/get","x-envoy-upstream-service-time":null,"x-forwarded-for":"172.18.0.1","x-request-id":"5d2c5f0c-0e8b-4a4c-9d2c-6a1b8b8b9f0e"}"#,
+        source: "https://gateway.envoyproxy.io/docs/tasks/observability/proxy-observability/#logs",
+        spec: Spec::Json {
+            fields: &[
+                "status=response_code",
+                "path=x-envoy-origin-path",
+                "latency=duration:ms",
+                "time=start_time",
+                "name=x-error-code",
+                "name=x_error_code",
+            ],
+            markers: &["x-envoy-origin-path", "upstream_cluster", "route_name"],
+            header_array: None,
+        },
+    },
+    Preset {
+        name: "istio",
+        aliases: &[],
+        description: "Istio's default text access log (Envoy's default plus response code \
+                      details and cluster fields; DURATION in ms; logs no error name)",
+        definition: r#"[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME% %ROUTE_NAME%"#,
+        // The example of the page below.
+        example: r#"[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"#,
+        source: "https://istio.io/latest/docs/tasks/observability/logs/access-log/#default-access-log-format",
+        spec: Spec::Nginx {
+            format: ISTIO_TEXT,
+            fields: &["latency=duration:ms", "time=start_time:iso8601"],
+        },
+    },
+    Preset {
         name: "kong",
         aliases: &[],
         description: "Kong file-log / http-log JSON (status under response.status, name from \
@@ -163,6 +202,35 @@ pub const PRESETS: &[Preset] = &[
             ],
             markers: &["latencies", "started_at", "upstream_uri"],
             header_array: None,
+        },
+    },
+    Preset {
+        name: "ingress-nginx",
+        aliases: &["upstreaminfo"],
+        description: "Kubernetes ingress-nginx's default upstreaminfo log format \
+                      ($request_time in s; logs no error name)",
+        definition: r#"log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id';"#,
+        // A line in the documented shape.
+        example: r#"192.168.65.3 - - [22/Apr/2024:10:30:45 +0000] "GET /healthz HTTP/1.1" 200 615 "-" "curl/8.4.0" 73 0.001 [default-web-80] [] 10.1.0.10:80 615 0.001 200 8f3b8f2e2b5c4f0e9a7d6c5b4a3f2e1d"#,
+        source: "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/",
+        spec: Spec::Nginx {
+            format: INGRESS_NGINX,
+            fields: &[],
+        },
+    },
+    Preset {
+        name: "apisix-text",
+        aliases: &[],
+        description: "Apache APISIX's default text access log (nginx_config.http.\
+                      access_log_format; $request_time in s; logs no error name)",
+        definition: r#"access_log_format: '$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_scheme://$upstream_host$upstream_uri"'"#,
+        // A line in the documented shape.
+        example: r#"127.0.0.1 - - [30/Dec/2023:03:38:05 +0000] 127.0.0.1:9080 "GET /hello HTTP/1.1" 200 12 0.002 "-" "curl/7.81.0" 127.0.0.1:1980 200 0.001 "http://127.0.0.1:1980/hello""#,
+        source: "https://github.com/apache/apisix/blob/master/conf/config.yaml.example \
+                 (nginx_config.http.access_log_format)",
+        spec: Spec::Nginx {
+            format: APISIX_TEXT,
+            fields: &[],
         },
     },
     Preset {
@@ -210,6 +278,21 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "traefik-clf",
+        aliases: &["traefik-common"],
+        description: "Traefik's default access log: CLF + request count, router, server URL \
+                      and duration in ms (logs no error name)",
+        definition: r#"<remote_IP_address> - <client_user_name_if_available> [<timestamp>] "<request_method> <request_path> <request_protocol>" <HTTP_status> <content-length> "<request_referrer>" "<request_user_agent>" <number_of_requests_received_since_Traefik_started> "<Traefik_router_name>" "<Traefik_server_URL>" <request_duration_in_ms>ms"#,
+        // The "full log" line of Traefik's own parser test
+        // (traefik/traefik pkg/middlewares/accesslog/parser_test.go, MIT).
+        example: r#"TestHost - TestUser [13/Apr/2016:07:14:19 -0700] "POST testpath HTTP/0.0" 123 12 "testReferer" "testUserAgent" 1 "testRouter" "http://127.0.0.1/testService" 1ms"#,
+        source: "https://doc.traefik.io/traefik/observability/access-logs/#format",
+        spec: Spec::Nginx {
+            format: TRAEFIK_CLF,
+            fields: &["latency=duration:ms"],
+        },
+    },
+    Preset {
         name: "caddy",
         aliases: &[],
         description: "Caddy JSON access log (duration in s, ts in epoch s; name from \
@@ -252,6 +335,52 @@ pub const PRESETS: &[Preset] = &[
         },
     },
     Preset {
+        name: "haproxy",
+        aliases: &["haproxy-httplog"],
+        description: "HAProxy option httplog (Ta in ms as latency, -1 none; status -1: no \
+                      response; name from a captured response header X-Error-Code)",
+        definition: r#"log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"  (capture response header X-Error-Code len 64)"#,
+        // The httplog example of the manual below, without its syslog header.
+        example: r#"10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {1wt.eu} {} "GET /index.html HTTP/1.1""#,
+        source: "https://docs.haproxy.org/2.8/configuration.html#8.2.3",
+        spec: Spec::Haproxy,
+    },
+    Preset {
+        name: "aws-alb",
+        aliases: &["alb"],
+        description: "AWS Application Load Balancer access log (elb_status_code is the \
+                      status, target_processing_time the latency, -1 none; logs no error name)",
+        definition: "type time elb client:port target:port request_processing_time \
+                     target_processing_time response_processing_time elb_status_code \
+                     target_status_code received_bytes sent_bytes \"request\" \"user_agent\" \
+                     ssl_cipher ssl_protocol target_group_arn \"trace_id\" ... (later fields not read)",
+        // The HTTP entry of the page below.
+        example: r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html",
+        spec: Spec::Nginx {
+            format: AWS_ALB,
+            fields: &["latency=target_processing_time:s", "time=time_iso8601"],
+        },
+    },
+    Preset {
+        name: "aws-elb",
+        aliases: &["elb"],
+        description: "AWS Classic Load Balancer access log (elb_status_code is the status, \
+                      backend_processing_time the latency, -1 none; `-` status of a TCP \
+                      listener: no response; logs no error name)",
+        definition: "timestamp elb client:port backend:port request_processing_time \
+                     backend_processing_time response_processing_time elb_status_code \
+                     backend_status_code received_bytes sent_bytes \"request\" \"user_agent\" \
+                     ssl_cipher ssl_protocol",
+        // The HTTP entry of the page below.
+        example: r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -"#,
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html",
+        spec: Spec::Nginx {
+            format: AWS_ELB,
+            fields: &["latency=backend_processing_time:s", "time=time_iso8601"],
+        },
+    },
+    Preset {
         name: "logfmt",
         aliases: &[],
         description: "logfmt key=value lines, read with the JSON-lines default keys \
@@ -268,6 +397,28 @@ pub const PRESETS: &[Preset] = &[
 /// request line (`%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%`)
 /// is `$request`.
 pub const ENVOY_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host""#;
+
+/// ingress-nginx's `upstreaminfo`.
+pub const INGRESS_NGINX: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
+
+/// APISIX's default `access_log_format`; its last field (the upstream URL, three
+/// variables in a row) is one variable here, since it is not read.
+pub const APISIX_TEXT: &str = r#"$remote_addr - $remote_user [$time_local] $http_host "$request" $status $body_bytes_sent $request_time "$http_referer" "$http_user_agent" $upstream_addr $upstream_status $upstream_response_time "$upstream_url""#;
+
+/// Istio's default text format (`TEXT_FORMAT`), as an nginx-style format.
+pub const ISTIO_TEXT: &str = r#"[$start_time] "$request" $status $response_flags $response_code_details $connection_termination_details "$upstream_transport_failure_reason" $bytes_received $bytes_sent $duration $upstream_service_time "$x_forwarded_for" "$user_agent" "$request_id" "$authority" "$upstream_host" $upstream_cluster $upstream_local_address $downstream_local_address $downstream_remote_address $requested_server_name $route_name"#;
+
+/// Traefik's CLF access log (`CommonLogFormatter` in Traefik's
+/// `pkg/middlewares/accesslog/logger_formatters.go`) as an nginx-style format.
+/// Traefik writes `"-"` for a missing router or server URL.
+pub const TRAEFIK_CLF: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $requests "$router_name" "$server_url" ${duration}ms"#;
+
+/// The AWS Application Load Balancer's entry, up to the fields errscope reads
+/// (AWS adds fields at the end over time; a parser reads past them).
+pub const AWS_ALB: &str = r#"$type $time_iso8601 $elb $client $target $request_processing_time $target_processing_time $response_processing_time $status $target_status_code $received_bytes $sent_bytes "$request" "$user_agent""#;
+
+/// The AWS Classic Load Balancer's entry.
+pub const AWS_ELB: &str = r#"$time_iso8601 $elb $client $backend $request_processing_time $backend_processing_time $response_processing_time $status $backend_status_code $received_bytes $sent_bytes "$request" "$user_agent" $ssl_cipher $ssl_protocol"#;
 
 /// The preset called `name` (or one of its aliases).
 pub fn find(name: &str) -> Option<&'static Preset> {
@@ -295,6 +446,8 @@ pub fn lookup(name: &str) -> Result<&'static Preset> {
 pub enum Family {
     /// nginx-style text: nginx, Apache, Envoy text.
     Text,
+    /// Text read by a parser of its own, no nginx-style format (HAProxy).
+    OwnText,
     Json,
     Logfmt,
 }
@@ -305,6 +458,7 @@ impl Preset {
             Spec::NginxPreset(_) | Spec::Nginx { .. } | Spec::Apache(_) => Family::Text,
             Spec::Json { .. } => Family::Json,
             Spec::Logfmt => Family::Logfmt,
+            Spec::Haproxy => Family::OwnText,
         }
     }
 
@@ -314,7 +468,7 @@ impl Preset {
             Spec::NginxPreset(name) => nginx::preset(name).map(str::to_string),
             Spec::Nginx { format, .. } => Some((*format).to_string()),
             Spec::Apache(f) => apache::translate(f).ok().map(|t| t.format),
-            Spec::Json { .. } | Spec::Logfmt => None,
+            Spec::Json { .. } | Spec::Logfmt | Spec::Haproxy => None,
         }
     }
 
@@ -368,6 +522,17 @@ impl Preset {
                 PresetFormat::wrap(self.name, inner, header_array)
             }
             Spec::Logfmt => LogFormat::Logfmt(logfmt::LogfmtFormat::new(user)?),
+            Spec::Haproxy => {
+                if let Some(f) = user.first() {
+                    return Err(Error::Usage(format!(
+                        "the haproxy preset takes no --field (got {}={}); describe another \
+                         layout with --log-format",
+                        f.key.as_str(),
+                        f.path
+                    )));
+                }
+                LogFormat::Haproxy(super::haproxy::HaproxyFormat)
+            }
         })
     }
 }
@@ -428,6 +593,11 @@ impl PresetFormat {
 
     pub fn latency_source(&self) -> Option<String> {
         self.inner.latency_source()
+    }
+
+    /// The general parser it is built on.
+    pub fn inner(&self) -> &LogFormat {
+        &self.inner
     }
 
     #[inline]
@@ -589,6 +759,13 @@ mod tests {
                 Some(1_254),
                 Some(1_795_744_800_123),
             ),
+            (
+                "traefik-clf",
+                123,
+                Some("testpath"),
+                Some(1_000),
+                Some(1_460_556_859_000),
+            ),
             ("caddy", 200, Some("/"), Some(929), Some(1_646_861_401_524)),
             (
                 "aws-apigw",
@@ -596,6 +773,41 @@ mod tests {
                 Some("/v3/openai/models"),
                 None,
                 Some(1_795_744_800_000),
+            ),
+            (
+                "haproxy",
+                200,
+                Some("/index.html"),
+                Some(109_000),
+                Some(1_233_922_454_655),
+            ),
+            (
+                "aws-alb",
+                200,
+                Some("http://www.example.com:80/"),
+                Some(1_000),
+                Some(1_530_570_180_186),
+            ),
+            (
+                "aws-elb",
+                200,
+                Some("http://www.example.com:80/"),
+                Some(1_048),
+                Some(1_431_560_383_945),
+            ),
+            (
+                "envoy-gateway",
+                200,
+                Some("/get"),
+                Some(1_000),
+                Some(1_767_199_060_491),
+            ),
+            (
+                "istio",
+                418,
+                Some("/status/418"),
+                Some(4_000),
+                Some(1_606_339_578_409),
             ),
             ("logfmt", 200, Some("/"), None, None),
         ];

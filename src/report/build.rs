@@ -21,7 +21,8 @@ struct CodeUse {
 pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
     let t = &analysis.tally;
     let classes = ClassCounts::from_array(&t.classes);
-    let requests = t.lines - t.outside_window - classes.malformed;
+    let requests =
+        t.lines - t.outside_window - t.not_access - t.no_response - t.continued - classes.malformed;
     let errors: u64 = t.statuses.iter().skip(400).sum();
     let time = match (t.first_ms, t.last_ms) {
         (Some(first), Some(last)) => Some(TimeSpan {
@@ -218,6 +219,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
                 format: i.format.clone(),
                 latency_source: i.latency_source.clone(),
                 compression: i.compression.map(str::to_string),
+                envelope: i.envelope.map(str::to_string),
                 bytes: i.bytes,
                 lines: i.lines,
                 malformed: i.malformed,
@@ -229,6 +231,9 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
             lines: t.lines,
             bytes: analysis.inputs.iter().map(|i| i.bytes).sum(),
             outside_window: t.outside_window,
+            not_access: t.not_access,
+            no_response: t.no_response,
+            continued: t.continued,
             requests,
             errors,
             unrouted: t.unrouted,

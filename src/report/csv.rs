@@ -5,9 +5,10 @@
 //! Rows, in this order: every catalog code's `documented` row (seen or not), a
 //! `status_mismatch` row per observed status, a `wrong_section` row per
 //! (section, name, status), an `undocumented` row per (name, status), an
-//! `unnamed_error` row per status, then one `ok` and one `malformed` row. The
-//! `count` column of these rows therefore adds up to the lines classified (`lines` −
-//! `outside_window`).
+//! `unnamed_error` row per status, then one `ok` and one `malformed` row, and, when
+//! not 0, a `not_access`, a `no_response` and a `continued` row (lines read but not
+//! classified). The `count` column of these rows therefore adds up to `lines` −
+//! `outside_window`.
 //!
 //! Then, only when there is something to know before trusting the rows: an `empty`
 //! row when no line was classified (its `example` says why), and an `input_error`
@@ -199,6 +200,13 @@ fn rows(r: &Report) -> Vec<Row> {
             .unwrap_or_default(),
         ..Row::default()
     });
+    for (class, count) in r.totals.other_lines() {
+        rows.push(Row {
+            class,
+            count,
+            ..Row::default()
+        });
+    }
     if r.is_empty() {
         rows.push(Row {
             class: "empty",

@@ -293,6 +293,13 @@ fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             thousands(t.outside_window)
         )?;
     }
+    for (name, n) in t.other_lines() {
+        writeln!(
+            out,
+            "<dt>{name}</dt><dd>{} lines read, not classified</dd>",
+            thousands(n)
+        )?;
+    }
     if let Some(l) = &r.latency {
         writeln!(
             out,
@@ -1428,6 +1435,7 @@ mod tests {
                 format: Some(text.into()),
                 latency_source: None,
                 compression: None,
+                envelope: None,
                 bytes: 2048,
                 lines: 19,
                 malformed: 0,
@@ -1438,6 +1446,9 @@ mod tests {
                 lines: 19,
                 bytes: 0,
                 outside_window: 0,
+                not_access: 0,
+                no_response: 0,
+                continued: 0,
                 requests: 18,
                 errors: 8,
                 unrouted: 1,

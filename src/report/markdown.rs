@@ -135,6 +135,9 @@ fn classes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             ]);
         }
     }
+    for (name, n) in t.other_lines() {
+        table.row(vec![name.into(), thousands(n), percent(ratio(n, t.lines))]);
+    }
     table.row(vec!["total".into(), thousands(t.lines), percent(1.0)]);
     table.render(out)
 }

@@ -115,6 +115,10 @@ pub struct Input {
     pub latency_source: Option<String>,
     /// `gzip` or `zstd` when the file was compressed; `bytes` counts decompressed text.
     pub compression: Option<String>,
+    /// The envelope each line was unwrapped from (`cri`, `docker`, `compose`,
+    /// `syslog`); absent for a plain log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<String>,
     /// Bytes of log text read (decompressed).
     pub bytes: u64,
     /// Lines read.
@@ -152,12 +156,38 @@ impl Input {
             format: None,
             latency_source: None,
             compression: None,
+            envelope: None,
             bytes: 0,
             lines: 0,
             malformed: 0,
             error: Some(error.to_string()),
             resumed: None,
         }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Totals {
+    /// Lines read but not classified: outside the window, not access records, no
+    /// response, continued on the next line.
+    pub fn unclassified(&self) -> u64 {
+        self.outside_window + self.not_access + self.no_response + self.continued
+    }
+
+    /// The counts of lines read that are neither classified nor outside the window,
+    /// each with its name in every report format, when not 0: `not_access`,
+    /// `no_response`, `continued`.
+    pub fn other_lines(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        [
+            ("not_access", self.not_access),
+            ("no_response", self.no_response),
+            ("continued", self.continued),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
     }
 }
 
@@ -188,8 +218,8 @@ impl Report {
     }
 }
 
-/// Line counts. `lines` = sum of `classes` + `outside_window`; `requests` = sum of
-/// `classes` - malformed.
+/// Line counts. `lines` = sum of `classes` + `outside_window` + `not_access` +
+/// `no_response` + `continued`; `requests` = sum of `classes` - malformed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -201,6 +231,18 @@ pub struct Totals {
     pub bytes: u64,
     /// Lines outside `--since`/`--until`: read, not classified.
     pub outside_window: u64,
+    /// Lines that are not access records (a runtime's or the gateway's own
+    /// messages): read, not classified. Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_access: u64,
+    /// Records with no HTTP response (status `-` or `0`): read, not classified.
+    /// Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_response: u64,
+    /// Lines continued on the next (CRI `P`, Docker lines without a newline), each
+    /// joined into the record it starts. Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub continued: u64,
     /// Lines classified as requests: every class but malformed.
     pub requests: u64,
     /// Requests with status >= 400.

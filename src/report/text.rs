@@ -291,6 +291,9 @@ fn classes(r: &Report, style: &Style, places: &Places, out: &mut dyn Write) -> i
             percent(ratio(n, t.lines)),
         ]);
     }
+    for (name, n) in t.other_lines() {
+        table.row(vec![name.into(), thousands(n), percent(ratio(n, t.lines))]);
+    }
     table.row(vec![
         "total".into(),
         thousands(t.lines),

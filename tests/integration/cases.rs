@@ -110,4 +110,5 @@ cases! {
     catalog_name_in_a_success_body => "name_in_success_body.jsonl",
     success_statuses_are_ok => "success_code.log",
     malformed_lines_with_locations => "malformed.log",
+    records_with_no_response => "no_response.log",
 }

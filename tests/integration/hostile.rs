@@ -210,7 +210,9 @@ fn statuses_out_of_range() {
     let dirty = ["--preset", "gateway", "--max-malformed", "1"];
     let r = analyze_every_way(&dirty, &log, 0);
     assert_eq!((r.totals.lines, r.totals.requests), (8, 2));
-    assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&5));
+    // A lone 0 is no response (a client that went away), not out of range.
+    assert_eq!(r.totals.no_response, 1);
+    assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&4));
     assert_eq!(r.malformed.reasons.get("status is not a number"), Some(&1));
     assert_eq!(r.statuses.keys().collect::<Vec<_>>(), ["100", "599"]);
 
@@ -227,7 +229,8 @@ fn statuses_out_of_range() {
     let log = dir.write("status.jsonl", json);
     let r = analyze_every_way(&["--format", "json", "--max-malformed", "1"], &log, 0);
     assert_eq!((r.totals.lines, r.totals.requests), (8, 1));
-    assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&4));
+    assert_eq!(r.totals.no_response, 1);
+    assert_eq!(r.malformed.reasons.get(OUT_OF_RANGE), Some(&3));
     assert_eq!(
         r.malformed.reasons.get("status is not an integer"),
         Some(&2)

@@ -13,6 +13,7 @@
 //! - `catalog`: the `catalog` command, JSON round trip, custom and broken pages
 //! - `properties`: proptest over parsers, chunking and accounting
 //! - `presets`: every gateway preset on its documented example, auto-detection
+//! - `envelopes`: CRI, Docker, compose and syslog envelopes, other lines, continued lines
 //! - `rotation`: rotated gzip/zstd files, globs, `-r`, archives that end early
 //! - `hostile`: hostile content, secrets, broken catalogs, live files, Ctrl-C
 //! - `text`: the terminal report: 100 columns, colors, escaped log content
@@ -36,6 +37,7 @@ mod catalog;
 mod completions;
 mod diff;
 mod edge;
+mod envelopes;
 mod fail_on;
 mod formats;
 mod hostile;

@@ -10,11 +10,24 @@
 //! - nginx-json.log: https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format (escape=json)
 //! - envoy.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#default-format-string
 //! - envoy-json.log: https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#format-dictionaries
+//! - ingress-nginx.log: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/log-format/
+//! - apisix-text.log: apache/apisix conf/config.yaml.example, `access_log_format`
+//! - envoy-gateway.log: https://gateway.envoyproxy.io/docs/tasks/observability/proxy-observability/#logs
+//! - istio.log: https://istio.io/latest/docs/tasks/observability/logs/access-log/ (line 1:
+//!   the page's example)
 //! - kong.log: https://docs.konghq.com/hub/kong-inc/file-log/
 //! - apisix.log: https://apisix.apache.org/docs/apisix/plugins/file-logger/
 //! - traefik.log: https://doc.traefik.io/traefik/observability/access-logs/
+//! - traefik-clf.log: https://doc.traefik.io/traefik/observability/access-logs/#format;
+//!   its first line is the "full log" line of Traefik's own parser test
+//!   (traefik/traefik, pkg/middlewares/accesslog/parser_test.go, MIT)
 //! - caddy.log: https://caddyserver.com/docs/logging
 //! - aws-apigw.log: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+//! - haproxy.log: https://docs.haproxy.org/2.8/configuration.html#8.2.3 (line 1: the
+//!   manual's httplog example)
+//! - aws-alb.log: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html
+//! - aws-elb.log: https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html
+//!   (line 1 of each: the page's HTTP example entry)
 //! - logfmt.log: https://brandur.org/logfmt
 //!
 //! After the example, each fixture holds the same requests in its gateway's shape:
@@ -81,10 +94,35 @@ const CASES: &[(&str, &str, &str, [u64; 7], u64)] = &[
     ("nginx-json.log", "nginx-json", "nginx-json", NAMED, 7),
     ("envoy.log", "envoy", "envoy", UNNAMED, 7),
     ("envoy-json.log", "envoy-json", "envoy-json", NAMED, 7),
+    (
+        "envoy-gateway.log",
+        "envoy-gateway",
+        "envoy-gateway",
+        UNNAMED,
+        7,
+    ),
+    // Istio's documented example is a 418: one more unnamed error, one ok fewer.
+    ("istio.log", "istio", "istio", [1, 0, 0, 0, 0, 6, 1], 7),
     ("kong.log", "kong", "kong", NAMED, 7),
     ("apisix.log", "apisix", "apisix", NAMED, 7),
+    ("apisix-text.log", "apisix-text", "apisix-text", UNNAMED, 7),
+    // Line 7 lists two upstreams (a retry): only fields after the status shift.
+    (
+        "ingress-nginx.log",
+        "ingress-nginx",
+        "ingress-nginx",
+        UNNAMED,
+        7,
+    ),
     ("traefik.log", "traefik", "traefik", NAMED, 7),
+    // Traefik's default CLF logs no error name; its router names are not names.
+    ("traefik-clf.log", "traefik-clf", "traefik-clf", UNNAMED, 7),
     ("caddy.log", "caddy", "caddy", NAMED, 7),
+    // The name from a captured response header, `{INVALID_API_KEY}`.
+    ("haproxy.log", "haproxy", "haproxy", NAMED, 7),
+    // Load balancers log no error name; the target's processing time is the latency.
+    ("aws-alb.log", "aws-alb", "aws-alb", UNNAMED, 7),
+    ("aws-elb.log", "aws-elb", "aws-elb", UNNAMED, 7),
     // API Gateway cannot log a response header: its errors carry no name.
     ("aws-apigw.log", "aws-apigw", "aws-apigw", UNNAMED, 6),
     // The documented Heroku line has no latency under a default key.
@@ -238,8 +276,16 @@ fn presets_command_lists_every_preset() {
         "kong",
         "apisix",
         "traefik",
+        "traefik-clf",
         "caddy",
+        "haproxy",
+        "ingress-nginx",
+        "apisix-text",
+        "envoy-gateway",
+        "istio",
         "aws-apigw",
+        "aws-alb",
+        "aws-elb",
         "logfmt",
     ] {
         assert!(
@@ -250,10 +296,36 @@ fn presets_command_lists_every_preset() {
     assert!(text.contains("example: [2016-04-15T20:17:00.310Z]"));
     let out = errscope(&["presets", "-o", "json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 12);
+    assert_eq!(list.as_array().unwrap().len(), 20);
     for p in list.as_array().unwrap() {
         for key in ["name", "description", "format", "example", "source"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "{p}: {key}");
         }
     }
+}
+
+/// Traefik's default log, read with no flags, invents no error name: its router
+/// names (`api@docker`, `Host-host-1`, `testRouter`) were read as names by the
+/// `gateway` preset, which made every line an undocumented finding and
+/// `--fail-on undocumented` fail. Now nothing is undocumented and the run passes.
+#[test]
+fn traefik_clf_invents_no_finding() {
+    let out = errscope(&[
+        "analyze",
+        "-o",
+        "json",
+        "--fail-on",
+        "undocumented",
+        &fixture("traefik-clf.log"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["inputs"][0]["format"], "traefik-clf");
+    assert_eq!(r["totals"]["classes"]["undocumented"], 0);
+    assert_eq!(r["undocumented"].as_array().map(Vec::len), Some(0));
 }

@@ -125,7 +125,7 @@ proptest! {
         let cut = report::build(&cut, &catalog);
         prop_assert_eq!(&cut, &whole);
         let t = &whole.totals;
-        prop_assert_eq!(t.classes.sum() + t.outside_window, t.lines);
+        prop_assert_eq!(t.classes.sum() + t.unclassified(), t.lines);
         prop_assert_eq!(t.bytes, data.len() as u64);
         let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
         let unterminated = u64::from(!data.is_empty() && !data.ends_with(b"\n"));

@@ -38,7 +38,8 @@ fn log_content_cannot_drive_the_terminal() {
     let dir = Dir::new();
     let line = "203.0.113.7 - - [27/Nov/2026:10:00:00 +0800] \"GET /v3/async/x\u{1b}[2J HTTP/1.1\" 429 98 \"-\" \"curl/8.5.0\" 0.012 \"EVIL\u{1b}]0;owned\u{7}\"\n";
     let log = dir.write("evil.log", line);
-    let out = text(&[log.to_str().unwrap()]);
+    // Named: auto-detection does not take a field holding this for an error name.
+    let out = text(&["--preset", "gateway", log.to_str().unwrap()]);
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
     assert!(out.contains("EVIL\\x1b]0;owned\\x07"), "{out}");
 }

@@ -179,9 +179,9 @@ pub fn check_invariants(r: &Report) {
     assert_eq!(r.schema, "errscope-report");
     assert_eq!(r.version, 1);
     assert_eq!(
-        t.classes.sum() + t.outside_window,
+        t.classes.sum() + t.unclassified(),
         t.lines,
-        "sum of classes + outside_window == lines"
+        "sum of classes + outside_window + not_access + no_response + continued == lines"
     );
     let input_lines: u64 = r.inputs.iter().map(|i| i.lines).sum();
     assert_eq!(input_lines, t.lines, "sum of inputs[].lines == lines");
@@ -189,7 +189,7 @@ pub fn check_invariants(r: &Report) {
     assert_eq!(input_bytes, t.bytes, "sum of inputs[].bytes == bytes");
     assert_eq!(
         t.requests,
-        t.lines - t.outside_window - t.classes.malformed,
+        t.lines - t.unclassified() - t.classes.malformed,
         "requests"
     );
     assert_eq!(t.classes.malformed, r.malformed.count, "malformed count");
@@ -602,6 +602,9 @@ pub fn as_truth(r: &Report) -> Truth {
         undocumented,
         unnamed_errors,
         unrouted: r.totals.unrouted,
+        not_access: r.totals.not_access,
+        no_response: r.totals.no_response,
+        continued: r.totals.continued,
     }
 }
 
