@@ -29,7 +29,9 @@ const DETECT_SAMPLE_BYTES: usize = 64 * 1024;
 /// How to read and count.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// How lines are read: auto-detection or the format named.
     pub format: FormatChoice,
+    /// `--field` overrides.
     pub fields: Vec<FieldOverride>,
     /// Target chunk size in bytes (chunks end at a newline after it).
     pub chunk_size: usize,
@@ -44,6 +46,7 @@ pub struct Options {
     /// Count only lines with a time in `[since, until)` (epoch ms); lines without a
     /// readable time are kept.
     pub since: Option<i64>,
+    /// `--until` (epoch ms, exclusive).
     pub until: Option<i64>,
     /// Width of the time-series buckets, if a series is wanted.
     pub bucket_ms: Option<i64>,
@@ -92,9 +95,11 @@ impl Default for Options {
 /// What was learned of one input.
 #[derive(Debug, Clone, Default)]
 pub struct InputSummary {
+    /// As given (`-` for standard input).
     pub name: String,
     /// The format used (`json`, `nginx:gateway`, …); `None` if the input was not read.
     pub format: Option<String>,
+    /// The field latency was read from, with its unit.
     pub latency_source: Option<String>,
     /// What `--format auto` chose for it: `format kong (50 of 50 sample lines)`.
     pub detection: Option<String>,
@@ -106,6 +111,7 @@ pub struct InputSummary {
     pub envelope: Option<&'static str>,
     /// Bytes of log text read (after decompression).
     pub bytes: u64,
+    /// Lines read.
     pub lines: u64,
     /// Of `lines`, those counted as malformed.
     pub malformed: u64,
@@ -119,7 +125,9 @@ pub struct InputSummary {
 
 /// The merged result of a run.
 pub struct Analysis {
+    /// Everything counted.
     pub tally: Tally,
+    /// Per input, in the order given.
     pub inputs: Vec<InputSummary>,
     /// `chunk_first_line[input][chunk]`: 0-based line number of the chunk's first line.
     chunk_first_line: Vec<Vec<u64>>,

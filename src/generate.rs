@@ -41,8 +41,10 @@ pub struct Truth {
     /// continued on the next (report `totals` of the same names); absent when 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub not_access: u64,
+    /// Records written with no response.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub no_response: u64,
+    /// Lines written continued on the next one.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub continued: u64,
 }

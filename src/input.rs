@@ -17,7 +17,9 @@ use crate::sigbus;
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// Standard input (`-`).
     Stdin,
+    /// A file, by its path.
     File(PathBuf),
 }
 
@@ -223,11 +225,14 @@ fn is_symlink(path: &Path) -> bool {
 /// How a file's bytes are compressed, told by their magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// gzip (RFC 1952), every member.
     Gzip,
+    /// zstd.
     Zstd,
 }
 
 impl Compression {
+    /// `gzip` or `zstd`, as reports say.
     pub fn name(self) -> &'static str {
         match self {
             Compression::Gzip => "gzip",
@@ -261,6 +266,7 @@ pub struct Mapped {
 }
 
 impl Mapped {
+    /// The bytes to read: the mapped file's window.
     pub fn bytes(&self) -> &[u8] {
         &self.map[self.window.clone()]
     }
@@ -314,9 +320,11 @@ pub struct Resume {
 
 /// An opened source: its bytes mapped in memory, or a stream to read in chunks.
 pub enum Opened {
+    /// A file mapped in memory.
     Mapped(Mapped),
     /// A file of length zero (which cannot be mapped).
     Empty,
+    /// A stream to read in chunks, and its compression.
     Stream(Box<dyn Read + Send>, Option<Compression>),
 }
 
@@ -715,6 +723,7 @@ impl std::ops::Deref for Chunk {
 }
 
 impl<R: Read> StreamChunker<R> {
+    /// Chunks of about `target` bytes of `reader`, each ending after a newline; a line longer than `max_line` is kept to its first `max_line + 1` bytes.
     pub fn new(reader: R, target: usize, max_line: usize) -> StreamChunker<R> {
         StreamChunker {
             reader,

@@ -20,6 +20,8 @@
 //! for the people working on it, built with `cargo doc --document-private-items`
 //! (CI builds them so, with warnings as errors), and so may link private items.
 #![allow(rustdoc::private_intra_doc_links)]
+// Every public item says what it is (CI denies warnings, so a new one must too).
+#![warn(missing_docs)]
 
 pub mod analyze;
 pub mod app;

@@ -16,8 +16,11 @@ use crate::latency::Latency;
 /// all chunks' line counts are known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
+    /// The input's index.
     pub input: u32,
+    /// The chunk's index in the input.
     pub chunk: u32,
+    /// The 0-based line in the chunk.
     pub line: u32,
 }
 
@@ -27,8 +30,11 @@ const STATUS_SLOTS: usize = 600;
 /// Count, latency and earliest example of one key.
 #[derive(Debug, Clone)]
 pub struct Stat {
+    /// Lines.
     pub count: u64,
+    /// Their latencies.
     pub latency: Latency,
+    /// The first of them.
     pub example: Location,
 }
 
@@ -61,21 +67,29 @@ impl Stat {
 /// status-mismatch and wrong-section counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CodeKey {
+    /// The class: documented, status mismatch or wrong section.
     pub class: Class,
+    /// The section the line is accounted to.
     pub section: SectionId,
+    /// The catalog name.
     pub name: NameId,
+    /// The status sent.
     pub status: u16,
 }
 
 /// What is known of one undocumented name.
 #[derive(Debug, Clone)]
 pub struct Undocumented {
+    /// Lines.
     pub count: u64,
     /// Lines per status, sorted by status: a name is sent with a few statuses,
     /// and a short sorted list is cheaper per line than a tree.
     pub statuses: Vec<(u16, u64)>,
+    /// The earliest time it was sent (epoch ms).
     pub first_ms: Option<i64>,
+    /// The latest time it was sent.
     pub last_ms: Option<i64>,
+    /// Its first line.
     pub example: Location,
 }
 
@@ -122,18 +136,21 @@ impl Merge for Undocumented {
 /// endpoint's counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClassTally {
+    /// Lines per class.
     pub classes: [u64; Class::ALL.len()],
     /// Lines with status >= 400.
     pub errors: u64,
 }
 
 impl ClassTally {
+    /// Count one line of `class` with `status`.
     #[inline]
     pub fn record(&mut self, class: Class, status: u16) {
         self.classes[class as usize] += 1;
         self.errors += u64::from(status >= 400);
     }
 
+    /// Lines in any class.
     pub fn requests(&self) -> u64 {
         self.classes.iter().sum()
     }
@@ -169,6 +186,7 @@ pub struct TallyConfig {
 #[derive(Debug, Clone)]
 pub struct Tally {
     config: TallyConfig,
+    /// Lines read.
     pub lines: u64,
     /// Lines outside `--since`/`--until`: read, not classified.
     pub outside_window: u64,
@@ -180,6 +198,7 @@ pub struct Tally {
     /// Lines continued on the next one (CRI `P`, a Docker line without its
     /// newline), joined to it into one record: counted here, the record once.
     pub continued: u64,
+    /// Lines per class.
     pub classes: [u64; Class::ALL.len()],
     /// Lines per HTTP status (parsed lines only).
     pub statuses: Vec<u64>,
@@ -189,19 +208,24 @@ pub struct Tally {
     pub bad_time: u64,
     /// The earliest of them.
     pub bad_time_examples: Vec<Location>,
+    /// The earliest request time (epoch ms).
     pub first_ms: Option<i64>,
+    /// The latest request time (epoch ms).
     pub last_ms: Option<i64>,
     /// Latency of the lines no per-key histogram holds (ok and undocumented), so
     /// each line is recorded once; [`Tally::overall_latency`] adds the rest.
     pub latency: Latency,
+    /// Catalog codes' lines, per (class, section, name, status).
     pub codes: FxHashMap<CodeKey, Stat>,
     /// With a time series: documented and mismatched lines of each (section, name)
     /// per bucket start, for per-code sparklines.
     pub code_buckets: FxHashMap<(SectionId, NameId), CappedMap<i64, u64>>,
+    /// Errors without a name, per status.
     pub unnamed: FxHashMap<u16, Stat>,
     /// Undocumented names: `max_names` of them keep their own row (a fixed sample,
     /// by hash, the same however the input is split); the rest count as other.
     pub undocumented: CappedMap<Box<[u8]>, Undocumented>,
+    /// Malformed lines per reason.
     pub malformed_reasons: FxHashMap<Malformed, u64>,
     /// The earliest malformed lines, sorted by location.
     pub malformed_examples: Vec<(Location, Malformed)>,
@@ -221,6 +245,7 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// An empty tally that keeps what `config` says.
     pub fn new(config: TallyConfig) -> Tally {
         Tally {
             config,
@@ -279,6 +304,7 @@ impl Tally {
         &mut self.buckets
     }
 
+    /// What it keeps.
     pub fn config(&self) -> &TallyConfig {
         &self.config
     }
@@ -316,6 +342,7 @@ impl Tally {
         self.continued += 1;
     }
 
+    /// Lines of `class`.
     pub fn count(&self, class: Class) -> u64 {
         self.classes[class as usize]
     }

@@ -34,9 +34,13 @@ use super::{LogFormat, Malformed};
 /// The envelopes errscope takes off, in the order detection tries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Envelope {
+    /// CRI (containerd, CRI-O): `TIME STREAM P|F RECORD`.
     Cri,
+    /// Docker's json-file driver: `{"log":"RECORD\n","stream":…,"time":…}`.
     Docker,
+    /// docker-compose's prefix: `NAME  | RECORD`.
     Compose,
+    /// A syslog header, RFC 3164 or RFC 5424.
     Syslog,
 }
 
@@ -53,6 +57,7 @@ pub enum Unwrapped<'a> {
 }
 
 impl Envelope {
+    /// Every envelope, in the order detection prefers them on a tie.
     pub const ALL: [Envelope; 4] = [
         Envelope::Cri,
         Envelope::Docker,

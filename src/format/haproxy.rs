@@ -34,6 +34,7 @@ impl HaproxyFormat {
         client.contains(&b':') && fields.next().is_some_and(|d| d.starts_with(b"["))
     }
 
+    /// One line's fields, or why it is malformed.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let mut rest = line;
         let mut field = || -> Result<&'a [u8], Malformed> {

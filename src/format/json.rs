@@ -166,6 +166,7 @@ impl Node {
     }
 }
 
+/// A JSON-lines format: where each field is looked up in a line's object.
 #[derive(Debug, Clone)]
 pub struct JsonFormat {
     /// All sources, grouped by field in priority order, so that within one field a
@@ -216,6 +217,7 @@ impl JsonFormat {
             .join(" | ")
     }
 
+    /// One line's fields, or why it is malformed.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         // serde_json skips trailing whitespace (and `\r`) itself; trimming first
         // only serves to tell an empty line apart.

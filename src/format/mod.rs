@@ -49,15 +49,22 @@ pub struct Fields<'a> {
 /// One of the things errscope reads from a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKey {
+    /// The HTTP status.
     Status,
+    /// The error name.
     Name,
+    /// The request path (or the whole request line).
     Path,
+    /// The latency.
     Latency,
+    /// The request time.
     Time,
+    /// A logged response body (the name may be in it).
     Body,
 }
 
 impl FieldKey {
+    /// Every key, in the order `--field` lists them.
     pub const ALL: [FieldKey; 6] = [
         FieldKey::Status,
         FieldKey::Name,
@@ -67,6 +74,7 @@ impl FieldKey {
         FieldKey::Body,
     ];
 
+    /// The key as `--field` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             FieldKey::Status => "status",
@@ -82,7 +90,9 @@ impl FieldKey {
 /// Unit attached to a `--field` (latency and time only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldUnit {
+    /// A latency's unit.
     Duration(DurationUnit),
+    /// How a time is written.
     Time(TimeUnit),
 }
 
@@ -90,8 +100,11 @@ pub enum FieldUnit {
 /// path into the object; for nginx formats it is a variable name (`$` optional).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldOverride {
+    /// Which field.
     pub key: FieldKey,
+    /// Where it is: a dotted JSON path or an nginx variable.
     pub path: String,
+    /// Its unit, for latency and time.
     pub unit: Option<FieldUnit>,
 }
 
@@ -146,8 +159,11 @@ impl FieldOverride {
 /// A compiled parser for one input's lines.
 #[derive(Debug, Clone)]
 pub enum LogFormat {
+    /// nginx-style text (nginx, Apache, Envoy text, …).
     Nginx(nginx::NginxFormat),
+    /// JSON lines.
     Json(json::JsonFormat),
+    /// logfmt.
     Logfmt(logfmt::LogfmtFormat),
     /// HAProxy's `option httplog` (optional captured-header groups).
     Haproxy(haproxy::HaproxyFormat),
@@ -157,6 +173,7 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
+    /// One line's fields, or why it is malformed.
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         match self {
@@ -239,6 +256,7 @@ impl LogFormat {
 pub enum FormatChoice {
     /// Decide from the first lines of each input.
     Auto,
+    /// JSON lines with the usual keys.
     Json,
     /// An nginx preset by name (any preset name works; kept for compatibility).
     NginxPreset(String),
@@ -287,9 +305,11 @@ pub fn build_detected(
 /// How one input is read: its envelope, if any, and the format of what is inside.
 #[derive(Debug)]
 pub struct Reading {
+    /// The format of the records.
     pub format: LogFormat,
     /// What `--format auto` chose, in auto mode.
     pub detection: Option<Detection>,
+    /// The envelope each line is taken out of, if any.
     pub envelope: Option<envelope::Envelope>,
 }
 

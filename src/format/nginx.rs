@@ -277,10 +277,12 @@ impl NginxFormat {
         true
     }
 
+    /// Whether one of the written-out layouts (`combined`, `gateway`) reads its lines.
     pub fn has_layout(&self) -> bool {
         self.layout.is_some()
     }
 
+    /// The name it was compiled under (a preset's, or what the caller named a custom format).
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -448,11 +448,14 @@ pub enum Family {
     Text,
     /// Text read by a parser of its own, no nginx-style format (HAProxy).
     OwnText,
+    /// JSON lines.
     Json,
+    /// logfmt.
     Logfmt,
 }
 
 impl Preset {
+    /// Which family of parser the preset builds.
     pub fn family(&self) -> Family {
         match self.spec {
             Spec::NginxPreset(_) | Spec::Nginx { .. } | Spec::Apache(_) => Family::Text,
@@ -587,10 +590,12 @@ impl PresetFormat {
         }))
     }
 
+    /// The name reports give the format (`nginx:gateway`, `json`, …).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The field latency is read from, with its unit (`$request_time (s)`).
     pub fn latency_source(&self) -> Option<String> {
         self.inner.latency_source()
     }
@@ -600,6 +605,7 @@ impl PresetFormat {
         &self.inner
     }
 
+    /// One line's fields, or why it is malformed.
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let mut fields = self.inner.parse(line)?;
