@@ -210,6 +210,10 @@ def main(argv):
         files = list_files(sc, args.inputs)
         tasks = plan(files, args.split_bytes)
         binary, flags = args.errscope, analyze_flags
+        # Each task's errscope uses the cores Spark gives a task (spark.task.cpus),
+        # not every core of the machine, which the executor's other tasks share.
+        if not any(f in ("-j", "--threads") or f.startswith(("-j", "--threads=")) for f in flags):
+            flags = ["-j", sc.getConf().get("spark.task.cpus", "1"), *flags]
         in_place = [(i, t) for i, t in enumerate(tasks) if t[0] != "stream"]
         through_spark = [(i, t) for i, t in enumerate(tasks) if t[0] == "stream"]
         results = []
