@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::cli::{
     AnalyzeArgs, CatalogAction, CatalogArgs, CatalogDiffArgs, CatalogSource, Cli, ColorArg,
     Command, CompareArgs, DiffArgs, FormatArg, LintArgs, MergeArgs, OutputArg, PresetsArgs,
-    TrendArgs,
+    ReportArgs, TrendArgs,
 };
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
@@ -305,7 +305,7 @@ pub fn analyze_options(args: &AnalyzeArgs) -> Result<Options> {
         // The HTML report always charts requests over time.
         bucket_ms: args
             .bucket
-            .or((args.output == OutputArg::Html).then_some(report::html::DEFAULT_BUCKET_MS)),
+            .or((args.report.output == OutputArg::Html).then_some(report::html::DEFAULT_BUCKET_MS)),
         progress: None,
         max_malformed: args.max_malformed,
     })
@@ -513,7 +513,7 @@ fn run_analyze(
     out: &mut dyn Write,
     next_state: &mut Option<NextState>,
 ) -> Result<Outcome> {
-    let baseline = read_baseline(&args.fail_on, args.baseline.as_deref())?;
+    let baseline = read_baseline(&args.report.fail_on, args.report.baseline.as_deref())?;
     let catalog = load_catalog(&args.catalog)?;
     let routes = Routes::new(&catalog, &args.routes)?;
     let opts = analyze_options(args)?;
@@ -624,21 +624,13 @@ fn run_analyze(
     // Nothing read is no report: yesterday's stays where it is (see `run`).
     if report.nothing_read() {
         return Err(Error::NothingRead {
-            kept: args.output_file.output_file.clone(),
+            kept: args.report.output_file.output_file.clone(),
         });
     }
     let had_errors = !unlisted.is_empty() || !analysis.errors.is_empty();
-    let partial = (args.output == OutputArg::Partial)
+    let partial = (args.report.output == OutputArg::Partial)
         .then(|| partial::of_analysis(&analysis, &catalog, settings, &spans, &unlisted));
-    let delivery = Delivery {
-        output: args.output,
-        top: args.top,
-        color: args.color,
-        baseline: baseline.zip(args.baseline.as_deref()),
-        compare: &args.compare,
-        fail_on: &args.fail_on,
-    };
-    let verdict = deliver(&report, partial.as_ref(), &delivery, out)?;
+    let verdict = deliver(&report, partial.as_ref(), &args.report, baseline, out)?;
     if let Some((path, lock, earlier, plan)) = incremental {
         *next_state = Some(NextState {
             path: path.clone(),
@@ -668,13 +660,13 @@ fn split_input(
             "--stdin-name names standard input, and `-` is not among the inputs".into(),
         ));
     }
-    if args.stdin_offset.is_some() && args.output != OutputArg::Partial {
+    if args.stdin_offset.is_some() && args.report.output != OutputArg::Partial {
         return Err(partial_only("--stdin-offset"));
     }
     let Some(range) = args.range else {
         return Ok(None);
     };
-    if args.output != OutputArg::Partial {
+    if args.report.output != OutputArg::Partial {
         return Err(partial_only("--range"));
     }
     if args.state.is_some() {
@@ -738,17 +730,6 @@ fn name_stdin(
     Ok(())
 }
 
-/// How a report is delivered: what `analyze` and `merge` share.
-struct Delivery<'a> {
-    output: OutputArg,
-    top: usize,
-    color: ColorArg,
-    /// The earlier report to compare with, and where it was read from.
-    baseline: Option<(Report, &'a Path)>,
-    compare: &'a CompareArgs,
-    fail_on: &'a [FailOn],
-}
-
 /// The `--baseline` report, read before any work (a bad one should not cost an
 /// analysis); refused `--fail-on` kinds that need one when there is none.
 fn read_baseline(fail_on: &[FailOn], baseline: Option<&Path>) -> Result<Option<Report>> {
@@ -770,16 +751,17 @@ fn read_baseline(fail_on: &[FailOn], baseline: Option<&Path>) -> Result<Option<R
 fn deliver(
     report: &Report,
     partial: Option<&Partial>,
-    d: &Delivery,
+    d: &ReportArgs,
+    baseline: Option<Report>,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    let diff = d.baseline.as_ref().map(|(b, source)| {
+    let diff = baseline.zip(d.baseline.as_deref()).map(|(b, source)| {
         diff::build(
-            b,
+            &b,
             &source.display().to_string(),
             report,
             "this run",
-            diff_options(d.compare),
+            diff_options(&d.compare),
         )
     });
     // Rendered whole, then written under the interrupt gate: Ctrl-C gives all of
@@ -831,13 +813,13 @@ fn deliver(
         out.flush()
     })
     .map_err(Error::Output)?;
-    Ok(verdict(report, diff.as_ref(), d.fail_on))
+    Ok(verdict(report, diff.as_ref(), &d.fail_on))
 }
 
 /// `errscope merge PARTIAL...`: the partials added up ([`crate::merge`]), rendered
 /// as `analyze` renders its report.
 fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let baseline = read_baseline(&args.fail_on, args.baseline.as_deref())?;
+    let baseline = read_baseline(&args.report.fail_on, args.report.baseline.as_deref())?;
     let catalog = load_catalog(&args.catalog)?;
     let partials = crate::merge::load(&args.partials)?;
     let merged = crate::merge::merge(partials, &catalog)?;
@@ -846,7 +828,7 @@ fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
     }
     // A partial may lack ranges of a file (a later merge may add them); a report
     // of one that does is incomplete.
-    let partial = (args.output == OutputArg::Partial).then(|| merged.to_partial(&catalog));
+    let partial = (args.report.output == OutputArg::Partial).then(|| merged.to_partial(&catalog));
     let (analysis, errors) = merged.report_analysis(partial.is_none());
     for e in &errors {
         eprintln!("errscope: {}", escape_control(e));
@@ -854,18 +836,10 @@ fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
     let report = report::build(&analysis, &catalog);
     if report.nothing_read() {
         return Err(Error::NothingRead {
-            kept: args.output_file.output_file.clone(),
+            kept: args.report.output_file.output_file.clone(),
         });
     }
-    let delivery = Delivery {
-        output: args.output,
-        top: args.top,
-        color: args.color,
-        baseline: baseline.zip(args.baseline.as_deref()),
-        compare: &args.compare,
-        fail_on: &args.fail_on,
-    };
-    let verdict = deliver(&report, partial.as_ref(), &delivery, out)?;
+    let verdict = deliver(&report, partial.as_ref(), &args.report, baseline, out)?;
     Ok(if errors.is_empty() {
         verdict
     } else {

@@ -107,7 +107,7 @@ impl Command {
     /// (`generate`'s `-O` is the log it writes, handled by `app::run` too).
     pub fn output_file(&self) -> Option<&std::path::Path> {
         let file = match self {
-            Command::Analyze(args) => &args.output_file,
+            Command::Analyze(args) => &args.report.output_file,
             Command::Catalog(args) => match &args.action {
                 Some(CatalogAction::Lint(lint)) => &lint.output_file,
                 Some(CatalogAction::Diff(diff)) => &diff.output_file,
@@ -115,7 +115,7 @@ impl Command {
             },
             Command::Presets(args) => &args.output_file,
             Command::Diff(args) => &args.output_file,
-            Command::Merge(args) => &args.output_file,
+            Command::Merge(args) => &args.report.output_file,
             Command::Trend(args) => &args.output_file,
             Command::Generate(_) | Command::Completions(_) | Command::Man => return None,
         };
@@ -130,6 +130,52 @@ Exit status:
   2  usage error, a file that is not a partial of this version, partials made with other
      settings, overlapping byte ranges, or inputs not read in full (a gap between ranges)";
 
+/// How `analyze` and `merge` write their report, compare it with a baseline and
+/// decide the exit status: the same flags, the same meaning.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report format (`partial`: everything the report is made from, for `errscope
+    /// merge`).
+    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
+    pub output: OutputArg,
+
+    #[command(flatten)]
+    pub output_file: OutputFile,
+
+    /// Compare with this earlier JSON report too: text and markdown output end with
+    /// the comparison; with json and csv the report stays as it is and a summary goes
+    /// to stderr. Enables --fail-on new-undocumented,new-mismatch,regression.
+    #[arg(long, value_name = "BASELINE.json", help_heading = "Comparison")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
+    /// Exit with status 1, saying why on stderr, when any of these occurred
+    /// (comma-separated; `-` or `_` between words): undocumented, status-mismatch,
+    /// wrong-section, malformed, unnamed-error, empty (no line counted: nothing read,
+    /// or every line outside --since/--until); with --baseline also
+    /// new-undocumented, new-mismatch, regression.
+    #[arg(
+        long,
+        value_name = "CLASSES",
+        value_delimiter = ',',
+        value_parser = FailOn::parse,
+        help_heading = "Output"
+    )]
+    pub fail_on: Vec<FailOn>,
+
+    /// Colors in the text report: `auto` uses them on a terminal unless NO_COLOR is
+    /// set or TERM is dumb.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// Endpoints shown in the text report, codes in Markdown, and rows per table
+    /// of the comparison with --baseline (the JSON report lists all kept).
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
+}
+
 /// `errscope merge PARTIAL...`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -142,43 +188,12 @@ pub struct MergeArgs {
     #[command(flatten)]
     pub catalog: CatalogSource,
 
-    /// Report format, as for `analyze`; `partial` writes the merged partial.
-    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
-    pub output: OutputArg,
-
     #[command(flatten)]
-    pub output_file: OutputFile,
-
-    /// Compare with this earlier JSON report too, as `analyze --baseline` does.
-    #[arg(long, value_name = "BASELINE.json", help_heading = "Comparison")]
-    pub baseline: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub compare: CompareArgs,
-
-    /// Exit with status 1, saying why on stderr, when any of these occurred (the
-    /// kinds of `analyze --fail-on`).
-    #[arg(
-        long,
-        value_name = "CLASSES",
-        value_delimiter = ',',
-        value_parser = FailOn::parse,
-        help_heading = "Output"
-    )]
-    pub fail_on: Vec<FailOn>,
-
-    /// Colors in the text report, as for `analyze`.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
-    pub color: ColorArg,
+    pub report: ReportArgs,
 
     /// No notes on stderr (errors still are).
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
-
-    /// Endpoints shown in the text report, codes in Markdown, and rows per table
-    /// of the comparison with --baseline.
-    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
-    pub top: usize,
 }
 
 const DIFF_EXIT_CODES: &str = "\
@@ -404,44 +419,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SPAN", value_parser = parse_bucket, help_heading = "Time")]
     pub bucket: Option<i64>,
 
-    /// Report format.
-    #[arg(short, long, value_enum, default_value_t = OutputArg::Text, help_heading = "Output")]
-    pub output: OutputArg,
-
     #[command(flatten)]
-    pub output_file: OutputFile,
-
-    /// Compare with this earlier JSON report too: text and markdown output end with
-    /// the comparison; with json and csv the report stays as it is and a summary goes
-    /// to stderr. Enables --fail-on new-undocumented,new-mismatch,regression.
-    #[arg(long, value_name = "BASELINE.json", help_heading = "Comparison")]
-    pub baseline: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub compare: CompareArgs,
-
-    /// Exit with status 1, saying why on stderr, when any of these occurred
-    /// (comma-separated; `-` or `_` between words): undocumented, status-mismatch,
-    /// wrong-section, malformed, unnamed-error, empty (no line counted: nothing read,
-    /// or every line outside --since/--until); with --baseline also
-    /// new-undocumented, new-mismatch, regression.
-    #[arg(
-        long,
-        value_name = "CLASSES",
-        value_delimiter = ',',
-        value_parser = FailOn::parse,
-        help_heading = "Output"
-    )]
-    pub fail_on: Vec<FailOn>,
+    pub report: ReportArgs,
 
     /// Malformed lines listed with their location.
     #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
     pub examples: usize,
-
-    /// Colors in the text report: `auto` uses them on a terminal unless NO_COLOR is
-    /// set or TERM is dumb.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Output")]
-    pub color: ColorArg,
 
     /// No progress line and no per-input format line on stderr (errors still are).
     #[arg(short, long, help_heading = "Output")]
@@ -451,11 +434,6 @@ pub struct AnalyzeArgs {
     /// are (past 10 inputs, one line sums them up by format).
     #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
     pub verbose: bool,
-
-    /// Endpoints shown in the text report, codes in Markdown, and rows per table
-    /// of the comparison with --baseline (the JSON report lists all kept).
-    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Output")]
-    pub top: usize,
 
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Tuning")]
