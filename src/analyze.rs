@@ -101,10 +101,9 @@ pub struct InputSummary {
     pub format: Option<String>,
     /// The field latency was read from, with its unit.
     pub latency_source: Option<String>,
-    /// What `--format auto` chose for it: `format kong (50 of 50 sample lines)`.
-    pub detection: Option<String>,
-    /// Whether that format leaves fields at the end of most lines unread.
-    pub unread_trailing: bool,
+    /// What `--format auto` chose for it (shown as `format kong (50 of 50 sample
+    /// lines)`).
+    pub detection: Option<Detection>,
     /// `gzip` or `zstd` for a compressed file.
     pub compression: Option<&'static str>,
     /// The envelope its lines were unwrapped from (`cri`, `docker`, ...).
@@ -717,11 +716,7 @@ impl Run<'_> {
 fn describe(summary: &mut InputSummary, ctx: &LineContext) {
     summary.format = Some(ctx.format.name());
     summary.latency_source = ctx.format.latency_source();
-    summary.detection = ctx.detection.as_ref().map(|d| d.to_string());
-    summary.unread_trailing = ctx
-        .detection
-        .as_ref()
-        .is_some_and(|d| d.leaves_fields_unread());
+    summary.detection = ctx.detection.clone();
     summary.envelope = ctx.envelope.map(Envelope::name);
 }
 

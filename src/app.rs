@@ -20,7 +20,7 @@ use crate::cli::{
 use crate::diff::{self, Diff};
 use crate::error::{Error, Result};
 use crate::fail_on::{self, FailOn};
-use crate::format::{self, presets, FieldOverride, FormatChoice};
+use crate::format::{self, presets, Detection, FieldOverride, FormatChoice};
 use crate::input;
 use crate::partial::{self, Partial, Span};
 use crate::progress::{self, Progress};
@@ -855,12 +855,12 @@ const FORMAT_LINES: usize = 10;
 /// with the count per format, plus a line for each input whose format leaves
 /// trailing fields unread (a name may be in them).
 fn say_formats(inputs: &[analyze::InputSummary], verbose: bool) {
-    let told: Vec<(&analyze::InputSummary, &String)> = inputs
+    let told: Vec<(&analyze::InputSummary, &Detection)> = inputs
         .iter()
         .filter_map(|i| i.detection.as_ref().map(|d| (i, d)))
         .collect();
     // Paths and what follows them are escaped: a file name can hold control bytes.
-    let say = |i: &analyze::InputSummary, detection: &str| {
+    let say = |i: &analyze::InputSummary, detection: &Detection| {
         eprintln!(
             "errscope: {}",
             escape_control(&format!("{}: {detection}", i.name))
@@ -885,7 +885,7 @@ fn say_formats(inputs: &[analyze::InputSummary], verbose: bool) {
         report::table::thousands(told.len() as u64),
         escape_control(&formats.join(", "))
     );
-    for (i, d) in told.iter().filter(|(i, _)| i.unread_trailing) {
+    for (i, d) in told.iter().filter(|(_, d)| d.leaves_fields_unread()) {
         say(i, d);
     }
 }

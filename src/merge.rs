@@ -508,7 +508,6 @@ fn summary(input: &PartialInput) -> InputSummary {
         format: input.format.clone(),
         latency_source: input.latency_source.clone(),
         detection: None,
-        unread_trailing: false,
         envelope: crate::format::envelope::Envelope::ALL
             .into_iter()
             .map(crate::format::envelope::Envelope::name)
