@@ -205,6 +205,29 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// The finding classes' columns of a text table, in report order (documented,
+/// status mismatch, wrong section, undocumented, unnamed error); their cells are
+/// [`finding_cells`].
+pub const FINDING_COLUMNS: [(&str, Align); 5] = [
+    ("doc", Align::Right),
+    ("mismatch", Align::Right),
+    ("wrong", Align::Right),
+    ("undoc", Align::Right),
+    ("unnamed", Align::Right),
+];
+
+/// A row's cells under [`FINDING_COLUMNS`].
+pub fn finding_cells(c: &super::ClassCounts) -> [String; 5] {
+    [
+        c.documented,
+        c.status_mismatch,
+        c.wrong_section,
+        c.undocumented,
+        c.unnamed_error,
+    ]
+    .map(thousands)
+}
+
 /// `1234567` -> `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

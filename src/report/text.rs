@@ -7,7 +7,8 @@ use unicode_width::UnicodeWidthStr;
 use std::collections::HashMap;
 
 use super::table::{
-    escape_control, percent, ratio, status_list, thousands, wrap, Align, Table, TEXT_WIDTH,
+    escape_control, finding_cells, percent, ratio, status_list, thousands, wrap, Align, Table,
+    FINDING_COLUMNS, TEXT_WIDTH,
 };
 use super::{Latency, Report};
 use crate::classify::Class;
@@ -216,29 +217,27 @@ fn endpoints(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
             r.endpoints.len()
         ),
     )?;
-    let mut table = Table::new(&[
-        ("endpoint", Align::Left),
-        ("requests", Align::Right),
-        ("errors", Align::Right),
-        ("%err", Align::Right),
-        ("doc", Align::Right),
-        ("mismatch", Align::Right),
-        ("wrong", Align::Right),
-        ("undoc", Align::Right),
-        ("unnamed", Align::Right),
-    ]);
+    let mut table = Table::new(
+        &[
+            &[
+                ("endpoint", Align::Left),
+                ("requests", Align::Right),
+                ("errors", Align::Right),
+                ("%err", Align::Right),
+            ][..],
+            &FINDING_COLUMNS,
+        ]
+        .concat(),
+    );
     for e in r.endpoints.iter().take(top).chain(&r.endpoints_other) {
-        table.row(vec![
+        let mut row = vec![
             e.endpoint.clone(),
             thousands(e.requests),
             thousands(e.errors),
             percent(ratio(e.errors, e.requests)),
-            thousands(e.classes.documented),
-            thousands(e.classes.status_mismatch),
-            thousands(e.classes.wrong_section),
-            thousands(e.classes.undocumented),
-            thousands(e.classes.unnamed_error),
-        ]);
+        ];
+        row.extend(finding_cells(&e.classes));
+        table.row(row);
     }
     table.render(out, 2)
 }

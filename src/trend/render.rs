@@ -5,7 +5,9 @@ use std::io::{self, Write};
 
 use super::{Series, Trend};
 use crate::report::markdown::{code, text, MdTable};
-use crate::report::table::{escape_control, percent, thousands, Align, Table};
+use crate::report::table::{
+    escape_control, finding_cells, percent, thousands, Align, Table, FINDING_COLUMNS,
+};
 
 /// `▁▃█`: each count's height against the series' largest (a space for 0).
 pub fn sparkline(counts: &[u64]) -> String {
@@ -38,22 +40,22 @@ pub fn text_report(t: &Trend, top: usize, out: &mut dyn Write) -> io::Result<()>
         t.nights.last().map_or("", |n| n.label.as_str())
     )?;
     writeln!(out, "\nNights")?;
-    let mut nights = Table::new(&[
-        ("night", Align::Left),
-        ("lines", Align::Right),
-        ("requests", Align::Right),
-        ("errors", Align::Right),
-        ("%err", Align::Right),
-        ("doc", Align::Right),
-        ("mismatch", Align::Right),
-        ("wrong", Align::Right),
-        ("undoc", Align::Right),
-        ("unnamed", Align::Right),
-        ("malformed", Align::Right),
-    ]);
+    let mut nights = Table::new(
+        &[
+            &[
+                ("night", Align::Left),
+                ("lines", Align::Right),
+                ("requests", Align::Right),
+                ("errors", Align::Right),
+                ("%err", Align::Right),
+            ][..],
+            &FINDING_COLUMNS,
+            &[("malformed", Align::Right)],
+        ]
+        .concat(),
+    );
     for n in &t.nights {
-        let c = &n.classes;
-        nights.row(vec![
+        let mut row = vec![
             if n.complete {
                 n.label.clone()
             } else {
@@ -63,13 +65,10 @@ pub fn text_report(t: &Trend, top: usize, out: &mut dyn Write) -> io::Result<()>
             thousands(n.requests),
             thousands(n.errors),
             percent(n.error_rate),
-            thousands(c.documented),
-            thousands(c.status_mismatch),
-            thousands(c.wrong_section),
-            thousands(c.undocumented),
-            thousands(c.unnamed_error),
-            thousands(c.malformed),
-        ]);
+        ];
+        row.extend(finding_cells(&n.classes));
+        row.push(thousands(n.classes.malformed));
+        nights.row(row);
     }
     nights.render(out, 2)?;
     for (title, rows) in [
