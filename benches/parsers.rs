@@ -15,13 +15,13 @@ use divan::Bencher;
 
 use errscope::catalog::Catalog;
 use errscope::classify::classify;
-use errscope::cli::GenerateFormat;
+use errscope::classify::routes::Routes;
+use errscope::command::cli::GenerateFormat;
 use errscope::format::json::JsonFormat;
 use errscope::format::nginx::{self, NginxFormat};
 use errscope::format::LogFormat;
 use errscope::generate::Generator;
-use errscope::line_index;
-use errscope::routes::Routes;
+use errscope::lines::index;
 
 const SAMPLE_BYTES: usize = 1 << 20;
 
@@ -105,7 +105,7 @@ fn nginx_gateway(bencher: Bencher) {
 }
 
 /// The gateway preset as the pipeline reads it: lines and their quotes listed
-/// window by window ([`line_index::LineIndex::for_each_line`]), each line split from its
+/// window by window ([`index::LineIndex::for_each_line`]), each line split from its
 /// quotes without searching. Includes finding the lines, which `nginx_gateway`
 /// leaves to memchr.
 #[divan::bench]
@@ -113,7 +113,7 @@ fn nginx_gateway_indexed(bencher: Bencher) {
     let (format, data) = (gateway_format(), gateway_log());
     bencher.counter(BytesCount::of_slice(data)).bench(|| {
         let mut sum = 0u64;
-        line_index::LineIndex::default().for_each_line(black_box(data), &mut |line, quotes| {
+        index::LineIndex::default().for_each_line(black_box(data), &mut |line, quotes| {
             let parsed = match quotes {
                 Some((quotes, base)) => format.parse_quoted(line, quotes, base),
                 None => format.parse(line),

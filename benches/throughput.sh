@@ -46,7 +46,7 @@
 # pipeline's stages cost alone: `lines only` finds each line and stops (the line
 # index for nginx's layouts, memchr for JSON), `parsed only` also parses each line
 # into its fields and stops before classifying. They are built with the cargo
-# feature stage-lines or stage-parse (see src/stage.rs) into target/stage-lines and
+# feature stage-lines or stage-parse (see src/analyze/stage.rs) into target/stage-lines and
 # target/stage-parse; their reports are wrong on purpose (and say so, as does their
 # --version), only their times count.
 #

@@ -9,13 +9,13 @@ use std::io::{self, BufWriter, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{write_atomically, Outcome};
 use crate::catalog::{Catalog, Entry};
 use crate::classify::Class;
-use crate::cli::{GenerateArgs, GenerateFormat};
+use crate::command::app::{write_atomically, Outcome};
+use crate::command::cli::{GenerateArgs, GenerateFormat};
 use crate::error::{Error, Result};
+use crate::format::timestamp::{format_iso8601_local, format_time_local};
 use crate::report::ClassCounts;
-use crate::timestamp::{format_iso8601_local, format_time_local};
 
 /// The expected analysis of a generated log, keyed as the report keys its rows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

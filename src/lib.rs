@@ -24,34 +24,16 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
-pub mod app;
-pub mod capped;
 pub mod catalog;
 pub mod classify;
-pub mod cli;
-pub mod diff;
+pub mod command;
 pub mod error;
-pub mod fail_on;
+pub mod fleet;
 pub mod format;
 pub mod generate;
 pub mod input;
-pub mod interrupt;
-pub mod latency;
-pub mod line_index;
-pub mod merge;
-pub mod partial;
-pub mod path;
-pub mod path_memo;
-pub mod progress;
+pub mod lines;
 pub mod report;
-pub mod routes;
-pub mod scan;
-pub mod secrets;
-pub mod sigbus;
-pub mod stage;
-pub mod state;
 pub mod tally;
-pub mod timestamp;
-pub mod trend;
 
 pub use error::{Error, Result};

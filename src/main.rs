@@ -1,5 +1,5 @@
 //! The errscope binary: a thin shell over the library.
 
 fn main() -> std::process::ExitCode {
-    errscope::app::main()
+    errscope::command::app::main()
 }

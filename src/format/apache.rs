@@ -11,7 +11,7 @@
 
 use super::{FieldKey, FieldOverride, FieldUnit};
 use crate::error::{Error, Result};
-use crate::timestamp::{DurationUnit, TimeUnit};
+use crate::format::timestamp::{DurationUnit, TimeUnit};
 
 /// An Apache `LogFormat` translated for the nginx compiler.
 #[derive(Debug, Clone, PartialEq, Eq)]

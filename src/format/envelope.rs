@@ -27,7 +27,7 @@
 //! startup and runtime messages) is counted as `not_access` ([`not_access`]), as is
 //! a JSON runtime message in a plain log of JSON lines.
 
-use crate::timestamp;
+use crate::format::timestamp;
 
 use super::{LogFormat, Malformed};
 

@@ -20,7 +20,7 @@
 
 use super::detect::plausible_name;
 use super::{non_empty_name, request, text_status, Fields, Malformed};
-use crate::timestamp;
+use crate::format::timestamp;
 
 /// The `option httplog` parser.
 #[derive(Debug, Clone, Default)]

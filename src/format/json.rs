@@ -53,7 +53,7 @@ use super::{
     FieldUnit, Fields, Malformed,
 };
 use crate::error::{Error, Result};
-use crate::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
+use crate::format::timestamp::{parse_duration, parse_text_time, parse_time, TimeUnit};
 
 use super::json_index::{self, Block};
 use super::keys::{self, ValueKind as Kind};
@@ -1079,7 +1079,7 @@ fn parse_time_value(raw: &[u8], unit: Option<TimeUnit>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timestamp::DurationUnit;
+    use crate::format::timestamp::DurationUnit;
 
     fn defaults() -> JsonFormat {
         JsonFormat::new(&[]).unwrap()
@@ -1405,7 +1405,8 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_on_generated_lines() {
-        let log = crate::generate::Generator::log(crate::cli::GenerateFormat::Json, 7, 5_000);
+        let log =
+            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Json, 7, 5_000);
         let fmt = defaults();
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

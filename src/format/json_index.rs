@@ -18,13 +18,13 @@
 //! matter, and a run inside a string cannot begin before the string's opening
 //! quote.
 //!
-//! The bytes are classified sixteen at a time with [`crate::scan::Sixteen`] (SSE2
+//! The bytes are classified sixteen at a time with [`crate::lines::scan::Sixteen`] (SSE2
 //! compares on x86-64, part of its baseline, so no runtime detection).
 //! Loads stay inside the line: the last partial block of a line is read as the
 //! line's last 64 bytes (overlapping what was read before) with the bits before
 //! it shifted out, or, for a line under 64 bytes, from a padded copy.
 
-use crate::scan::Sixteen;
+use crate::lines::scan::Sixteen;
 
 /// The masks of 64 bytes of a line; bits past the line's end are clear in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! so both formats find the same fields under the same names.
 
 use super::{FieldKey, FieldOverride, FieldUnit};
-use crate::timestamp::{DurationUnit, TimeUnit};
+use crate::format::timestamp::{DurationUnit, TimeUnit};
 
 /// What a key's value means and how to read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

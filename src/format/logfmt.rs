@@ -26,7 +26,9 @@ use super::{
     name_in_body, non_empty_name, text_status, FieldKey, FieldOverride, Fields, Malformed,
 };
 use crate::error::{Error, Result};
-use crate::timestamp::{parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit};
+use crate::format::timestamp::{
+    parse_duration, parse_text_time, parse_time, DurationUnit, TimeUnit,
+};
 
 use super::keys::{self, ValueKind as Kind};
 

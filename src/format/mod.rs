@@ -8,6 +8,8 @@
 //! ([`text_status`]), the path of a request line ([`request`]), and what is a name
 //! ([`non_empty_name`], [`name_in_body`]).
 
+pub mod timestamp;
+
 pub mod apache;
 mod body;
 pub mod detect;
@@ -26,7 +28,7 @@ pub use detect::Detection;
 pub use malformed::Malformed;
 
 use crate::error::{Error, Result};
-use crate::timestamp::{DurationUnit, TimeUnit};
+use crate::format::timestamp::{DurationUnit, TimeUnit};
 
 /// What errscope needs from one log line, borrowed from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,7 +194,7 @@ impl LogFormat {
     }
 
     /// [`LogFormat::parse`] given the positions of the line's quotes, in order, as
-    /// `base` plus their index in the line (see [`crate::line_index`]).
+    /// `base` plus their index in the line (see [`crate::lines::index`]).
     #[inline]
     pub fn parse_quoted<'a>(
         &self,
@@ -798,7 +800,7 @@ mod tests {
         let fields = fields?;
         let endpoint = fields.path.map(|p| {
             let mut out = Vec::new();
-            crate::path::endpoint_into(p, &mut out);
+            crate::classify::path::endpoint_into(p, &mut out);
             String::from_utf8(out).unwrap()
         });
         Ok((fields.status, endpoint))

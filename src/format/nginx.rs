@@ -11,7 +11,7 @@
 //! Why the hot loop looks the way it does: a gateway line is ~150 bytes split into
 //! eleven short values, so calling `memchr`/`memcmp` per value spends more time in
 //! call and setup overhead than in searching. The search for a literal's first byte
-//! is therefore inlined, sixteen bytes at a time ([`crate::scan`]), with
+//! is therefore inlined, sixteen bytes at a time ([`crate::lines::scan`]), with
 //! `memchr` taking over only for long values (long URLs and user agents); literal
 //! tails (one or two bytes) are compared inline; and variables after the last one
 //! that plays a role are never split at all.
@@ -27,8 +27,8 @@ use layout::Layout;
 use super::request::path_value;
 use super::{text_status, FieldKey, FieldOverride, FieldUnit, Fields, Malformed};
 use crate::error::{Error, Result};
-use crate::scan;
-use crate::timestamp::{self, DurationUnit, TimeUnit};
+use crate::format::timestamp::{self, DurationUnit, TimeUnit};
+use crate::lines::scan;
 
 /// Named formats: (name, log_format string, what it is).
 pub const PRESETS: &[(&str, &str, &str)] = &[
@@ -302,7 +302,7 @@ impl NginxFormat {
     }
 
     /// [`NginxFormat::parse`] given the positions of the line's quotes, in order,
-    /// as `base` plus their index in the line (from a [`crate::line_index`]); lines
+    /// as `base` plus their index in the line (from a [`crate::lines::index`]); lines
     /// in nginx's own layouts are then split without searching.
     pub fn parse_quoted<'a>(
         &self,
@@ -891,7 +891,8 @@ mod tests {
 
     #[test]
     fn fast_walk_agrees_with_reference_on_generated_lines() {
-        let log = crate::generate::Generator::log(crate::cli::GenerateFormat::Gateway, 3, 5_000);
+        let log =
+            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Gateway, 3, 5_000);
         for f in [gateway(), combined()] {
             for line in log.split(|&b| b == b'\n') {
                 assert_eq!(f.parse(line), reference_parse(&f, line));

@@ -17,7 +17,7 @@
 //! that is not a request at all. Such a line is still counted by its status, but
 //! with no endpoint and no section. The target is left as written: an
 //! absolute-form `http://host/path` or an asterisk-form `*` are stripped or kept by
-//! [`crate::path`].
+//! [`crate::classify::path`].
 
 /// The path of a path field's `value` as logged: `None` when it is `-` or empty,
 /// or, when the value is a request line (`request_line`), when it is none

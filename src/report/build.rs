@@ -6,14 +6,14 @@ use super::*;
 use crate::analyze::Analysis;
 use crate::catalog::Catalog;
 use crate::classify::Class;
+use crate::format::timestamp::format_rfc3339;
 use crate::tally::{self, CodeKey};
-use crate::timestamp::format_rfc3339;
 
 /// Documented and mismatched uses of one (section, name), summed over statuses.
 #[derive(Default)]
 struct CodeUse {
     count: u64,
-    latency: crate::latency::Latency,
+    latency: crate::tally::latency::Latency,
     statuses: BTreeMap<String, u64>,
 }
 
@@ -134,8 +134,8 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         .undocumented
         .iter()
         .map(|(name, u)| {
-            // Log-derived: a secret logged as a name is masked (src/secrets.rs).
-            let name = crate::secrets::mask(&String::from_utf8_lossy(name)).into_owned();
+            // Log-derived: a secret logged as a name is masked (src/classify/secrets.rs).
+            let name = crate::classify::secrets::mask(&String::from_utf8_lossy(name)).into_owned();
             Undocumented {
                 resembles: catalog.resembles(&name).map(str::to_string),
                 name,
@@ -189,7 +189,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         .endpoints
         .iter()
         .map(|(e, c)| {
-            let endpoint = crate::secrets::mask(&String::from_utf8_lossy(e)).into_owned();
+            let endpoint = crate::classify::secrets::mask(&String::from_utf8_lossy(e)).into_owned();
             endpoint_row(endpoint, c)
         })
         .collect();
@@ -203,7 +203,7 @@ pub fn build(analysis: &Analysis, catalog: &Catalog) -> Report {
         schema: SCHEMA.to_string(),
         version: VERSION,
         errscope_version: env!("CARGO_PKG_VERSION").to_string(),
-        build: crate::stage::NOTE.map(str::to_string),
+        build: crate::analyze::stage::NOTE.map(str::to_string),
         complete: analysis.inputs.iter().all(|i| i.error.is_none()),
         catalog: CatalogInfo {
             source: catalog.source().to_string(),
@@ -327,7 +327,7 @@ fn status_map(m: &[(u16, u64)]) -> BTreeMap<String, u64> {
     m.iter().map(|(s, n)| (s.to_string(), *n)).collect()
 }
 
-fn latency(l: &crate::latency::Latency) -> Option<Latency> {
+fn latency(l: &crate::tally::latency::Latency) -> Option<Latency> {
     let h = l.histogram();
     if h.is_empty() {
         return None;

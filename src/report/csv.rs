@@ -15,7 +15,7 @@
 //! row per input with an error (`name`: the input, `count`: the lines read from it,
 //! `example`: the error). These are not part of that sum; nor is the first row of a
 //! benchmark build's report, `benchmark_build`, whose `example` says that its counts
-//! are wrong on purpose ([`crate::stage`]).
+//! are wrong on purpose ([`crate::analyze::stage`]).
 //!
 //! Text that comes from logs (names, locations) has control characters escaped
 //! (`\x1b`), and a field that a spreadsheet would run as a formula (starting with

@@ -4,6 +4,8 @@
 mod build;
 pub mod catalog;
 pub mod csv;
+pub mod diff;
+pub mod fail_on;
 pub mod findings;
 pub mod html;
 pub mod json;
@@ -12,6 +14,7 @@ pub mod openmetrics;
 pub mod presets;
 pub mod table;
 pub mod text;
+pub mod trend;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +39,7 @@ pub struct Report {
     /// The errscope that wrote it (`CARGO_PKG_VERSION`).
     pub errscope_version: String,
     /// Only in a benchmark build's report (cargo feature `stage-lines` or
-    /// `stage-parse`, [`crate::stage`]): that it stopped early, so the report is
+    /// `stage-parse`, [`crate::analyze::stage`]): that it stopped early, so the report is
     /// wrong on purpose. Absent from every other report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,

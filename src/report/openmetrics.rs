@@ -64,7 +64,7 @@ pub fn render(r: &Report, now_s: f64, out: &mut dyn Write) -> io::Result<()> {
             "gauge",
             "The time of the last request in the logs read (Unix time).",
         );
-        let last = crate::timestamp::parse_text_time(span.last.as_bytes())
+        let last = crate::format::timestamp::parse_text_time(span.last.as_bytes())
             .map_or(0.0, |ms| ms as f64 / 1000.0);
         m.sample("errscope_log_last_timestamp_seconds", &[], last);
     }

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use clap::CommandFactory;
-use errscope::cli::Cli;
+use errscope::command::cli::Cli;
 
 use crate::util::{run, run_command, tool, Dir};
 

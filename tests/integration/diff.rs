@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use errscope::diff::{Diff, Kind};
+use errscope::report::diff::{Diff, Kind};
 
 use crate::util::{os, run, Dir};
 

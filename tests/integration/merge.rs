@@ -153,7 +153,7 @@ fn a_partial_is_the_same_bytes_every_time_and_bounded_by_caps() {
         big_partial.len(),
         one.len()
     );
-    let p: errscope::partial::Partial = serde_json::from_slice(&big_partial).unwrap();
+    let p: errscope::fleet::partial::Partial = serde_json::from_slice(&big_partial).unwrap();
     assert_eq!(p.tally.undocumented.kept.len(), 4);
     assert_eq!(p.tally.endpoints.kept.len(), 6);
     assert_eq!(p.tally.lines, 40_000);
@@ -481,7 +481,7 @@ fn a_range_owns_the_lines_that_start_in_it() {
     let text = std::fs::read(&log).unwrap();
     let first_end = text.iter().position(|&c| c == b'\n').unwrap() as u64 + 1;
     let lines_of = |range: String| {
-        let p: errscope::partial::Partial =
+        let p: errscope::fleet::partial::Partial =
             serde_json::from_slice(&analyze_bytes(&["--range", &range], &log, "partial")).unwrap();
         (p.inputs[0].parts[0].range.unwrap(), p.tally.lines)
     };

@@ -6,16 +6,16 @@
 //! - the report of an input does not depend on the chunk size it is cut into, and
 //!   its accounting holds: lines = sum of classes, bytes = the input's size.
 //!
-//! (Merging in any grouping and order is a property test in `src/analyze.rs`,
+//! (Merging in any grouping and order is a property test in `src/analyze/mod.rs`,
 //! where the per-chunk results are visible.)
 
 use errscope::analyze::{analyze_bytes, Options};
 use errscope::catalog::Catalog;
+use errscope::classify::routes::Routes;
 use errscope::format::json::JsonFormat;
 use errscope::format::nginx::NginxFormat;
 use errscope::format::{presets, FormatChoice, LogFormat};
 use errscope::report;
-use errscope::routes::Routes;
 use proptest::prelude::*;
 
 const SAMPLE: &[u8] = include_bytes!("../../fixtures/sample.log");

@@ -78,9 +78,9 @@ fn whole(log: &Path) -> BTreeMap<String, u64> {
     counts(&out.report())
 }
 
-fn state_files(state: &Path) -> Vec<errscope::state::FileState> {
+fn state_files(state: &Path) -> Vec<errscope::input::state::FileState> {
     let text = std::fs::read_to_string(state).unwrap();
-    let s: errscope::state::State = serde_json::from_str(&text).unwrap();
+    let s: errscope::input::state::State = serde_json::from_str(&text).unwrap();
     assert_eq!((s.schema.as_str(), s.version), ("errscope-state", 1));
     s.files
 }
@@ -323,7 +323,7 @@ fn a_state_in_use_or_made_otherwise_is_refused() {
     let before = std::fs::read(&state).unwrap();
 
     // Another run holds the lock.
-    let held = errscope::state::lock(&state).unwrap();
+    let held = errscope::input::state::lock(&state).unwrap();
     let out = run(&os(&[&"analyze", &"--state", &state, &access])).expect_code(2);
     assert!(
         out.stderr

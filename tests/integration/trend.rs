@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use errscope::trend::Trend;
+use errscope::report::trend::Trend;
 
 use crate::util::{os, run, tool, Dir};
 
@@ -38,7 +38,7 @@ fn week(dir: &Dir) -> (PathBuf, Vec<errscope::report::Report>) {
             &log,
         ]))
         .expect_code(0);
-        parsed.push(errscope::diff::load_report(&json).unwrap());
+        parsed.push(errscope::report::diff::load_report(&json).unwrap());
     }
     parsed.reverse();
     (reports, parsed)
@@ -135,7 +135,7 @@ fn a_week_night_by_night() {
         })
         .unwrap();
     assert!(
-        row.contains(&errscope::trend::render::sparkline(&top.counts)),
+        row.contains(&errscope::report::trend::render::sparkline(&top.counts)),
         "{row}"
     );
     let csv = run(&os(&[&"trend", &"-o", &"csv", &reports]))

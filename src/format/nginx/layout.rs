@@ -14,7 +14,7 @@
 //! target compare both on any line.
 //!
 //! The quotes come from `next_quote`: a search for each ([`search_quotes`]), or,
-//! in the pipeline, the line's quotes as [`crate::line_index`] lists them, read in
+//! in the pipeline, the line's quotes as [`crate::lines::index`] lists them, read in
 //! order ([`super::NginxFormat::parse_quoted`]). Listed quotes need no search, and
 //! so no branch on how far the next quote is (a branch the CPU mispredicted): more
 //! instructions, less time (figures in docs/performance.md).
@@ -27,7 +27,7 @@
 
 use super::{role, RawValues};
 use crate::format::three_digit_status;
-use crate::scan::find_byte;
+use crate::lines::scan::find_byte;
 
 /// The literals after the gateway preset's first ten variables, in order. The
 /// `combined` format shares the first five (up to and including `$status`'s).
@@ -261,7 +261,8 @@ mod tests {
 
     #[test]
     fn takes_every_well_formed_generated_line() {
-        let log = crate::generate::Generator::log(crate::cli::GenerateFormat::Gateway, 7, 2_000);
+        let log =
+            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Gateway, 7, 2_000);
         let (gw, co) = (gateway(), combined());
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::classify::Class;
-use crate::diff::Diff;
+use crate::report::diff::Diff;
 use crate::report::table::thousands;
 use crate::report::Report;
 

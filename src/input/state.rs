@@ -112,7 +112,7 @@ pub fn settings(
 /// change no count), the routes, the format choice, the field overrides and the
 /// line-length limit. The state file records them joined ([`settings`]); a partial
 /// report records them with the options that change what a report keeps
-/// ([`crate::partial::Settings`]). The same on every machine and run.
+/// ([`crate::fleet::partial::Settings`]). The same on every machine and run.
 pub fn counting_settings(
     catalog: &Catalog,
     routes: &[String],

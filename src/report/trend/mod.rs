@@ -118,7 +118,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Trend> {
     }
     let reports = files
         .iter()
-        .map(|f| crate::diff::load_report(f).map(|r| (f.clone(), r)))
+        .map(|f| crate::report::diff::load_report(f).map(|r| (f.clone(), r)))
         .collect::<Result<Vec<_>>>()?;
     if reports.len() < 2 {
         return Err(Error::Usage(

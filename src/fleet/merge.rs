@@ -1,4 +1,4 @@
-//! `errscope merge PARTIAL...`: partial reports ([`crate::partial`]) added up into
+//! `errscope merge PARTIAL...`: partial reports ([`crate::fleet::partial`]) added up into
 //! one analysis, which `app` renders as `analyze` renders its own.
 //!
 //! Merging is exact, associative and commutative: tallies merge as the workers of
@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::analyze::{Analysis, InputSummary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::partial::{self, At, Head, Part, Partial, PartialInput, Settings};
+use crate::fleet::partial::{self, At, Head, Part, Partial, PartialInput, Settings};
 use crate::tally::{Location, Tally};
 
 /// Lines numbered in one chunk of a merged input: the chunk's line is a u32, so a
@@ -205,7 +205,7 @@ pub fn merge(partials: Vec<Loaded>, catalog: &Catalog) -> Result<Merged> {
             )));
         }
     }
-    let fingerprint = crate::state::catalog_fingerprint(catalog);
+    let fingerprint = crate::input::state::catalog_fingerprint(catalog);
     if settings.get("catalog") != Some(&fingerprint) {
         return Err(Error::Usage(format!(
             "the partials were made with another catalog (fingerprint {}) than this one \

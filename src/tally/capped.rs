@@ -97,7 +97,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
         if self.map.contains_key(key) {
             // Found twice, unless the key's bytes changed in between: a mapped
             // file cut while it is read, whose pages read as zeros from then on
-            // (src/sigbus.rs). Its chunk is dropped, so where the line counts
+            // (src/input/sigbus.rs). Its chunk is dropped, so where the line counts
             // does not matter; it must only not panic.
             return match self.map.get_mut(key) {
                 Some(kept) => &mut kept.1,
@@ -173,7 +173,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge + Clone> CappedMap<K, V> {
 
     /// Add `value` under `key` of rank `rank`, as [`CappedMap::merge`] adds the
     /// entries of another map: to a kept key's value, as a new kept key, or to
-    /// `other`. Restores a map written out key by key ([`crate::partial`]), however
+    /// `other`. Restores a map written out key by key ([`crate::fleet::partial`]), however
     /// many keys it lists.
     pub fn add(&mut self, rank: u64, key: K, value: V) {
         if let Some(mine) = self.map.get_mut(&key) {

@@ -15,7 +15,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use clap_mangen::roff::{bold, roman, Roff};
 
-use crate::fail_on::FailOn;
+use crate::report::fail_on::FailOn;
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -27,7 +27,7 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(
     name = "errscope",
-    version = crate::stage::VERSION,
+    version = crate::analyze::stage::VERSION,
     about = "Audit API-gateway access logs against the published error-code catalog",
     long_about = "errscope reads API-gateway access logs (nginx, Apache, Envoy, Kong, APISIX, \
 Traefik, Caddy, AWS API Gateway, JSON lines, logfmt; plain, gzip or zstd), classifies every \
@@ -654,7 +654,7 @@ pub enum GenerateFormat {
 
 /// `--bucket`: a span like `5m`, in milliseconds.
 fn parse_bucket(s: &str) -> Result<i64, String> {
-    crate::timestamp::parse_span(s).ok_or_else(|| {
+    crate::format::timestamp::parse_span(s).ok_or_else(|| {
         format!("{s:?} is not a span: use 1m, 5m, 1h, 1d (N followed by s, m, h or d)")
     })
 }

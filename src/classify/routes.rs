@@ -114,15 +114,15 @@ impl Routes {
 
     /// The section for `path`; `None` when no rule matches. A full URL
     /// (`https://host/v3/...`) is matched on its path, without its query or
-    /// fragment (see [`crate::path::request_path`]). A prefix ending in `/` also
+    /// fragment (see [`crate::classify::path::request_path`]). A prefix ending in `/` also
     /// matches the path without it (`/v3/openai` for `/v3/openai/`).
     #[inline]
     pub fn section_for(&self, path: &[u8]) -> Option<SectionId> {
-        self.section_for_request_path(crate::path::request_path(path))
+        self.section_for_request_path(crate::classify::path::request_path(path))
     }
 
     /// [`Routes::section_for`] for a path already stripped by
-    /// [`crate::path::request_path`].
+    /// [`crate::classify::path::request_path`].
     #[inline]
     pub fn section_for_request_path(&self, path: &[u8]) -> Option<SectionId> {
         let word = first_word(path);

@@ -4,7 +4,7 @@
 //!
 //! The nginx walk looks for the end of a short value (a quote, a space, a bracket) a
 //! dozen times per line (nginx's own layouts take their quotes from
-//! [`crate::line_index`] instead). `memchr` is the fastest search over long text,
+//! [`crate::lines::index`] instead). `memchr` is the fastest search over long text,
 //! but its call and setup cost more than the search itself when the byte is a few
 //! positions away, so
 //! these searches test sixteen bytes per step inline: on x86-64 with SSE2 compares

@@ -1,6 +1,11 @@
 //! The classification table (docs/architecture.md, "Classifying one response"), as
 //! code: (section, status, error name) -> class.
 
+pub mod path;
+pub mod path_memo;
+pub mod routes;
+pub mod secrets;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, NameId, SectionId};

@@ -14,7 +14,7 @@
 //! [`path::endpoint_into`] strip it with [`path::request_path`] and go on from
 //! there; the memo strips once and calls what they go on with), and counts merged
 //! into the capped endpoint map give the same map as counting line by line (which
-//! endpoints keep a row depends on their ranks only, see [`crate::capped`]). The
+//! endpoints keep a row depends on their ranks only, see [`crate::tally::capped`]). The
 //! memo holds at most [`MEMO_PATHS`] paths, and no path with an identifier in it;
 //! lines of other paths take the slow path, so a log of a million distinct paths
 //! costs one extra lookup per line and no extra memory.
@@ -22,10 +22,10 @@
 use std::hash::BuildHasher;
 
 use crate::catalog::SectionId;
+use crate::classify::path;
+use crate::classify::routes::Routes;
 use crate::classify::Class;
-use crate::path;
-use crate::routes::Routes;
-use crate::scan::Sixteen;
+use crate::lines::scan::Sixteen;
 use crate::tally::{ClassTally, Tally};
 
 /// Distinct paths a memo keeps.

@@ -2,6 +2,9 @@
 //! input), memory-mapped when possible and streamed otherwise (stdin, gzip, files that
 //! cannot be mapped), and cut into newline-aligned chunks.
 
+pub mod sigbus;
+pub mod state;
+
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,7 +15,6 @@ use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 use crate::format::envelope;
-use crate::sigbus;
 
 /// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]

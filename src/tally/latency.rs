@@ -107,7 +107,7 @@ impl Latency {
         histogram
     }
 
-    /// The samples without loss, for a partial report ([`crate::partial`]):
+    /// The samples without loss, for a partial report ([`crate::fleet::partial`]):
     /// `(exact, pairs)`, pairs of (value, count) in ascending order of value. While
     /// few, `exact` and the values as recorded; else each non-empty bucket's lowest
     /// value (u64::MAX apart, as the crate reads it) and its count. Which form a

@@ -12,23 +12,23 @@ use clap::Parser;
 use crate::analyze::{self, Options};
 use crate::catalog::lint;
 use crate::catalog::Catalog;
-use crate::cli::{
+use crate::classify::routes::Routes;
+use crate::command::cli::{
     AnalyzeArgs, CatalogAction, CatalogArgs, CatalogDiffArgs, CatalogSource, Cli, ColorArg,
     Command, CompareArgs, DiffArgs, FormatArg, LintArgs, MergeArgs, OutputArg, PresetsArgs,
     ReportArgs, TrendArgs,
 };
-use crate::diff::{self, Diff};
+use crate::command::progress::{self, Progress};
 use crate::error::{Error, Result};
-use crate::fail_on::{self, FailOn};
+use crate::fleet::partial::{self, Partial, Span};
+use crate::format::timestamp;
 use crate::format::{self, presets, Detection, FieldOverride, FormatChoice};
 use crate::input;
-use crate::partial::{self, Partial, Span};
-use crate::progress::{self, Progress};
+use crate::input::state;
+use crate::report::diff::{self, Diff};
+use crate::report::fail_on::{self, FailOn};
 use crate::report::table::escape_control;
 use crate::report::{self, Report};
-use crate::routes::Routes;
-use crate::state;
-use crate::timestamp;
 
 /// Exit status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +44,8 @@ pub enum Outcome {
 /// Parse the command line, run, report errors on stderr, and give the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Ctrl-C / SIGTERM: exit 130 / 143 with no partial output (src/interrupt.rs).
-    if let Err(e) = crate::interrupt::install() {
+    // Ctrl-C / SIGTERM: exit 130 / 143 with no partial output (src/command/interrupt.rs).
+    if let Err(e) = crate::command::interrupt::install() {
         eprintln!("errscope: cannot watch for Ctrl-C: {e}");
     }
     let stdout = io::stdout();
@@ -78,7 +78,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<Outcome> {
         _ => None,
     };
     // `analyze --state`: the state is written once the report is out (see
-    // `src/state.rs`), so a run cut off in between reads those lines again.
+    // `src/input/state.rs`), so a run cut off in between reads those lines again.
     let mut state = None;
     let outcome = match generated.or_else(|| command.output_file().map(Path::to_path_buf)) {
         Some(path) => write_atomically(&path, |file| dispatch(command, file, &mut state))?,
@@ -117,8 +117,11 @@ fn dispatch(
         Command::Merge(args) => run_merge(&args, out),
         Command::Diff(args) => run_diff(&args, out),
         Command::Trend(args) => run_trend(&args, out),
-        Command::Completions(args) => write_all(&crate::cli::completions(args.shell), out),
-        Command::Man => write_all(&crate::cli::man_page().map_err(Error::Output)?, out),
+        Command::Completions(args) => write_all(&crate::command::cli::completions(args.shell), out),
+        Command::Man => write_all(
+            &crate::command::cli::man_page().map_err(Error::Output)?,
+            out,
+        ),
     }
 }
 
@@ -151,13 +154,13 @@ pub fn write_atomically<T>(
 }
 
 /// A temporary file beside its destination; removed on drop unless persisted, and
-/// by the interrupt handler if Ctrl-C comes first (see [`crate::interrupt`]).
+/// by the interrupt handler if Ctrl-C comes first (see [`crate::command::interrupt`]).
 struct TempFile {
     path: PathBuf,
     file: File,
     persisted: bool,
     /// Registered for removal on a signal until the rename is committed.
-    registration: Option<crate::interrupt::TempPath>,
+    registration: Option<crate::command::interrupt::TempPath>,
 }
 
 impl TempFile {
@@ -177,7 +180,7 @@ impl TempFile {
             temp_name.push(format!(".{}-{attempt}.tmp", std::process::id()));
             let path = dir.join(temp_name);
             // Registered before it exists, so a signal in between cannot leave it.
-            let registration = crate::interrupt::TempPath::register(path.clone());
+            let registration = crate::command::interrupt::TempPath::register(path.clone());
             match File::options().write(true).create_new(true).open(&path) {
                 Ok(file) => {
                     return Ok(TempFile {
@@ -456,7 +459,7 @@ fn diff_options(args: &CompareArgs) -> diff::Options {
 
 /// `errscope trend REPORT...`.
 fn run_trend(args: &TrendArgs, out: &mut dyn Write) -> Result<Outcome> {
-    use crate::trend;
+    use crate::report::trend;
     let t = trend::load(&args.reports)?;
     match args.output {
         OutputArg::Text => trend::render::text_report(&t, args.top, out),
@@ -808,7 +811,7 @@ fn deliver(
         (None, _) => Ok(()),
     })
     .and_then(|()| {
-        let _gate = crate::interrupt::gate();
+        let _gate = crate::command::interrupt::gate();
         out.write_all(&rendered)?;
         out.flush()
     })
@@ -816,13 +819,13 @@ fn deliver(
     Ok(verdict(report, diff.as_ref(), &d.fail_on))
 }
 
-/// `errscope merge PARTIAL...`: the partials added up ([`crate::merge`]), rendered
+/// `errscope merge PARTIAL...`: the partials added up ([`crate::fleet::merge`]), rendered
 /// as `analyze` renders its report.
 fn run_merge(args: &MergeArgs, out: &mut dyn Write) -> Result<Outcome> {
     let baseline = read_baseline(&args.report.fail_on, args.report.baseline.as_deref())?;
     let catalog = load_catalog(&args.catalog)?;
-    let partials = crate::merge::load(&args.partials)?;
-    let merged = crate::merge::merge(partials, &catalog)?;
+    let partials = crate::fleet::merge::load(&args.partials)?;
+    let merged = crate::fleet::merge::merge(partials, &catalog)?;
     for note in merged.notes.iter().filter(|_| !args.quiet) {
         eprintln!("errscope: {}", escape_control(note));
     }

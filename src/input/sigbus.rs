@@ -307,7 +307,10 @@ mod tests {
             std::process::exit(i32::from(byte) + 3);
         }
         let status = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "sigbus::tests::foreign_sigbus_still_kills"])
+            .args([
+                "--exact",
+                "input::sigbus::tests::foreign_sigbus_still_kills",
+            ])
             .env(CHILD, "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -1,5 +1,5 @@
 //! Partial reports (`-o partial`): everything a report is made from, losslessly,
-//! so that `errscope merge` ([`crate::merge`]) can add up the partials of many
+//! so that `errscope merge` ([`crate::fleet::merge`]) can add up the partials of many
 //! machines, files or byte ranges into the report one run over all of them gives.
 //!
 //! A partial is JSON (schema `errscope-partial`, version 1; docs/reference.md).
@@ -17,7 +17,7 @@
 //! buckets, examples) and the catalog, never by the input's size.
 //!
 //! Log-derived names and endpoints are written as they were logged, not masked
-//! ([`crate::secrets::mask`] runs when a report is built): masking first would make
+//! ([`crate::classify::secrets::mask`] runs when a report is built): masking first would make
 //! two keys one. A partial is as sensitive as the log it was made from.
 
 use std::collections::BTreeMap;
@@ -25,13 +25,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analysis, Options};
-use crate::capped::{hash_rank, CappedMap};
 use crate::catalog::Catalog;
 use crate::classify::Class;
 use crate::error::{Error, Result};
 use crate::format::{FormatChoice, Malformed};
-use crate::latency::Latency;
 use crate::report::Resumed;
+use crate::tally::capped::{hash_rank, CappedMap};
+use crate::tally::latency::Latency;
 use crate::tally::{self, bucket_rank, ClassTally, CodeKey, Location, Stat, Tally, TallyConfig};
 
 /// `schema` of every partial report.
@@ -40,7 +40,7 @@ pub const SCHEMA: &str = "errscope-partial";
 pub const VERSION: u32 = 1;
 
 /// What a partial was made with: setting name -> value, compared whole by
-/// `merge`. The counting settings are [`crate::state::counting_settings`]'s.
+/// `merge`. The counting settings are [`crate::input::state::counting_settings`]'s.
 pub type Settings = BTreeMap<String, String>;
 
 /// What a partial's settings say a merge keeps and checks.
@@ -104,11 +104,16 @@ pub fn settings(
     opts: &Options,
 ) -> Settings {
     let format: &FormatChoice = &opts.format;
-    let mut s: Settings =
-        crate::state::counting_settings(catalog, routes, format, fields, opts.max_line_bytes)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+    let mut s: Settings = crate::input::state::counting_settings(
+        catalog,
+        routes,
+        format,
+        fields,
+        opts.max_line_bytes,
+    )
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     let number = |t: Option<i64>| t.map_or_else(|| "none".to_string(), |t| t.to_string());
     let extra = [
         ("errscope", env!("CARGO_PKG_VERSION").to_string()),
@@ -909,7 +914,7 @@ pub fn parse<T: Parsed>(text: &[u8], name: &str) -> Result<T> {
 mod tests {
     use super::*;
     use crate::analyze::analyze_bytes;
-    use crate::routes::Routes;
+    use crate::classify::routes::Routes;
 
     /// A tally written as a record and read back is the same tally: its record,
     /// written again, is the same, and so is its report.
@@ -925,7 +930,7 @@ mod tests {
             chunk_size: 4096,
             ..Options::default()
         };
-        let mut log = include_bytes!("../fixtures/sample.log").to_vec();
+        let mut log = include_bytes!("../../fixtures/sample.log").to_vec();
         log.extend_from_slice(b"garbage\n\xff\xfe not utf-8\n");
         let analysis = analyze_bytes("s.log", &log, &catalog, &routes, &opts);
         let settings = settings(&catalog, &[], &[], &opts);

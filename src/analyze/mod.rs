@@ -2,6 +2,8 @@
 //! classify the chunks' lines in parallel (rayon, one tally per worker thread) and
 //! merge the tallies.
 
+pub mod stage;
+
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,17 +12,17 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::analyze::stage::{Stage, STOP_AFTER};
 use crate::catalog::Catalog;
+use crate::classify::path_memo::{PathMemo, Resolved};
+use crate::classify::routes::Routes;
 use crate::classify::{classify, Class};
+use crate::command::progress::Progress;
 use crate::error::{Error, Result};
 use crate::format::envelope::{self, Envelope, Unwrapped, Unwrapper};
 use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
 use crate::input::{self, Chunk, Mapped, Opened, Source, StreamChunker};
-use crate::line_index::LineIndex;
-use crate::path_memo::{PathMemo, Resolved};
-use crate::progress::Progress;
-use crate::routes::Routes;
-use crate::stage::{Stage, STOP_AFTER};
+use crate::lines::index::LineIndex;
 use crate::tally::{Location, Tally, TallyConfig};
 
 /// Bytes from the start of an input that `--format auto` looks at.
@@ -180,7 +182,7 @@ impl Analysis {
     }
 
     /// An analysis put together from its parts (`errscope merge`, see
-    /// [`crate::merge`]): `chunk_first_line[input][chunk]` numbers the chunks'
+    /// [`crate::fleet::merge`]): `chunk_first_line[input][chunk]` numbers the chunks'
     /// lines, and the lines of chunks after `first_dropped[input]` have no number.
     pub(crate) fn assembled(
         tally: Tally,
@@ -314,7 +316,7 @@ impl Partial {
 }
 
 /// Bytes held in memory for the whole run: a mapped file (which may be cut short
-/// under us, see [`crate::sigbus`]) or a caller's buffer.
+/// under us, see [`crate::input::sigbus`]) or a caller's buffer.
 struct Resident<'a> {
     input: usize,
     data: &'a [u8],
@@ -991,7 +993,7 @@ fn process_line<'a>(
     paths: &mut PathMemo,
     at: InEnvelope,
 ) {
-    // Benchmark builds stop early (see `crate::stage`); in every other build these
+    // Benchmark builds stop early (see `crate::analyze::stage`); in every other build these
     // checks are on a constant and compile away.
     if let Stage::Lines = STOP_AFTER {
         std::hint::black_box(line);
@@ -1061,7 +1063,7 @@ mod tests {
     use super::*;
     use crate::report::{self, Report};
 
-    const SAMPLE: &[u8] = include_bytes!("../fixtures/sample.log");
+    const SAMPLE: &[u8] = include_bytes!("../../fixtures/sample.log");
 
     /// The sample's lines (without their newlines), cycled to `n` lines, as a log.
     fn sample_log(n: usize) -> Vec<u8> {

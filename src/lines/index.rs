@@ -1,7 +1,7 @@
 //! The line ends and quotes of a stretch of a chunk, found 64 bytes at a time.
 //!
 //! [`LineIndex::for_each_line`] reads a chunk [`WINDOW`] bytes at a time. For each
-//! window it reads the bytes once, sixteen per compare ([`crate::scan::Sixteen`]:
+//! window it reads the bytes once, sixteen per compare ([`crate::lines::scan::Sixteen`]:
 //! SSE2 on x86-64, part of its baseline), and lists where each line ends and where
 //! every quote is, with how many quotes come before each line end. A line's quotes
 //! are then a slice of that list, and nginx's own layouts split a line by reading
@@ -19,7 +19,7 @@
 //! The window is small so that its bytes are still in the cache when its lines
 //! are parsed.
 
-use crate::scan::Sixteen;
+use crate::lines::scan::Sixteen;
 
 /// Bytes indexed at a time.
 pub const WINDOW: usize = 16 * 1024;

@@ -2,7 +2,7 @@
 //! and collapse IDs so that `/v3/async/task-result?task_id=…` or `/v1/jobs/8f3a…/logs`
 //! group into one endpoint.
 
-use crate::scan;
+use crate::lines::scan;
 
 /// `https://host:port/path` -> `/path`; anything else unchanged.
 pub fn strip_origin(path: &[u8]) -> &[u8] {
@@ -88,7 +88,7 @@ fn looks_like_id(segment: &[u8]) -> bool {
         || (hex_or_dash && segment.len() >= 8 && digits > 0)
         || (token && segment.len() >= 16 && digits >= 2 && letters > 0)
         // An API key in a path (`/v1/keys/sk-…`) is an identifier too, and never shown.
-        || crate::secrets::is_secret_segment(segment)
+        || crate::classify::secrets::is_secret_segment(segment)
 }
 
 /// What [`looks_like_id`] asks of each byte, as bits of one table entry.
@@ -184,7 +184,7 @@ mod tests {
                 && (digits == segment.len()
                     || (hex_or_dash && segment.len() >= 8 && digits > 0)
                     || (token && segment.len() >= 16 && digits >= 2 && letters > 0)
-                    || crate::secrets::is_secret_segment(segment))
+                    || crate::classify::secrets::is_secret_segment(segment))
         }
         let alphabet = b"09afAFgz-_.~ \xff";
         let mut segment = Vec::new();

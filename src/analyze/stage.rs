@@ -78,8 +78,8 @@ mod tests {
     use super::*;
     use crate::analyze::{analyze_bytes, Options};
     use crate::catalog::Catalog;
+    use crate::classify::routes::Routes;
     use crate::report::{self, Report};
-    use crate::routes::Routes;
 
     /// The report of a two-line gateway log, with `build` as given.
     fn report_with(build: Option<&str>) -> Report {

@@ -1,14 +1,17 @@
 //! Accumulators for the lines one worker classifies, and their exact merge. The same
 //! merge serves chunks, threads and files: counts add, latency samples add
-//! ([`crate::latency`]), example locations keep the earliest, time ranges widen.
+//! ([`crate::tally::latency`]), example locations keep the earliest, time ranges widen.
+
+pub mod capped;
+pub mod latency;
 
 use rustc_hash::FxHashMap;
 
-use crate::capped::{hash_rank, CappedMap, Merge};
 use crate::catalog::{NameId, SectionId};
 use crate::classify::{Class, Verdict};
 use crate::format::{Fields, Malformed};
-use crate::latency::Latency;
+use crate::tally::capped::{hash_rank, CappedMap, Merge};
+use crate::tally::latency::Latency;
 
 /// Where a line is, as the parallel pipeline knows it: the input, the chunk of that
 /// input, and the 0-based line within the chunk. Ordered like the input, so the
@@ -298,7 +301,7 @@ impl Tally {
     }
 
     /// The time buckets, to restore them from a partial report
-    /// ([`crate::partial`]); flushed first.
+    /// ([`crate::fleet::partial`]); flushed first.
     pub(crate) fn buckets_mut(&mut self) -> &mut CappedMap<i64, ClassTally> {
         self.flush();
         &mut self.buckets
@@ -360,7 +363,7 @@ impl Tally {
     }
 
     /// Count a parsed line and its verdict. Its endpoint is counted apart, by
-    /// [`Tally::record_endpoint`] or through a [`crate::path_memo::PathMemo`].
+    /// [`Tally::record_endpoint`] or through a [`crate::classify::path_memo::PathMemo`].
     ///
     /// Always inlined: once the line loop had one instance per kind of line loop,
     /// LLVM stopped inlining it into the JSON one, which ran slower; the text loop's
@@ -463,7 +466,7 @@ impl Tally {
         Some(time_ms.div_euclid(width) * width)
     }
 
-    /// Count a line under `endpoint` (a path grouped by [`crate::path::endpoint_into`]).
+    /// Count a line under `endpoint` (a path grouped by [`crate::classify::path::endpoint_into`]).
     pub fn record_endpoint(&mut self, endpoint: &[u8], class: Class, status: u16) {
         self.endpoint(endpoint).record(class, status);
     }
@@ -487,7 +490,7 @@ impl Tally {
 
     /// Add `other` into `self`. Exact for every count, and which capped keys keep
     /// a row of their own (names, endpoints, time buckets) does not depend on the
-    /// merge order (see [`crate::capped`]).
+    /// merge order (see [`crate::tally::capped`]).
     pub fn merge(&mut self, mut other: Tally) {
         self.flush();
         other.flush();
