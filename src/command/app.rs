@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::analyze::progress::Progress;
 use crate::analyze::{self, Options};
 use crate::catalog::lint;
 use crate::catalog::Catalog;
@@ -18,7 +19,7 @@ use crate::command::cli::{
     Command, CompareArgs, DiffArgs, FormatArg, LintArgs, MergeArgs, OutputArg, PresetsArgs,
     ReportArgs, TrendArgs,
 };
-use crate::command::progress::{self, Progress};
+use crate::command::progress;
 use crate::error::{Error, Result};
 use crate::fleet::partial::{self, Partial, Span};
 use crate::format::timestamp;

@@ -3,40 +3,13 @@
 //! so pipes, cron mail and short runs stay clean.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::analyze::progress::Progress;
 use crate::report::table::thousands;
-
-/// Bytes classified so far, out of a total known up front (mapped files) or not
-/// (streams: the total grows as they are read).
-#[derive(Debug, Default)]
-pub struct Progress {
-    done: AtomicU64,
-    total: AtomicU64,
-}
-
-impl Progress {
-    /// Count `bytes` more as classified.
-    #[inline]
-    pub fn add(&self, bytes: usize) {
-        self.done.fetch_add(bytes as u64, Ordering::Relaxed);
-    }
-
-    /// Add `bytes` to the total expected.
-    pub fn expect(&self, bytes: u64) {
-        self.total.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    fn snapshot(&self) -> (u64, u64) {
-        (
-            self.done.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
-    }
-}
 
 /// Redraws the progress line until [`ProgressLine::finish`].
 pub struct ProgressLine {
