@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Entry};
 use crate::classify::Class;
-use crate::command::app::{write_atomically, Outcome};
+use crate::command::app::Outcome;
 use crate::command::cli::{GenerateArgs, GenerateFormat};
+use crate::command::output::write_atomically;
 use crate::error::{Error, Result};
 use crate::format::timestamp::{format_iso8601_local, format_time_local};
 use crate::report::ClassCounts;

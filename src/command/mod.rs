@@ -5,7 +5,9 @@
 //! The library beneath never depends on this layer: it takes plain options and
 //! returns values and errors (checked by `tests/integration/layers.rs`).
 
+mod analyze;
 pub mod app;
 pub mod cli;
 pub mod interrupt;
+pub mod output;
 pub mod progress;
