@@ -3,7 +3,9 @@
 //! the runtime's and the gateway's own messages between them) analyzed with no
 //! flags and with `--preset`, through every strategy, with exact counts: access
 //! records classified as the plain fixture's, other lines `not_access`, joined
-//! pieces `continued`. Sources in `fixtures/envelopes/README.md`.
+//! pieces `continued`. Sources in `fixtures/envelopes/README.md`. Then generated
+//! logs in every envelope (`generate --envelope`), gateway text and JSON lines,
+//! through every strategy against the generator's truth.
 
 use std::path::Path;
 
