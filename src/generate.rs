@@ -3,6 +3,16 @@
 //! injected status mismatches, wrong-section names, undocumented names, unnamed
 //! errors, malformed lines), and the expected counts are written beside the log.
 //! Tests and benchmarks use it; big inputs are generated, never committed.
+//!
+//! With an envelope (`--envelope`, [`GenerateEnvelope`]) every line is wrapped as
+//! a log collector writes it, around the same records the plain log of that seed
+//! holds: some long records split into continued pieces (CRI `P` lines, Docker
+//! entries without their `\n`), and the gateway's startup and runtime messages
+//! in between. The truth then counts as errscope's documented rule for envelopes
+//! does (docs/reference.md, "Envelopes"): the messages and the malformed lines that
+//! are no record at all (a TLS handshake's bytes, an error message) are
+//! `not_access`, a cut record or a bad status stays `malformed`, and each piece
+//! but the last of a split record is `continued`.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
@@ -12,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Catalog, Entry};
 use crate::classify::Class;
 use crate::command::app::Outcome;
-use crate::command::cli::{GenerateArgs, GenerateFormat};
+use crate::command::cli::{GenerateArgs, GenerateEnvelope, GenerateFormat};
 use crate::command::output::write_atomically;
 use crate::error::{Error, Result};
-use crate::format::timestamp::{format_iso8601_local, format_time_local};
+use crate::format::timestamp::{format_iso8601_local, format_rfc3339, format_time_local};
 use crate::report::ClassCounts;
 
 /// The expected analysis of a generated log, keyed as the report keys its rows.
@@ -168,8 +178,21 @@ pub struct Generator {
     rng: Rng,
     time_ms: i64,
     step_ms: u64,
+    /// Access records written so far (lines, without an envelope).
+    records: u64,
+    /// The envelope every line is wrapped in, if any.
+    envelope: Option<Wrapping>,
     /// What was written so far, as the report should count it.
     pub truth: Truth,
+}
+
+/// An envelope being written: its kind, its own random sequence (so the records
+/// inside are those of the plain log of the same seed), and a record's bytes
+/// before they are wrapped.
+struct Wrapping {
+    kind: GenerateEnvelope,
+    rng: Rng,
+    record: Vec<u8>,
 }
 
 impl Generator {
@@ -181,8 +204,22 @@ impl Generator {
             rng: Rng(seed),
             time_ms: START_MS,
             step_ms: (2 * 86_400_000 / expected_lines.max(1)).max(1),
+            records: 0,
+            envelope: None,
             truth: Truth::default(),
         }
+    }
+
+    /// Wrap every line in `envelope` (none: plain lines). The records are the same
+    /// either way; see the module doc.
+    pub fn in_envelope(mut self, envelope: Option<GenerateEnvelope>, seed: u64) -> Generator {
+        self.envelope = envelope.map(|kind| Wrapping {
+            kind,
+            // "envelope" in ASCII: a sequence of its own, the same for every kind.
+            rng: Rng(seed ^ 0x656e_7665_6c6f_7065),
+            record: Vec::new(),
+        });
+        self
     }
 
     /// Start the log `day` days after 2026-11-26 (the same lines, a later date), so
@@ -204,10 +241,27 @@ impl Generator {
         log
     }
 
-    /// Write the next line (with its newline) to `out`.
+    /// Write the next access record (with its newline) to `out`; in an envelope,
+    /// wrapped, possibly split, and possibly after runtime messages, each a line of
+    /// its own.
     pub fn write_line(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let Some(mut wrapping) = self.envelope.take() else {
+            return self.write_record(out, false);
+        };
+        let mut record = std::mem::take(&mut wrapping.record);
+        record.clear();
+        let written = self.write_record(&mut record, true);
+        let wrapped = written.and_then(|()| self.wrap(&mut wrapping, &record, out));
+        wrapping.record = record;
+        self.envelope = Some(wrapping);
+        wrapped
+    }
+
+    /// Write the next access record (with its newline) to `out`, as it is, counting
+    /// it as it will read in an envelope (`enveloped`) or without.
+    fn write_record(&mut self, out: &mut impl Write, enveloped: bool) -> io::Result<()> {
         // The first lines show one of each class, so even a tiny sample has them all.
-        let class = match WEIGHTS.get(self.truth.lines as usize) {
+        let class = match WEIGHTS.get(self.records as usize) {
             Some(&(class, _)) => class,
             None => {
                 let mut roll = self.rng.below(1000) as u32;
@@ -223,9 +277,17 @@ impl Generator {
         };
         self.time_ms += self.rng.below(self.step_ms) as i64;
         self.truth.lines += 1;
+        self.records += 1;
         if class == Class::Malformed {
-            self.truth.classes.malformed += 1;
-            return self.write_malformed(out);
+            let record = self.write_malformed(out)?;
+            // In an envelope, a line that is no record at all is the program's
+            // other output (docs/reference.md, "Envelopes").
+            if record || !enveloped {
+                self.truth.classes.malformed += 1;
+            } else {
+                self.truth.not_access += 1;
+            }
+            return Ok(());
         }
         let request = self.request(class);
         match self.format {
@@ -372,10 +434,14 @@ impl Generator {
         }
     }
 
-    fn write_malformed(&mut self, out: &mut impl Write) -> io::Result<()> {
+    /// Write a malformed line; whether it is a record of the format at all (a cut
+    /// record, a bad status), rather than other bytes (see the module doc).
+    fn write_malformed(&mut self, out: &mut impl Write) -> io::Result<bool> {
         match self.rng.below(4) {
             // A TLS handshake sent to the plain-HTTP port: binary, not UTF-8.
-            0 => out.write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x9a\xee\xc0\xff\n"),
+            0 => out
+                .write_all(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x9a\xee\xc0\xff\n")
+                .map(|()| false),
             // A line cut before its status (a crash mid-write).
             1 => {
                 let ts = format_time_local(self.time_ms, OFFSET_MIN);
@@ -387,6 +453,7 @@ impl Generator {
                         writeln!(out, r#"{{"time":"{ts}","uri":"/v3/async/txt2im"#)
                     }
                 }
+                .map(|()| true)
             }
             // A status out of range.
             2 => {
@@ -404,13 +471,172 @@ impl Generator {
                     GenerateFormat::Gateway => write_gateway(&mut self.rng, &request, out),
                     GenerateFormat::Json => write_json(&mut self.rng, &request, out),
                 }
+                .map(|()| true)
             }
             // Text that is no log line at all.
-            _ => out.write_all(
-                b"upstream prematurely closed connection while reading response header\n",
-            ),
+            _ => out
+                .write_all(
+                    b"upstream prematurely closed connection while reading response header\n",
+                )
+                .map(|()| false),
         }
     }
+
+    /// Write `record` (with its newline) to `out` in the envelope: the startup
+    /// messages before the first record, now and then a runtime message, and a
+    /// long record sometimes split into pieces.
+    fn wrap(&mut self, w: &mut Wrapping, record: &[u8], out: &mut impl Write) -> io::Result<()> {
+        let startup = if self.records == 1 {
+            STARTUP_MESSAGES
+        } else {
+            0
+        };
+        let runtime = u64::from(w.rng.chance(RUNTIME_MESSAGE_PER_MILLE));
+        for _ in 0..startup + runtime {
+            let message = self.message(&mut w.rng);
+            self.truth.lines += 1;
+            self.truth.not_access += 1;
+            write_wrapped(w.kind, self.time_ms, &[message.as_bytes()], "stderr", out)?;
+        }
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        // Runtimes split a line longer than their buffer (16 KiB for containerd and
+        // Docker); generated records are short, so some are split at random points
+        // to exercise the joining.
+        let splits = matches!(w.kind, GenerateEnvelope::Cri | GenerateEnvelope::Docker)
+            && record.len() >= MIN_SPLIT_LEN
+            && w.rng.chance(SPLIT_PER_MILLE);
+        let mut pieces: Vec<&[u8]> = Vec::with_capacity(3);
+        if splits {
+            let mut rest = record;
+            for _ in 0..1 + w.rng.below(2) {
+                let at = 1 + w.rng.below(rest.len() as u64 - 1) as usize;
+                pieces.push(&rest[..at]);
+                rest = &rest[at..];
+            }
+            pieces.push(rest);
+        } else {
+            pieces.push(record);
+        }
+        let continued = pieces.len() as u64 - 1;
+        self.truth.lines += continued;
+        self.truth.continued += continued;
+        write_wrapped(w.kind, self.time_ms, &pieces, "stdout", out)
+    }
+
+    /// One of the gateway's own messages (startup, runtime, its error log), as the
+    /// programs behind each generated format write them; none is an access record.
+    fn message(&self, rng: &mut Rng) -> String {
+        let ts = format_iso8601_local(self.time_ms, OFFSET_MIN);
+        let nginx_time = || {
+            let t = format_time_local(self.time_ms, OFFSET_MIN);
+            // `26/Nov/2026:08:00:00 +0800` as nginx's error log writes it:
+            // `2026/11/26 08:00:00`.
+            format!("{}/{}/{} {}", &ts[..4], &ts[5..7], &t[..2], &t[12..20])
+        };
+        match (self.format, rng.below(4)) {
+            (GenerateFormat::Gateway, 0) => {
+                "/docker-entrypoint.sh: Configuration complete; ready for start up".to_string()
+            }
+            (GenerateFormat::Gateway, 1) => format!(
+                "{} [notice] 1#1: start worker process {}",
+                nginx_time(),
+                20 + rng.below(60)
+            ),
+            (GenerateFormat::Gateway, 2) => format!(
+                "{} [error] 29#29: *{} upstream timed out (110: Connection timed out) while \
+                 reading response header from upstream, client: {}, server: _",
+                nginx_time(),
+                rng.below(100_000),
+                rng.pick(CLIENTS)
+            ),
+            (GenerateFormat::Json, 0) => format!(
+                r#"{{"level":"info","ts":"{ts}","logger":"http","msg":"Configuration loaded"}}"#
+            ),
+            (GenerateFormat::Json, 1) => format!(
+                r#"{{"level":"warn","ts":"{ts}","msg":"upstream health check failed","upstream":"10.0.3.{}:8080"}}"#,
+                rng.below(16)
+            ),
+            (GenerateFormat::Json, 2) => "gateway: listening on :8080".to_string(),
+            // Traefik's and Go programs' logfmt lines, beside either format.
+            _ => format!(r#"time="{ts}" level=info msg="Configuration loaded from file""#),
+        }
+    }
+}
+
+/// Startup messages before the first record, in an envelope.
+const STARTUP_MESSAGES: u64 = 3;
+/// Chance of a runtime message before a record, in an envelope.
+const RUNTIME_MESSAGE_PER_MILLE: u64 = 5;
+/// Records at least this long are split now and then (CRI and Docker)...
+const MIN_SPLIT_LEN: usize = 160;
+/// ... with this chance, into two or three pieces.
+const SPLIT_PER_MILLE: u64 = 50;
+
+/// Write a record's `pieces` (the last one ends the record), each a line in
+/// envelope `kind` written at `time_ms` to `stream`.
+fn write_wrapped(
+    kind: GenerateEnvelope,
+    time_ms: i64,
+    pieces: &[&[u8]],
+    stream: &str,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let last = pieces.len() - 1;
+    for (i, piece) in pieces.iter().enumerate() {
+        let ends = i == last;
+        match kind {
+            GenerateEnvelope::Cri => {
+                let tag = if ends { 'F' } else { 'P' };
+                let time = format_iso8601_local(time_ms, OFFSET_MIN);
+                write!(out, "{time} {stream} {tag} ")?;
+                out.write_all(piece)?;
+            }
+            GenerateEnvelope::Docker => {
+                // Docker writes the log as a JSON string, bytes that are not UTF-8
+                // replaced, `<`, `>` and `&` escaped as Go's encoder does.
+                let mut text = String::from_utf8_lossy(piece).into_owned();
+                if ends {
+                    text.push('\n');
+                }
+                let log = serde_json::to_string(&text)
+                    .expect("strings serialize")
+                    .replace('<', r"\u003c")
+                    .replace('>', r"\u003e")
+                    .replace('&', r"\u0026");
+                let time = format_rfc3339(time_ms);
+                write!(
+                    out,
+                    r#"{{"log":{log},"stream":"{stream}","time":"{time}"}}"#
+                )?;
+            }
+            GenerateEnvelope::Compose => {
+                out.write_all(b"gateway-1  | ")?;
+                out.write_all(piece)?;
+            }
+            GenerateEnvelope::Syslog => {
+                // `26/Nov/2026:08:00:00 +0800` -> `Nov 26 08:00:00`, the day padded
+                // with a space.
+                let t = format_time_local(time_ms, OFFSET_MIN);
+                let day = t[..2].strip_prefix('0').unwrap_or(&t[..2]);
+                let pri = if stream == "stderr" { 187 } else { 190 };
+                write!(
+                    out,
+                    "<{pri}>{} {day:>2} {} gw-1 nginx[7]: ",
+                    &t[3..6],
+                    &t[12..20]
+                )?;
+                out.write_all(piece)?;
+            }
+            GenerateEnvelope::Syslog5424 => {
+                let time = format_iso8601_local(time_ms, OFFSET_MIN);
+                let pri = if stream == "stderr" { 187 } else { 190 };
+                write!(out, "<{pri}>1 {time} gw-1 nginx 7 - - ")?;
+                out.write_all(piece)?;
+            }
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 fn write_gateway(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()> {
@@ -461,8 +687,9 @@ fn write_json(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()
 /// `errscope generate`.
 pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let expected_lines = args.bytes.map_or(args.lines, |b| b as u64 / 200);
-    let mut generator =
-        Generator::new(args.format, args.seed, expected_lines).starting_on_day(args.day);
+    let mut generator = Generator::new(args.format, args.seed, expected_lines)
+        .starting_on_day(args.day)
+        .in_envelope(args.envelope, args.seed);
     let write_all = |out: &mut dyn Write, g: &mut Generator| -> io::Result<()> {
         let mut out = BufWriter::with_capacity(1 << 16, out);
         match args.bytes {
@@ -512,5 +739,72 @@ impl<W: Write> Write for CountingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::envelope::{Envelope, Unwrapped, Unwrapper};
+
+    const KINDS: [(GenerateEnvelope, Envelope); 5] = [
+        (GenerateEnvelope::Cri, Envelope::Cri),
+        (GenerateEnvelope::Docker, Envelope::Docker),
+        (GenerateEnvelope::Compose, Envelope::Compose),
+        (GenerateEnvelope::Syslog, Envelope::Syslog),
+        (GenerateEnvelope::Syslog5424, Envelope::Syslog),
+    ];
+
+    fn wrapped(format: GenerateFormat, kind: GenerateEnvelope, seed: u64) -> (Vec<u8>, Truth) {
+        let mut generator = Generator::new(format, seed, 500).in_envelope(Some(kind), seed);
+        let mut log = Vec::new();
+        for _ in 0..500 {
+            generator.write_line(&mut log).unwrap();
+        }
+        (log, generator.truth)
+    }
+
+    /// Unwrapped, a log in any envelope holds the plain log of the same seed, line
+    /// for line (Docker's with bytes that are not UTF-8 replaced, as Docker does),
+    /// and one more line per message the truth counts; the same seed gives the same
+    /// bytes.
+    #[test]
+    fn an_envelope_holds_the_plain_log_and_the_messages() {
+        for format in [GenerateFormat::Gateway, GenerateFormat::Json] {
+            let plain = Generator::log(format, 3, 500);
+            for (kind, envelope) in KINDS {
+                let (log, truth) = wrapped(format, kind, 3);
+                assert_eq!((log.clone(), truth.clone()), wrapped(format, kind, 3));
+                let mut u = Unwrapper::default();
+                let mut records: Vec<Vec<u8>> = Vec::new();
+                let mut pieces = 0;
+                for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    match u.unwrap(envelope, line) {
+                        Unwrapped::Record(r, _) => records.push(r.to_vec()),
+                        Unwrapped::Continued => pieces += 1,
+                        Unwrapped::Foreign => panic!("{kind:?}: {line:?}"),
+                    }
+                }
+                assert_eq!(pieces, truth.continued, "{kind:?}");
+                let mut plain_lines = plain.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+                let mut want = plain_lines.next();
+                let mut messages = 0;
+                for r in &records {
+                    let same = want.is_some_and(|w| match kind {
+                        GenerateEnvelope::Docker => String::from_utf8_lossy(w).as_bytes() == r,
+                        _ => w == r,
+                    });
+                    if same {
+                        want = plain_lines.next();
+                    } else {
+                        messages += 1;
+                    }
+                }
+                assert_eq!(want, None, "{kind:?}: every plain line is inside");
+                let no_records = truth.not_access - messages;
+                assert!(messages >= STARTUP_MESSAGES && no_records > 0, "{kind:?}");
+                assert_eq!(truth.lines, 500 + messages + truth.continued, "{kind:?}");
+            }
+        }
     }
 }

@@ -6,7 +6,6 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-
 use crate::analyze::progress::Progress;
 use crate::analyze::{self, Options};
 use crate::classify::routes::Routes;

@@ -613,7 +613,7 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value_t = GenerateFormat::Gateway)]
     pub format: GenerateFormat,
 
-    /// Lines to write.
+    /// Lines to write (with --envelope: access records, the other lines on top).
     #[arg(
         long,
         value_name = "N",
@@ -642,6 +642,15 @@ pub struct GenerateArgs {
     /// Also write the ground truth (expected per-class and per-code counts) as JSON.
     #[arg(long, value_name = "PATH")]
     pub truth: Option<PathBuf>,
+
+    /// Wrap every line in the envelope a log collector writes: cri (Kubernetes; some
+    /// records split into P lines), docker (json-file; some split too), compose
+    /// (`docker compose logs`), syslog (RFC 3164) or syslog5424 (RFC 5424). The
+    /// gateway's startup and runtime messages come in between; --lines counts the
+    /// access records, and the truth counts every line as errscope does (not_access,
+    /// continued).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub envelope: Option<GenerateEnvelope>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -650,6 +659,22 @@ pub enum GenerateFormat {
     Gateway,
     /// JSON lines.
     Json,
+}
+
+/// `generate --envelope`: the envelopes errscope takes off
+/// ([`crate::format::envelope`]), syslog in both of its RFCs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateEnvelope {
+    /// CRI (containerd, CRI-O): `TIME STREAM P|F RECORD`.
+    Cri,
+    /// Docker's json-file driver: `{"log":"RECORD\n","stream":…,"time":…}`.
+    Docker,
+    /// docker compose's prefix: `NAME  | RECORD`.
+    Compose,
+    /// Syslog, RFC 3164: `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: RECORD`.
+    Syslog,
+    /// Syslog, RFC 5424: `<PRI>1 TIME HOST APP PROCID - - RECORD`.
+    Syslog5424,
 }
 
 /// `--bucket`: a span like `5m`, in milliseconds.

@@ -22,9 +22,23 @@
 //! reading it as a name would make every line an `undocumented` finding.
 //!
 //! The best candidate is chosen when it parses at least a third of the sample lines
-//! and is strictly ahead of the next one (a log with many bad lines still gets its
-//! format, and the bad lines are reported as malformed). Otherwise errscope does not
-//! guess: the input gets an error naming the nearest candidates and their scores.
+//! (a log with many bad lines still gets its format, and the bad lines are reported
+//! as malformed). Otherwise errscope does not guess: the input gets an error naming
+//! the nearest candidates and their scores.
+//!
+//! Only the first two counts (and plausible names) are evidence from the sample:
+//! the fields a candidate yields and the variables it matches say how much it would
+//! read, not that it reads right. So the candidates that equal the best on lines
+//! parsed, fit and plausibility ([`Score::evidence`]) are its rivals, and each
+//! parses the sample again. When a rival reads a line differently (parses a line
+//! the best does not or the other way round, or reads a status, error name, path,
+//! latency or time that the best reads otherwise or not at all), their reports
+//! would differ and the sample cannot settle which is right: errscope refuses,
+//! naming each candidate and the `--preset` that picks it ([`disagree`]). A rival
+//! that reads less and the same where it reads (`envoy-json` on Envoy Gateway's
+//! lines, whose path key it does not know) or exactly the same (`common` beside
+//! `combined` on nginx's `main` lines) is no disagreement: the best by the whole
+//! score (then the candidates' order) is chosen, the same every time.
 
 use std::fmt;
 
@@ -101,6 +115,7 @@ enum Fit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Score {
+    // Field order is the ranking order (derived `Ord`).
     /// Whether the names it reads look like error names on at least half of the
     /// lines that have one (see the module doc).
     plausible: bool,
@@ -110,6 +125,14 @@ struct Score {
     /// Text formats: variables matched, so that of two formats both followed by
     /// extra fields the one covering more of the line wins.
     covered: usize,
+}
+
+impl Score {
+    /// What the sample shows of a candidate, beyond how much it would read: equal
+    /// evidence makes two candidates rivals (see the module doc).
+    fn evidence(&self) -> (bool, usize, usize) {
+        (self.plausible, self.parsed, self.specific)
+    }
 }
 
 /// Choose the format for `sample` (the start of an input).
@@ -159,7 +182,6 @@ pub fn detect_in(
     scored.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
     let sampled = lines.len();
     let best = scored[0].0;
-    let tied = scored.get(1).is_some_and(|s| s.0 == best);
     // Another format that reads a third of the lines the best one cannot: the file
     // mixes formats, and no single choice would be right.
     let best_lines = masks
@@ -181,8 +203,16 @@ pub fn detect_in(
             Ok(_) => false,
         })
         .count();
-    if best.parsed * 3 < sampled - others || best.parsed == 0 || tied || mixed || !best.plausible {
-        return Err(cannot_tell(&scored, sampled, tied || mixed));
+    if best.parsed * 3 < sampled - others || best.parsed == 0 || mixed || !best.plausible {
+        return Err(cannot_tell(&scored, sampled, mixed));
+    }
+    let rivals: Vec<(&Candidate, Difference)> = scored[1..]
+        .iter()
+        .take_while(|(s, _)| s.evidence() == best.evidence())
+        .filter_map(|(_, c)| Some((c, difference(&scored[0].1, c, &lines)?)))
+        .collect();
+    if !rivals.is_empty() {
+        return Err(disagree(&scored[0].1, &rivals, sampled));
     }
     let mut scored = scored.into_iter();
     let (_, chosen) = scored.next().expect("at least one candidate");
@@ -283,7 +313,141 @@ fn dropped_names(chosen: &str, trailing: &[&[u8]], name: &[u8], sampled: usize) 
     ))
 }
 
-fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Error {
+/// How two candidates read a sample differently: the fields they differ on, and
+/// the first line where they do with each one's reading of it.
+#[derive(Debug)]
+struct Difference {
+    fields: Vec<&'static str>,
+    first: (String, String),
+}
+
+/// What one candidate reads from a line, as far as the report depends on it.
+#[derive(Debug, PartialEq)]
+struct Reading<'a> {
+    status: u16,
+    name: Option<&'a [u8]>,
+    path: Option<&'a [u8]>,
+    latency_us: Option<u64>,
+    time_ms: Option<i64>,
+}
+
+impl Reading<'_> {
+    fn describe(reading: &Option<Reading<'_>>) -> String {
+        let Some(r) = reading else {
+            return "nothing (the line does not parse)".to_string();
+        };
+        let text = |v: Option<&[u8]>| {
+            v.map_or("none".to_string(), |v| {
+                format!("{:?}", String::from_utf8_lossy(v))
+            })
+        };
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "none".to_string());
+        format!(
+            "status {}, error name {}, path {}, latency {}, time {}",
+            r.status,
+            text(r.name),
+            text(r.path),
+            opt(r.latency_us.map(|us| format!("{us} µs"))),
+            opt(r.time_ms.map(|ms| format!("{ms} ms"))),
+        )
+    }
+}
+
+/// Whether `rival` reads any of `lines` differently from `best`, and how: parses
+/// a line `best` does not (or the other way round), or reads a field `best` reads
+/// otherwise or not at all. A rival that reads less than `best` and the same where
+/// it reads (JSON keys it does not know) does not differ: `best` reads all it does.
+fn difference(best: &Candidate, rival: &Candidate, lines: &[&[u8]]) -> Option<Difference> {
+    let read = |c: &Candidate, line| {
+        c.format.parse(line).ok().map(|f| Reading {
+            status: f.status,
+            name: f.name,
+            path: f.path,
+            latency_us: f.latency_us,
+            time_ms: f.time_ms,
+        })
+    };
+    // The rival's value is read by `best` the same.
+    fn covers<T: PartialEq>(best: &Option<T>, rival: &Option<T>) -> bool {
+        rival.is_none() || best == rival
+    }
+    let mut fields = Vec::new();
+    let mut first = None;
+    for line in lines {
+        let (a, b) = (read(best, line), read(rival, line));
+        let differs: Vec<&'static str> = match (&a, &b) {
+            (Some(a), Some(b)) => [
+                ("the status", a.status == b.status),
+                ("the error name", covers(&a.name, &b.name)),
+                ("the path", covers(&a.path, &b.path)),
+                ("the latency", covers(&a.latency_us, &b.latency_us)),
+                ("the time", covers(&a.time_ms, &b.time_ms)),
+            ]
+            .into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(field, _)| field)
+            .collect(),
+            (None, None) => Vec::new(),
+            _ => vec!["which lines are records"],
+        };
+        if differs.is_empty() {
+            continue;
+        }
+        first.get_or_insert_with(|| (Reading::describe(&a), Reading::describe(&b)));
+        for field in differs {
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+    }
+    Some(Difference {
+        fields,
+        first: first?,
+    })
+}
+
+/// The flag that picks a candidate: `--preset NAME`, or `--format json`.
+fn flag_for(name: &str) -> String {
+    if name == "json" {
+        "--format json".to_string()
+    } else {
+        format!("--preset {name}")
+    }
+}
+
+/// The error for a sample that the best candidate and its `rivals` fit equally well
+/// but read differently: their reports would differ, and nothing in the sample
+/// says which is right. It names every candidate and the flag that picks it.
+fn disagree(best: &Candidate, rivals: &[(&Candidate, Difference)], sampled: usize) -> Error {
+    let mut names = vec![best.name];
+    names.extend(rivals.iter().map(|(c, _)| c.name));
+    let how: Vec<String> = rivals
+        .iter()
+        .map(|(c, d)| {
+            format!(
+                "{} and {} read {} differently (first: {} reads {}; {} reads {})",
+                best.name,
+                c.name,
+                d.fields.join(", "),
+                best.name,
+                d.first.0,
+                c.name,
+                d.first.1
+            )
+        })
+        .collect();
+    let flags: Vec<String> = names.iter().map(|n| flag_for(n)).collect();
+    Error::Usage(format!(
+        "cannot tell the log format from the first {sampled} lines: {} fit them equally \
+         well but would report them differently: {}. Pick the gateway's format with {} \
+         (see `errscope presets`), or describe it with --log-format or --apache-format",
+        names.join(", "),
+        how.join("; "),
+        flags.join(" or ")
+    ))
+}
+
+fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, mixed: bool) -> Error {
     let nearest: Vec<String> = scored
         .iter()
         .filter(|(s, _)| s.parsed > 0)
@@ -298,11 +462,8 @@ fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, tied: bool) -> Err
              no error name on most lines (a router or host name?); nearest: {}",
             nearest.join(", ")
         )
-    } else if tied {
-        format!(
-            "they mix formats, or candidates read them equally well; nearest: {}",
-            nearest.join(", ")
-        )
+    } else if mixed {
+        format!("they mix formats; nearest: {}", nearest.join(", "))
     } else {
         format!(
             "no format parses a third of them; nearest: {}",
@@ -672,6 +833,65 @@ mod tests {
         ] {
             assert_eq!(plausible_name(v.as_bytes()), want, "{v}");
         }
+    }
+
+    /// An Envoy Gateway log with `path` (the path as rewritten) added beside
+    /// `x-envoy-origin-path` (as the client sent it): `envoy-gateway` and
+    /// `envoy-json` both find their marker keys and read every line, but each reads
+    /// another path, so requests would land in other sections. Refused, naming
+    /// each and the flag that picks it.
+    #[test]
+    fn rivals_that_read_differently_are_refused() {
+        let line = r#"{"start_time":"2025-12-31T16:37:40.491Z","method":"POST","x-envoy-origin-path":"/v3/openai/chat/completions","path":"/openai/v1/chat/completions","response_code":429,"response_flags":"-","duration":12,"upstream_host":"10.244.0.11:3000","upstream_cluster":"httproute/default/llm/rule/0","route_name":"httproute/default/llm","x-error-code":"RATE_LIMIT_EXCEEDED"}"#;
+        let e = detect_lines(&[line, line]).unwrap_err().to_string();
+        for want in [
+            "cannot tell the log format from the first 2 lines: envoy-gateway, envoy-json \
+             fit them equally well but would report them differently",
+            "envoy-gateway and envoy-json read the path differently",
+            r#"envoy-gateway reads status 429, error name "RATE_LIMIT_EXCEEDED", path "/v3/openai/chat/completions""#,
+            r#"envoy-json reads status 429, error name none, path "/openai/v1/chat/completions""#,
+            "--preset envoy-gateway or --preset envoy-json",
+        ] {
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        // A rival that reads less (no path key it knows) is no disagreement: the
+        // preset's own example is read as envoy-gateway.
+        let example = presets::find("envoy-gateway").unwrap().example;
+        let lines = [example.as_bytes()];
+        let all = candidates(&[]).unwrap();
+        let find = |name| all.iter().find(|c| c.name == name).unwrap();
+        let (eg, ej) = (find("envoy-gateway"), find("envoy-json"));
+        assert_eq!(
+            score(eg, &lines).0.evidence(),
+            score(ej, &lines).0.evidence()
+        );
+        assert!(difference(eg, ej, &lines).is_none());
+        assert_eq!(difference(ej, eg, &lines).unwrap().fields, ["the path"]);
+        assert_eq!(chosen(&[example]), "envoy-gateway");
+    }
+
+    /// Rivals that read every line alike give the same report: the choice does not
+    /// matter, and it is made by the whole score, the same every time. nginx's
+    /// `main` (combined + `"$http_x_forwarded_for"`): `combined` and `common` both
+    /// leave a field over and read the same status, path and time.
+    #[test]
+    fn rivals_that_read_alike_are_chosen_between() {
+        let main = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2 "-" "curl/8" "10.0.0.1""#;
+        let lines = [main.as_bytes(), main.as_bytes()];
+        let all = candidates(&[]).unwrap();
+        let find = |name| all.iter().find(|c| c.name == name).unwrap();
+        let (combined, common) = (find("combined"), find("common"));
+        let (a, b) = (score(combined, &lines).0, score(common, &lines).0);
+        assert_eq!(a.evidence(), b.evidence(), "rivals");
+        assert!(a > b, "combined covers more of the line");
+        assert!(difference(combined, common, &lines).is_none());
+        for _ in 0..3 {
+            assert_eq!(chosen(&[main, main]), "combined");
+        }
+        // A rival that parses a line the best does not reads differently.
+        let d = difference(find("json"), combined, &[main.as_bytes()]).unwrap();
+        assert_eq!(d.fields, ["which lines are records"]);
+        assert_eq!(d.first.0, "nothing (the line does not parse)");
     }
 
     #[test]

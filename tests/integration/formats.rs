@@ -402,3 +402,41 @@ fn auto_picks_json_for_json_lines() {
     assert_eq!((c.ok, c.documented), (1, 1));
     assert_ms(r.latency.unwrap().max_ms, 12.0);
 }
+
+/// Formats that fit a log equally well but read its fields differently are not
+/// guessed between: an Envoy Gateway log with `path` (as rewritten) added beside
+/// `x-envoy-origin-path` (as the client sent it) fits `envoy-gateway` and
+/// `envoy-json` alike, and each reads another path, so requests would land in
+/// other sections. Exit 2, naming each and the `--preset` that picks it; named,
+/// the log is read.
+#[test]
+fn candidates_that_disagree_are_refused() {
+    let dir = Dir::new();
+    let line = |status: u16, name: &str| {
+        format!(
+            r#"{{"start_time":"2026-11-26T02:00:00.000Z","method":"POST","x-envoy-origin-path":"/v3/openai/chat/completions","path":"/openai/v1/chat/completions","response_code":{status},"response_flags":"-","duration":12,"upstream_host":"10.244.0.11:3000","upstream_cluster":"httproute/default/llm/rule/0","route_name":"httproute/default/llm","x-error-code":{name}}}"#
+        )
+    };
+    let text = [
+        line(429, r#""RATE_LIMIT_EXCEEDED""#),
+        line(200, "null"),
+        line(200, "null"),
+    ]
+    .join("\n")
+        + "\n";
+    let log = dir.write("rewritten.log", text);
+    let out = run(&os(&[&"analyze", &"-o", &"json", &log])).expect_code(2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    for want in [
+        "rewritten.log: cannot tell the log format from the first 3 lines",
+        "envoy-gateway, envoy-json fit them equally well but would report them differently",
+        "envoy-gateway and envoy-json read the path differently",
+        "--preset envoy-gateway or --preset envoy-json",
+    ] {
+        assert!(out.stderr.contains(want), "{want}\n{}", out.stderr);
+    }
+    let r = analyze_every_way(&["--preset", "envoy-gateway"], &log, 0);
+    let c = r.totals.classes;
+    assert_eq!((c.ok, c.documented, c.malformed), (2, 1, 0));
+    assert_eq!(r.codes.iter().find(|c| c.count > 0).unwrap().section, "llm");
+}

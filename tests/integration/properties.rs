@@ -4,7 +4,9 @@
 //!   100..=599 or a malformed reason, never a panic; so do the `log_format`
 //!   compiler and the catalog page parser on any text;
 //! - the report of an input does not depend on the chunk size it is cut into, and
-//!   its accounting holds: lines = sum of classes, bytes = the input's size.
+//!   its accounting holds: lines = sum of classes, bytes = the input's size;
+//! - a generated log of any seed in any envelope, gateway text or JSON lines, cut
+//!   into chunks of any size, counts exactly as the generator's truth says.
 //!
 //! (Merging in any grouping and order is a property test in `src/analyze/mod.rs`,
 //! where the per-chunk results are visible.)
@@ -12,9 +14,11 @@
 use errscope::analyze::{analyze_bytes, Options};
 use errscope::catalog::Catalog;
 use errscope::classify::routes::Routes;
+use errscope::command::cli::{GenerateEnvelope, GenerateFormat};
 use errscope::format::json::JsonFormat;
 use errscope::format::nginx::NginxFormat;
 use errscope::format::{presets, FormatChoice, LogFormat};
+use errscope::generate::Generator;
 use errscope::report;
 use proptest::prelude::*;
 
@@ -130,5 +134,41 @@ proptest! {
         let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
         let unterminated = u64::from(!data.is_empty() && !data.ends_with(b"\n"));
         prop_assert_eq!(t.lines, newlines + unterminated);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// `generate --envelope` for any seed and length, read with `--format auto` in
+    /// chunks of any size: the report's counts are the truth's, row by row
+    /// (`tests/integration/envelopes.rs` reads such logs through every strategy of
+    /// the binary).
+    #[test]
+    fn generated_envelopes_count_as_their_truth(
+        seed in any::<u64>(),
+        records in 1u64..300,
+        chunk in 1usize..4000,
+        envelope in proptest::sample::select(vec![
+            GenerateEnvelope::Cri,
+            GenerateEnvelope::Docker,
+            GenerateEnvelope::Compose,
+            GenerateEnvelope::Syslog,
+            GenerateEnvelope::Syslog5424,
+        ]),
+        format in proptest::sample::select(vec![GenerateFormat::Gateway, GenerateFormat::Json]),
+    ) {
+        let mut generator = Generator::new(format, seed, records).in_envelope(Some(envelope), seed);
+        let mut log = Vec::new();
+        for _ in 0..records {
+            generator.write_line(&mut log).unwrap();
+        }
+        let catalog = Catalog::embedded();
+        let routes = Routes::new(&catalog, &[]).unwrap();
+        let opts = Options { chunk_size: chunk, ..Options::default() };
+        let analysis = analyze_bytes("mem.log", &log, &catalog, &routes, &opts);
+        prop_assert!(analysis.inputs[0].envelope.is_some(), "{:?}", analysis.inputs[0]);
+        let r = report::build(&analysis, &catalog);
+        prop_assert_eq!(crate::util::as_truth(&r), generator.truth);
     }
 }

@@ -349,11 +349,27 @@ impl Dir {
         lines: u64,
         seed: u64,
     ) -> (PathBuf, errscope::generate::Truth) {
-        let log = self.path().join(format!("gen-{format}-{seed}.log"));
-        let truth = self.path().join(format!("gen-{format}-{seed}.truth.json"));
+        self.generate_in(format, None, lines, seed)
+    }
+
+    /// [`Dir::generate`] with `--envelope` when `envelope` is given (`lines` access
+    /// records, then).
+    pub fn generate_in(
+        &self,
+        format: &str,
+        envelope: Option<&str>,
+        lines: u64,
+        seed: u64,
+    ) -> (PathBuf, errscope::generate::Truth) {
+        let stem = match envelope {
+            Some(e) => format!("gen-{format}-{e}-{seed}"),
+            None => format!("gen-{format}-{seed}"),
+        };
+        let log = self.path().join(format!("{stem}.log"));
+        let truth = self.path().join(format!("{stem}.truth.json"));
         let lines = lines.to_string();
         let seed = seed.to_string();
-        let args = os(&[
+        let mut args = os(&[
             &"generate",
             &"--format",
             &format,
@@ -366,6 +382,9 @@ impl Dir {
             &"--truth",
             &truth,
         ]);
+        if let Some(e) = envelope {
+            args.extend(["--envelope".into(), e.into()]);
+        }
         run(&args).expect_code(0);
         let text = std::fs::read_to_string(&truth).expect("read truth");
         (log, serde_json::from_str(&text).expect("truth parses"))
