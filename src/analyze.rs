@@ -14,6 +14,7 @@ use crate::catalog::Catalog;
 use crate::classify::{classify, Class};
 use crate::error::{Error, Result};
 use crate::format::envelope::{self, Envelope, Unwrapped, Unwrapper};
+use crate::format::json::{self, JsonFormat};
 use crate::format::{self, Detection, FieldOverride, Fields, FormatChoice, LogFormat, Malformed};
 use crate::input::{self, Chunk, Mapped, Opened, Source, StreamChunker};
 use crate::line_index::LineIndex;
@@ -223,11 +224,19 @@ struct ChunkCount {
     dropped: bool,
 }
 
+/// A worker's line indexes, reused from chunk to chunk: the quotes of nginx's
+/// own layouts ([`LineIndex`]), the strings of JSON lines ([`json::LineIndex`]).
+#[derive(Default)]
+struct Indexes {
+    quotes: LineIndex,
+    json: json::LineIndex,
+}
+
 /// Merged tallies plus the line count of every chunk they came from.
 struct Partial {
     tally: Tally,
-    /// Reused from chunk to chunk (see [`LineIndex`]).
-    line_index: LineIndex,
+    /// Reused from chunk to chunk.
+    indexes: Indexes,
     /// Reused from line to line in an envelope.
     unwrapper: Unwrapper,
     /// The paths this thread has routed, kept from chunk to chunk (their counts
@@ -242,7 +251,7 @@ impl Partial {
     fn empty(opts: &Options) -> Partial {
         Partial {
             tally: Tally::new(opts.tally_config()),
-            line_index: LineIndex::default(),
+            indexes: Indexes::default(),
             unwrapper: Unwrapper::default(),
             paths: PathMemo::default(),
             chunks: Vec::new(),
@@ -276,7 +285,7 @@ impl Partial {
             (input, chunk),
             ctx,
             &mut self.tally,
-            &mut self.line_index,
+            &mut self.indexes,
             &mut self.unwrapper,
             &mut self.paths,
         );
@@ -847,7 +856,7 @@ fn process_chunk(
     at: (u32, u32),
     ctx: &LineContext,
     tally: &mut Tally,
-    line_index: &mut LineIndex,
+    indexes: &mut Indexes,
     unwrapper: &mut Unwrapper,
     paths: &mut PathMemo,
 ) {
@@ -860,7 +869,9 @@ fn process_chunk(
     if let Some(envelope) = ctx.envelope {
         process_enveloped_lines(data, first, envelope, ctx, tally, paths, unwrapper);
     } else if ctx.format.reads_quotes() {
-        process_indexed_lines(data, first, ctx, tally, paths, line_index);
+        process_indexed_lines(data, first, ctx, tally, paths, &mut indexes.quotes);
+    } else if let LogFormat::Json(json) = &ctx.format {
+        process_json_lines(data, first, json, ctx, tally, paths, &mut indexes.json);
     } else {
         process_lines(data, first, ctx, tally, paths);
     }
@@ -972,6 +983,28 @@ fn process_indexed_lines(
         let parse = |text| match quotes {
             Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
             None => ctx.format.parse(text),
+        };
+        process_line(text, parse, loc, ctx, tally, paths, NO_ENVELOPE);
+        loc.line += 1;
+    });
+}
+
+/// The lines of a chunk of JSON lines with their strings' structure, from a
+/// [`json::LineIndex`].
+#[inline(never)]
+fn process_json_lines(
+    data: &[u8],
+    mut loc: Location,
+    json: &JsonFormat,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    paths: &mut PathMemo,
+    index: &mut json::LineIndex,
+) {
+    index.for_each_line(data, &mut |text, at| {
+        let parse = |text| match at {
+            Some(at) => json.parse_indexed(text, at),
+            None => json.parse(text),
         };
         process_line(text, parse, loc, ctx, tally, paths, NO_ENVELOPE);
         loc.line += 1;
