@@ -17,7 +17,9 @@
 //! holding junk that the next block overwrites.
 //!
 //! The window is small so that its bytes are still in the cache when its lines
-//! are parsed.
+//! are parsed. The walk over windows ([`for_each_window`]) and the listing of line
+//! ends ([`add_ends`]) are shared with the JSON lines' structural index
+//! ([`crate::format::json::LineIndex`]).
 
 use std::ops::Range;
 
@@ -156,15 +158,15 @@ impl WindowIndex for LineIndex {
 }
 
 /// List the quotes and line ends of the block at `base` in `quote_list` and
-/// `end_list`, after `quotes` quotes
-/// and `ends` line ends; returns both counts with the block's.
+/// `end_list`, after `quotes` quotes and `ends` line ends; returns both counts
+/// with the block's.
 ///
 /// No branch depends on how many there are, up to eight quotes and one line
 /// end a block: the slots are written whatever the count (`quotes` and `ends`
 /// are at most `base`, one per byte, so the slots fit), and those past the
 /// count hold junk that the next block overwrites.
 #[inline(always)]
-pub(crate) fn add_block(
+fn add_block(
     quote_list: &mut [u32],
     end_list: &mut [LineEnd],
     base: usize,
@@ -188,7 +190,24 @@ pub(crate) fn add_block(
         rest &= rest - 1;
         at += 1;
     }
-    let mut ends = ends;
+    let ends = add_ends(end_list, base, quote, newline, quotes, ends);
+    (quotes + quote.count_ones() as usize, ends)
+}
+
+/// List the line ends of the block at `base` in `end_list` after `ends` of them,
+/// each with how many of the block's `quote` bits come before it, after `quotes`
+/// quotes; returns the count with the block's. No branch depends on how many
+/// there are, up to one a block (see [`add_block`]).
+#[inline(always)]
+pub(crate) fn add_ends(
+    end_list: &mut [LineEnd],
+    base: usize,
+    quote: u64,
+    newline: u64,
+    quotes: usize,
+    mut ends: usize,
+) -> usize {
+    let base32 = base as u32;
     let mut rest = newline;
     loop {
         let bit = rest & rest.wrapping_neg();
@@ -199,17 +218,16 @@ pub(crate) fn add_block(
         ends += usize::from(rest != 0);
         rest ^= bit;
         if rest == 0 {
-            break;
+            return ends;
         }
     }
-    (quotes + quote.count_ones() as usize, ends)
 }
 
 /// The quotes of line `n` of a window, as a range of its quote list: those after
 /// line end `n - 1` and before line end `n` (`ends` holds the window's line ends),
 /// or the window's end, for its last line.
 #[inline(always)]
-pub(crate) fn line_quotes(ends: &[LineEnd], quote_count: usize, n: usize) -> Range<usize> {
+fn line_quotes(ends: &[LineEnd], quote_count: usize, n: usize) -> Range<usize> {
     let from = if n == 0 {
         0
     } else {

@@ -9,11 +9,11 @@
 //! allocated per line in the common case: no map is built, no string is copied.
 //!
 //! When every wanted path is a single key (the defaults, and `--field`s without
-//! a dot), a line is first read by [`FastScan`] ([`walk`]), which takes its
-//! strings from the structural pass ([`structural`]: the line's unescaped quotes
-//! and 64-byte masks of its backslashes and special bytes, found for a whole
-//! window of the chunk at once by the line loop, [`LineIndex`]) and looks keys up
-//! in a small hash table ([`key_table`]).
+//! a dot), a line is first read by [`FastScan`] ([`walk`]), which ends its
+//! strings with the structural pass's masks ([`structural`]: 64-byte masks of the
+//! unescaped quotes, backslashes and special bytes, found for a whole window of
+//! the chunk at once by the line loop, [`LineIndex`]) and looks keys up in a small
+//! hash table ([`key_table`]).
 //! It accepts a line only when the walk would read it the same way, and hands
 //! every other line to the serde walk ([`mod@reference`]), so that walk remains the
 //! definition of what a line means (see [`FastScan`]). Captured values become

@@ -30,7 +30,7 @@
 //! the x86-64 baseline), else (other architectures) a portable byte loop. All three
 //! give the same blocks (tested); nothing needs `-C target-cpu`.
 
-use crate::line_index::{self, add_block, LineEnd, WindowIndex, WINDOW};
+use crate::line_index::{self, add_ends, LineEnd, WindowIndex, WINDOW};
 
 /// The masks of 64 bytes; bits past the text's end are clear in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -108,26 +108,19 @@ impl Raw {
     }
 }
 
-/// Classify `text` with `kernel` into `blocks` (one per 64 bytes), the positions
-/// of its unescaped quotes (`quotes`) and its line ends (`ends`, each with how
-/// many quotes come before it); both lists need room for one entry per byte plus
-/// 64 of slack. Returns how many quotes and line ends it wrote.
+/// Classify `text` with `kernel` into `blocks` (one per 64 bytes) and its line
+/// ends (`ends`, which needs room for one per byte plus 64 of slack). Returns how
+/// many line ends it wrote.
 #[inline]
-fn classify(
-    kernel: Kernel,
-    text: &[u8],
-    blocks: &mut [Block],
-    quotes: &mut [u32],
-    ends: &mut [LineEnd],
-) -> (usize, usize) {
+fn classify(kernel: Kernel, text: &[u8], blocks: &mut [Block], ends: &mut [LineEnd]) -> usize {
     match kernel {
-        Kernel::Portable => classify_with(text, blocks, quotes, ends, portable::raw),
+        Kernel::Portable => classify_with(text, blocks, ends, portable::raw),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Sse2 => classify_with(text, blocks, quotes, ends, x86::sse2),
+        Kernel::Sse2 => classify_with(text, blocks, ends, x86::sse2),
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2
         // (`Kernel::detect`, and tests that check it first).
-        Kernel::Avx2 => unsafe { x86::classify_avx2(text, blocks, quotes, ends) },
+        Kernel::Avx2 => unsafe { x86::classify_avx2(text, blocks, ends) },
     }
 }
 
@@ -137,26 +130,17 @@ fn classify(
 fn classify_with(
     text: &[u8],
     blocks: &mut [Block],
-    quotes: &mut [u32],
     ends: &mut [LineEnd],
     raw: impl Fn(&[u8; 64]) -> Raw,
-) -> (usize, usize) {
+) -> usize {
     let blocks = &mut blocks[..text.len().div_ceil(64)];
     let mut carry = 0;
-    let mut counts = (0, 0);
+    let mut count = 0;
     let (whole, _) = text.as_chunks::<64>();
     for (n, (bytes, block)) in whole.iter().zip(blocks.iter_mut()).enumerate() {
         let raw = raw(bytes);
         *block = finish(raw, &mut carry);
-        counts = add_block(
-            quotes,
-            ends,
-            64 * n,
-            block.quote,
-            raw.newline,
-            counts.0,
-            counts.1,
-        );
+        count = add_ends(ends, 64 * n, 0, raw.newline, 0, count);
     }
     let base = whole.len() * 64;
     if base < text.len() {
@@ -175,17 +159,9 @@ fn classify_with(
         // A backslash that ends the text escapes no byte of it.
         block.special &= (1u64 << left) - 1;
         blocks[whole.len()] = block;
-        counts = add_block(
-            quotes,
-            ends,
-            base,
-            block.quote,
-            raw.newline,
-            counts.0,
-            counts.1,
-        );
+        count = add_ends(ends, base, 0, raw.newline, 0, count);
     }
-    counts
+    count
 }
 
 /// A block from its raw classes and the carry from the block before (updated).
@@ -226,14 +202,11 @@ fn escaped(backslash: u64, carry: &mut u64) -> u64 {
     escaped
 }
 
-/// The structure of a text (a window, or a line): its blocks, the positions of
-/// its unescaped quotes, in order, and its line ends. The lists grow on first use
-/// and are reused.
+/// The structure of a text (a window, or a line): its blocks and its line ends.
+/// The lists grow on first use and are reused.
 #[derive(Debug, Default)]
 struct Structure {
     blocks: Vec<Block>,
-    quotes: Vec<u32>,
-    quote_count: usize,
     ends: Vec<LineEnd>,
     end_count: usize,
 }
@@ -242,39 +215,24 @@ impl Structure {
     /// Index `text` with `kernel`, replacing what was indexed before.
     fn index(&mut self, kernel: Kernel, text: &[u8]) {
         let room = text.len() + 64;
-        if self.quotes.len() < room {
-            self.quotes.resize(room, 0);
+        if self.ends.len() < room {
             self.ends.resize(room, LineEnd::default());
         }
         let blocks = text.len().div_ceil(64);
         if self.blocks.len() < blocks {
             self.blocks.resize(blocks, Block::default());
         }
-        (self.quote_count, self.end_count) = classify(
-            kernel,
-            text,
-            &mut self.blocks,
-            &mut self.quotes,
-            &mut self.ends,
-        );
-    }
-
-    /// The quotes of line `n` (see [`line_index::line_quotes`]).
-    #[inline(always)]
-    fn line_quotes(&self, n: usize) -> &[u32] {
-        let ends = &self.ends[..self.end_count];
-        &self.quotes[line_index::line_quotes(ends, self.quote_count, n)]
+        self.end_count = classify(kernel, text, &mut self.blocks, &mut self.ends);
     }
 }
 
 /// A line and its structure: the text up to the line's end (a window of the line
-/// loop's index, or the line itself), that text's blocks, the positions of the
-/// line's unescaped quotes in it, and where the line starts in it.
+/// loop's index, or the line itself), that text's blocks, and where the line
+/// starts in it.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexedLine<'a, 'b> {
     pub(super) text: &'a [u8],
     pub(super) blocks: &'b [Block],
-    pub(super) quotes: &'b [u32],
     pub(super) start: usize,
 }
 
@@ -324,7 +282,6 @@ impl LineIndex {
             let at = at.map(|at| IndexedLine {
                 text: &at.window[..at.start + line.len()],
                 blocks: &at.index.structure.blocks,
-                quotes: at.index.structure.line_quotes(at.n),
                 start: at.start,
             });
             each(line, at)
@@ -338,11 +295,9 @@ impl LineIndex {
         each: impl FnOnce(IndexedLine<'a, '_>) -> R,
     ) -> R {
         self.structure.index(self.kernel, line);
-        let s = &self.structure;
         each(IndexedLine {
             text: line,
-            blocks: &s.blocks,
-            quotes: &s.quotes[..s.quote_count],
+            blocks: &self.structure.blocks,
             start: 0,
         })
     }
@@ -434,14 +389,9 @@ mod x86 {
     ///
     /// The CPU must have AVX2.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn classify_avx2(
-        text: &[u8],
-        blocks: &mut [Block],
-        quotes: &mut [u32],
-        ends: &mut [LineEnd],
-    ) -> (usize, usize) {
+    pub unsafe fn classify_avx2(text: &[u8], blocks: &mut [Block], ends: &mut [LineEnd]) -> usize {
         // SAFETY: this function only runs where the CPU has AVX2 (its contract).
-        classify_with(text, blocks, quotes, ends, |bytes| unsafe { avx2(bytes) })
+        classify_with(text, blocks, ends, |bytes| unsafe { avx2(bytes) })
     }
 }
 
@@ -490,26 +440,16 @@ pub(super) mod tests {
         blocks
     }
 
-    /// The positions of the quote bits of `blocks` in `from..to`.
-    fn quote_list(blocks: &[Block], from: usize, to: usize) -> Vec<u32> {
-        (from..to)
-            .filter(|&i| blocks[i / 64].quote >> (i % 64) & 1 == 1)
-            .map(|i| i as u32)
-            .collect()
-    }
-
     /// The blocks of `text` indexed alone by every kernel, which must agree with
-    /// each other and give the reference's quotes; and the same text read by the
-    /// line loop's index, whose blocks (up to each line's end) and quotes must
-    /// agree for each line, and whose lines must be the text's.
+    /// each other; and the same text read by the line loop's index, whose blocks
+    /// must agree with the reference up to each line's end, and whose lines must
+    /// be the text's.
     fn blocks(text: &[u8]) -> Vec<Block> {
         let n = text.len().div_ceil(64);
-        let want = reference(text);
         let mut first = None;
         for kernel in kernels() {
             LineIndex::with(kernel).line(text, |at| {
                 let blocks = at.blocks[..n].to_vec();
-                assert_eq!(at.quotes, quote_list(&want, 0, text.len()), "{kernel:?}");
                 match &first {
                     None => first = Some(blocks),
                     Some(first) => assert_eq!(&blocks, first, "{kernel:?}"),
@@ -531,7 +471,6 @@ pub(super) mod tests {
                     assert_eq!(&at.text[at.start..], line);
                     let len = at.text.len();
                     let want = reference(at.text);
-                    assert_eq!(at.quotes, quote_list(&want, at.start, len), "{kernel:?}");
                     for (i, want) in want.iter().enumerate() {
                         let keep = if len - 64 * i >= 64 {
                             !0

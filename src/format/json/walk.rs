@@ -21,18 +21,15 @@ pub(super) struct GiveUp;
 /// are only checked and skipped.
 ///
 /// Strings are not read byte by byte. The structural pass
-/// ([`super::structural`]) has listed, for the whole line at once, the quotes
-/// that no backslash escapes, and marked in 64-byte blocks the backslashes and
-/// the bytes that need a look inside a string (control characters, non-ASCII
-/// bytes, escapes other than `\"` and `\\`). A string is the next two quotes of
-/// the list, and only its special bytes, if its span has any, are examined
-/// ([`check_special`]); a plain string, or an escaped body whose escapes are all
-/// `\"`, costs a mask test. Where each string ends is read from the list, not
-/// worked out from where the scan is, so the positions of a line's strings do not
-/// wait on each other and the CPU can run ahead through the line (the scan's
-/// branches follow the line's shape, the same on every line of a log). Everything
-/// outside strings (whitespace, separators, numbers, literals) is read byte by
-/// byte, so a backslash, a stray quote or any other byte out of place gives up.
+/// ([`super::structural`]) has marked, in 64-byte blocks of the whole window (or
+/// line), the quotes that no backslash escapes, the backslashes, and the bytes
+/// that need a look inside a string (control characters, non-ASCII bytes, escapes
+/// other than `\"` and `\\`). A string ends at the next such quote, and only its
+/// special bytes, if its span has any, are examined ([`check_special`]); a plain
+/// string, or an escaped body whose escapes are all `\"`, costs a few bit
+/// operations per block. Everything outside strings (whitespace, separators,
+/// numbers, literals) is read byte by byte, so a backslash or a stray byte there
+/// gives up.
 ///
 /// Exactness: it accepts a line only when serde_json would accept it and capture
 /// the same values, and gives up otherwise. It checks the full JSON grammar for
@@ -51,10 +48,6 @@ pub(super) struct FastScan<'a, 'b> {
     text: &'a [u8],
     /// The blocks of `text`, from its first byte ([`super::structural`]).
     blocks: &'b [Block],
-    /// The positions of the line's unescaped quotes in `text`.
-    quotes: &'b [u32],
-    /// The number of quotes of `quotes` read (two per string).
-    q: usize,
     at: usize,
 }
 
@@ -64,8 +57,6 @@ impl<'a, 'b> FastScan<'a, 'b> {
         FastScan {
             text: line.text,
             blocks: line.blocks,
-            quotes: line.quotes,
-            q: 0,
             at: line.start,
         }
     }
@@ -206,68 +197,40 @@ impl<'a, 'b> FastScan<'a, 'b> {
     #[inline(always)]
     fn string<const KEY: bool>(&mut self) -> Result<bool, GiveUp> {
         let start = self.at;
-        // The opening quote is the next of the list (every quote before it has
-        // been read as a string's); the closing one follows it.
-        let Some(&[open, close]) = self.quotes.get(self.q..self.q + 2) else {
-            return Err(GiveUp); // no closing quote: the string runs past the line
-        };
-        if open as usize + 1 != start {
-            return Err(GiveUp);
-        }
-        let end = close as usize;
-        self.q += 2;
-        self.at = end + 1;
-        if KEY {
-            if self.any_in(start, end, |b| b.special | b.backslash) {
-                return Err(GiveUp);
+        let mut n = start / 64;
+        // The block's bits from `start` on.
+        let mut live = !0u64 << (start % 64);
+        let mut ascii = true;
+        loop {
+            let block = *self.blocks.get(n).ok_or(GiveUp)?;
+            let base = 64 * n;
+            // Bits from the line's end on belong to no string of it (a window's
+            // blocks go on into the next line).
+            let left = self.text.len() - base;
+            if left < 64 {
+                live &= (1u64 << left) - 1;
             }
-            Ok(true)
-        } else if self.any_in(start, end, |b| b.special) {
-            check_span(self.text, self.blocks, start, end)
-        } else {
-            Ok(true)
+            let quotes = block.quote & live;
+            // The bits before the first quote, or all when there is none.
+            let span = live & quotes.wrapping_sub(1) & !quotes;
+            if KEY {
+                if (block.special | block.backslash) & span != 0 {
+                    return Err(GiveUp);
+                }
+            } else if block.special & span != 0 {
+                ascii &= check_special(self.text, start, base, block.special & span)?;
+            }
+            if quotes != 0 {
+                self.at = base + quotes.trailing_zeros() as usize + 1;
+                return Ok(ascii);
+            }
+            if left <= 64 {
+                return Err(GiveUp); // the string runs on past the line's end
+            }
+            n += 1;
+            live = !0;
         }
     }
-
-    /// Whether any byte of `from..to` has a bit in `mask` of its block.
-    #[inline(always)]
-    fn any_in(&self, from: usize, to: usize, mask: impl Fn(&Block) -> u64) -> bool {
-        if from >= to {
-            return false;
-        }
-        let (first, last) = (from / 64, (to - 1) / 64);
-        let low = !0u64 << (from % 64);
-        let high = !0u64 >> (63 - (to - 1) % 64);
-        if first == last {
-            return mask(&self.blocks[first]) & low & high != 0;
-        }
-        mask(&self.blocks[first]) & low != 0
-            || self.blocks[first + 1..last].iter().any(|b| mask(b) != 0)
-            || mask(&self.blocks[last]) & high != 0
-    }
-}
-
-/// The special bytes of the string `text[from..to]` (see [`check_special`]),
-/// block by block: whether it is all ASCII.
-#[cold]
-#[inline(never)]
-fn check_span(text: &[u8], blocks: &[Block], from: usize, to: usize) -> Result<bool, GiveUp> {
-    let mut ascii = true;
-    let first = from / 64;
-    for (n, block) in blocks[first..=(to - 1) / 64].iter().enumerate() {
-        let base = 64 * (first + n);
-        let mut bits = block.special;
-        if from > base {
-            bits &= !0u64 << (from - base);
-        }
-        if to < base + 64 {
-            bits &= (1u64 << (to - base)) - 1;
-        }
-        if bits != 0 {
-            ascii &= check_special(text, from, base, bits)?;
-        }
-    }
-    Ok(ascii)
 }
 
 /// Skip JSON whitespace from `at`.
