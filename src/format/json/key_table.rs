@@ -115,8 +115,10 @@ impl FlatKeys {
     }
 
     /// The leaves of the key that starts at `line[at..]` and is `len` bytes
-    /// long: none when it is not wanted.
-    #[inline]
+    /// long: none when it is not wanted. Always inlined: the walk calls it for
+    /// every key, and out of line the call cost more than the lookup (figures in
+    /// docs/performance.md).
+    #[inline(always)]
     pub(super) fn get(&self, line: &[u8], at: usize, len: usize) -> &[Leaf] {
         let range = if len < PACKED {
             // The key is followed by at least its closing quote, so its 16 bytes
