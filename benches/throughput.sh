@@ -44,7 +44,7 @@
 # Stages (STAGES=1; off by default, as it builds errscope twice more): two builds
 # that stop early, timed in the main table beside the full run, show what the
 # pipeline's stages cost alone: `lines only` finds each line and stops (the line
-# index for nginx's layouts, memchr for JSON), `parsed only` also parses each line
+# index for nginx's layouts, the structural index for JSON), `parsed only` also parses each line
 # into its fields and stops before classifying. They are built with the cargo
 # feature stage-lines or stage-parse (see src/analyze/stage.rs) into target/stage-lines and
 # target/stage-parse; their reports are wrong on purpose (and say so, as does their

@@ -1,9 +1,11 @@
 //! The JSON-lines parser (default keys, and a nested `--field` set like Kong's) on
 //! any line: fields with a status in 100..=599, or a malformed reason; and exactly
-//! what the serde walk alone reads (the fast path may only ever agree with it).
+//! what the serde walk alone reads (the fast path may only ever agree with it),
+//! whether the line is read alone or, split into lines, from the line loop's
+//! structural index of a window (`LineIndex`, `parse_indexed`).
 #![no_main]
 
-use errscope::format::json::JsonFormat;
+use errscope::format::json::{JsonFormat, LineIndex};
 use errscope::format::FieldOverride;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -39,5 +41,15 @@ fuzz_target!(|line: &[u8]| {
         if !line.trim_ascii().is_empty() {
             assert_eq!(parsed, parser.parse_with_serde(line));
         }
+        LineIndex::default().for_each_line(line, &mut |text, at| {
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if let Some(at) = at {
+                let indexed = parser.parse_indexed(text, at);
+                assert_eq!(indexed, parser.parse(text));
+                if !text.trim_ascii().is_empty() {
+                    assert_eq!(indexed, parser.parse_with_serde(text));
+                }
+            }
+        });
     }
 });

@@ -10,9 +10,18 @@ use crate::classify::path_memo::{PathMemo, Resolved};
 use crate::classify::routes::Routes;
 use crate::error::Result;
 use crate::format::envelope::{self, Envelope, Unwrapped, Unwrapper};
+use crate::format::json::{self, JsonFormat};
 use crate::format::{Detection, Fields, LogFormat, Malformed};
 use crate::lines::index::LineIndex;
 use crate::tally::{Location, Tally};
+
+/// A worker's line indexes, reused from chunk to chunk: the quotes of nginx's
+/// own layouts ([`LineIndex`]), the strings of JSON lines ([`json::LineIndex`]).
+#[derive(Default)]
+pub(super) struct Indexes {
+    pub(super) quotes: LineIndex,
+    pub(super) json: json::LineIndex,
+}
 
 /// Everything a worker needs to classify lines of one input.
 pub(super) struct LineContext<'a> {
@@ -33,7 +42,7 @@ pub(super) fn process_chunk(
     at: (u32, u32),
     ctx: &LineContext,
     tally: &mut Tally,
-    line_index: &mut LineIndex,
+    indexes: &mut Indexes,
     unwrapper: &mut Unwrapper,
     paths: &mut PathMemo,
 ) {
@@ -46,7 +55,9 @@ pub(super) fn process_chunk(
     if let Some(envelope) = ctx.envelope {
         process_enveloped_lines(data, first, envelope, ctx, tally, paths, unwrapper);
     } else if ctx.format.reads_quotes() {
-        process_indexed_lines(data, first, ctx, tally, paths, line_index);
+        process_indexed_lines(data, first, ctx, tally, paths, &mut indexes.quotes);
+    } else if let LogFormat::Json(json) = &ctx.format {
+        process_json_lines(data, first, json, ctx, tally, paths, &mut indexes.json);
     } else {
         process_lines(data, first, ctx, tally, paths);
     }
@@ -158,6 +169,28 @@ pub(super) fn process_indexed_lines(
         let parse = |text| match quotes {
             Some((quotes, base)) => ctx.format.parse_quoted(text, quotes, base),
             None => ctx.format.parse(text),
+        };
+        process_line(text, parse, loc, ctx, tally, paths, NO_ENVELOPE);
+        loc.line += 1;
+    });
+}
+
+/// The lines of a chunk of JSON lines with their strings' structure, from a
+/// [`json::LineIndex`].
+#[inline(never)]
+pub(super) fn process_json_lines(
+    data: &[u8],
+    mut loc: Location,
+    json: &JsonFormat,
+    ctx: &LineContext,
+    tally: &mut Tally,
+    paths: &mut PathMemo,
+    index: &mut json::LineIndex,
+) {
+    index.for_each_line(data, &mut |text, at| {
+        let parse = |text| match at {
+            Some(at) => json.parse_indexed(text, at),
+            None => json.parse(text),
         };
         process_line(text, parse, loc, ctx, tally, paths, NO_ENVELOPE);
         loc.line += 1;

@@ -2,7 +2,8 @@
 //! whose pipeline stops early, so that `STAGES=1 benches/throughput.sh` can time what
 //! the stages cost alone beside the full run (docs/performance.md, "Stages"):
 //!
-//! - `stage-lines`: each line is found (the line index for nginx's own layouts,
+//! - `stage-lines`: each line is found (the line index for nginx's own layouts, the
+//!   structural index for JSON lines, which classifies every byte on the way,
 //!   `memchr` for the others), and nothing more is done with it;
 //! - `stage-parse`: each line is also parsed into its fields, and not classified.
 //!

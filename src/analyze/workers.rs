@@ -4,13 +4,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::lines::{process_chunk, LineContext};
+use super::lines::{process_chunk, Indexes, LineContext};
 use super::Options;
 use crate::classify::path_memo::PathMemo;
 use crate::classify::Class;
 use crate::format::envelope::Unwrapper;
 use crate::input::Mapped;
-use crate::lines::index::LineIndex;
 use crate::tally::Tally;
 
 /// One chunk's result: whose it is, how many lines and bytes it held, and whether
@@ -27,8 +26,8 @@ pub(super) struct ChunkCount {
 /// Merged tallies plus the line count of every chunk they came from.
 pub(super) struct Partial {
     pub(super) tally: Tally,
-    /// Reused from chunk to chunk (see [`LineIndex`]).
-    pub(super) line_index: LineIndex,
+    /// Reused from chunk to chunk.
+    pub(super) indexes: Indexes,
     /// Reused from line to line in an envelope.
     pub(super) unwrapper: Unwrapper,
     /// The paths this thread has routed, kept from chunk to chunk (their counts
@@ -43,7 +42,7 @@ impl Partial {
     pub(super) fn empty(opts: &Options) -> Partial {
         Partial {
             tally: Tally::new(opts.tally_config()),
-            line_index: LineIndex::default(),
+            indexes: Indexes::default(),
             unwrapper: Unwrapper::default(),
             paths: PathMemo::default(),
             chunks: Vec::new(),
@@ -82,7 +81,7 @@ impl Partial {
             (input, chunk),
             ctx,
             &mut self.tally,
-            &mut self.line_index,
+            &mut self.indexes,
             &mut self.unwrapper,
             &mut self.paths,
         );

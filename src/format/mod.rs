@@ -16,7 +16,6 @@ pub mod detect;
 pub mod envelope;
 pub mod haproxy;
 pub mod json;
-mod json_index;
 mod keys;
 pub mod logfmt;
 mod malformed;

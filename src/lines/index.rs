@@ -17,7 +17,11 @@
 //! holding junk that the next block overwrites.
 //!
 //! The window is small so that its bytes are still in the cache when its lines
-//! are parsed.
+//! are parsed. The walk over windows ([`for_each_window`]) and the listing of line
+//! ends ([`add_ends`]) are shared with the JSON lines' structural index
+//! ([`crate::format::json::LineIndex`]).
+
+use std::ops::Range;
 
 use crate::lines::scan::Sixteen;
 
@@ -25,10 +29,10 @@ use crate::lines::scan::Sixteen;
 pub const WINDOW: usize = 16 * 1024;
 
 /// A line end: where its `\n` is in the window, and how many quotes come before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LineEnd {
-    at: u32,
-    quotes: u32,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LineEnd {
+    pub at: u32,
+    pub quotes: u32,
 }
 
 /// The line ends and quotes of one window (see the module doc). Keep one per
@@ -57,38 +61,20 @@ impl LineIndex {
         data: &[u8],
         each: &mut impl FnMut(&[u8], Option<(&[u32], u32)>),
     ) {
-        let mut start = 0;
-        while start < data.len() {
-            let window = &data[start..data.len().min(start + WINDOW)];
-            self.index(window);
-            let mut line_start = 0;
-            let mut first_quote = 0;
-            for end in self.ends() {
-                let quotes = self.quotes(first_quote, end.quotes);
-                each(
-                    &window[line_start..end.at as usize],
-                    Some((quotes, line_start as u32)),
-                );
-                line_start = end.at as usize + 1;
-                first_quote = end.quotes;
-            }
-            if start + window.len() == data.len() {
-                if line_start < window.len() {
-                    let quotes = self.quotes(first_quote, self.quote_count());
-                    each(&window[line_start..], Some((quotes, line_start as u32)));
-                }
-                return;
-            }
-            if line_start == 0 {
-                // No line ends in the whole window: a line longer than a window,
-                // passed without its quotes.
-                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-                each(&data[start..end], None);
-                start = end + 1;
-            } else {
-                start += line_start;
-            }
-        }
+        for_each_window(data, self, &mut |line, at| {
+            each(
+                line,
+                at.map(|at| (at.index.line_quotes(at.n), at.start as u32)),
+            )
+        });
+    }
+
+    /// The quotes of line `n` of the window: those after line end `n - 1` and
+    /// before line end `n` (or the window's end, for its last line).
+    #[inline(always)]
+    fn line_quotes(&self, n: usize) -> &[u32] {
+        let range = line_quotes(&self.ends[..self.end_count], self.quote_count, n);
+        &self.quotes[range]
     }
 
     /// Index `window` (at most [`WINDOW`] bytes), replacing what was indexed before.
@@ -125,7 +111,15 @@ impl LineIndex {
         let mut base = 0;
         while base < window.len() {
             let (quote, newline) = masks(window, base);
-            (quotes, ends) = self.add_block(base, quote, newline, quotes, ends);
+            (quotes, ends) = add_block(
+                &mut self.quotes,
+                &mut self.ends,
+                base,
+                quote,
+                newline,
+                quotes,
+                ends,
+            );
             base += 64;
         }
         self.quote_count = quotes;
@@ -133,66 +127,187 @@ impl LineIndex {
     }
 
     /// The line ends found, in order.
+    #[cfg(test)]
     fn ends(&self) -> &[LineEnd] {
         &self.ends[..self.end_count]
     }
 
     /// The positions of quotes number `from` up to `to` (from [`LineEnd::quotes`]).
+    #[cfg(test)]
     fn quotes(&self, from: u32, to: u32) -> &[u32] {
         &self.quotes[from as usize..to as usize]
     }
 
     /// How many quotes the window holds.
+    #[cfg(test)]
     fn quote_count(&self) -> u32 {
         self.quote_count as u32
     }
+}
 
-    /// List the quotes and line ends of the block at `base`, after `quotes` quotes
-    /// and `ends` line ends; returns both counts with the block's.
-    ///
-    /// No branch depends on how many there are, up to eight quotes and one line
-    /// end a block: the slots are written whatever the count (`quotes` and `ends`
-    /// are at most `base`, one per byte, so the slots fit), and those past the
-    /// count hold junk that the next block overwrites.
+impl WindowIndex for LineIndex {
+    fn index(&mut self, window: &[u8]) -> usize {
+        LineIndex::index(self, window);
+        self.end_count
+    }
+
     #[inline(always)]
-    fn add_block(
-        &mut self,
-        base: usize,
-        quote: u64,
-        newline: u64,
-        quotes: usize,
-        ends: usize,
-    ) -> (usize, usize) {
-        let base32 = base as u32;
-        let slots: &mut [u32; 8] = (self.quotes[quotes..])
-            .first_chunk_mut()
-            .expect("room for a block's slots");
-        let mut rest = quote;
-        for slot in slots {
-            *slot = base32 + rest.trailing_zeros();
-            rest &= rest.wrapping_sub(1);
+    fn end(&self, n: usize) -> usize {
+        self.ends[n].at as usize
+    }
+}
+
+/// List the quotes and line ends of the block at `base` in `quote_list` and
+/// `end_list`, after `quotes` quotes and `ends` line ends; returns both counts
+/// with the block's.
+///
+/// No branch depends on how many there are, up to eight quotes and one line
+/// end a block: the slots are written whatever the count (`quotes` and `ends`
+/// are at most `base`, one per byte, so the slots fit), and those past the
+/// count hold junk that the next block overwrites.
+#[inline(always)]
+fn add_block(
+    quote_list: &mut [u32],
+    end_list: &mut [LineEnd],
+    base: usize,
+    quote: u64,
+    newline: u64,
+    quotes: usize,
+    ends: usize,
+) -> (usize, usize) {
+    let base32 = base as u32;
+    let slots: &mut [u32; 8] = (quote_list[quotes..])
+        .first_chunk_mut()
+        .expect("room for a block's slots");
+    let mut rest = quote;
+    for slot in slots {
+        *slot = base32 + rest.trailing_zeros();
+        rest &= rest.wrapping_sub(1);
+    }
+    let mut at = quotes + 8;
+    while rest != 0 {
+        quote_list[at] = base32 + rest.trailing_zeros();
+        rest &= rest - 1;
+        at += 1;
+    }
+    let ends = add_ends(end_list, base, quote, newline, quotes, ends);
+    (quotes + quote.count_ones() as usize, ends)
+}
+
+/// List the line ends of the block at `base` in `end_list` after `ends` of them,
+/// each with how many of the block's `quote` bits come before it, after `quotes`
+/// quotes; returns the count with the block's. No branch depends on how many
+/// there are, up to one a block (see [`add_block`]).
+#[inline(always)]
+pub(crate) fn add_ends(
+    end_list: &mut [LineEnd],
+    base: usize,
+    quote: u64,
+    newline: u64,
+    quotes: usize,
+    mut ends: usize,
+) -> usize {
+    let base32 = base as u32;
+    let mut rest = newline;
+    loop {
+        let bit = rest & rest.wrapping_neg();
+        end_list[ends] = LineEnd {
+            at: base32 + rest.trailing_zeros(),
+            quotes: (quotes + (quote & bit.wrapping_sub(1)).count_ones() as usize) as u32,
+        };
+        ends += usize::from(rest != 0);
+        rest ^= bit;
+        if rest == 0 {
+            return ends;
         }
-        let mut at = quotes + 8;
-        while rest != 0 {
-            self.quotes[at] = base32 + rest.trailing_zeros();
-            rest &= rest - 1;
-            at += 1;
-        }
-        let mut ends = ends;
-        let mut rest = newline;
-        loop {
-            let bit = rest & rest.wrapping_neg();
-            self.ends[ends] = LineEnd {
-                at: base32 + rest.trailing_zeros(),
-                quotes: (quotes + (quote & bit.wrapping_sub(1)).count_ones() as usize) as u32,
+    }
+}
+
+/// The quotes of line `n` of a window, as a range of its quote list: those after
+/// line end `n - 1` and before line end `n` (`ends` holds the window's line ends),
+/// or the window's end, for its last line.
+#[inline(always)]
+fn line_quotes(ends: &[LineEnd], quote_count: usize, n: usize) -> Range<usize> {
+    let from = if n == 0 {
+        0
+    } else {
+        ends[n - 1].quotes as usize
+    };
+    let to = match ends.get(n) {
+        Some(end) => end.quotes as usize,
+        None => quote_count,
+    };
+    from..to
+}
+
+/// What [`for_each_window`] needs of a window's index: this index and the JSON
+/// lines' ([`crate::format::json::LineIndex`]) share the walk over windows.
+pub(crate) trait WindowIndex {
+    /// Index `window` (at most [`WINDOW`] bytes, starting at a line's start),
+    /// replacing the window before; how many line ends (newlines) it holds.
+    fn index(&mut self, window: &[u8]) -> usize;
+
+    /// Where line end `n` is in the window (below the count of
+    /// [`WindowIndex::index`]).
+    fn end(&self, n: usize) -> usize;
+}
+
+/// A line of an indexed window: the window, its index, the line's number in the
+/// window and where it starts there.
+pub(crate) struct InWindow<'a, 'i, I> {
+    pub window: &'a [u8],
+    pub index: &'i I,
+    pub n: usize,
+    pub start: usize,
+}
+
+/// Call `each` on every line of `data` in order, window by window, with its
+/// window (see [`InWindow`]). Each window starts at a line's start and ends at
+/// the last line end in it, so a line is held whole by one window; a line longer
+/// than a window is passed without one. The last line may lack its newline.
+#[inline(always)]
+pub(crate) fn for_each_window<'a, I: WindowIndex>(
+    data: &'a [u8],
+    index: &mut I,
+    each: &mut impl FnMut(&'a [u8], Option<InWindow<'a, '_, I>>),
+) {
+    let mut start = 0;
+    while start < data.len() {
+        let window = &data[start..data.len().min(start + WINDOW)];
+        let count = index.index(window);
+        let mut line_start = 0;
+        for n in 0..count {
+            let end = index.end(n);
+            let at = InWindow {
+                window,
+                index: &*index,
+                n,
+                start: line_start,
             };
-            ends += usize::from(rest != 0);
-            rest ^= bit;
-            if rest == 0 {
-                break;
-            }
+            each(&window[line_start..end], Some(at));
+            line_start = end + 1;
         }
-        (quotes + quote.count_ones() as usize, ends)
+        if start + window.len() == data.len() {
+            if line_start < window.len() {
+                let at = InWindow {
+                    window,
+                    index: &*index,
+                    n: count,
+                    start: line_start,
+                };
+                each(&window[line_start..], Some(at));
+            }
+            return;
+        }
+        if line_start == 0 {
+            // No line ends in the whole window: a line longer than a window,
+            // passed without it.
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+            each(&data[start..end], None);
+            start = end + 1;
+        } else {
+            start += line_start;
+        }
     }
 }
 
