@@ -16,10 +16,10 @@ use divan::Bencher;
 use errscope::catalog::Catalog;
 use errscope::classify::classify;
 use errscope::classify::routes::Routes;
-use errscope::command::cli::GenerateFormat;
 use errscope::format::json::JsonFormat;
 use errscope::format::nginx::{self, NginxFormat};
 use errscope::format::LogFormat;
+use errscope::generate::GenerateFormat;
 use errscope::generate::Generator;
 use errscope::lines::index;
 

@@ -2,7 +2,9 @@
 //! line is made as one class on purpose (documented codes in their sections,
 //! injected status mismatches, wrong-section names, undocumented names, unnamed
 //! errors, malformed lines), and the expected counts are written beside the log.
-//! Tests and benchmarks use it; big inputs are generated, never committed.
+//! Tests and benchmarks use it; big inputs are generated, never committed. The
+//! `errscope generate` command that writes a log and its truth to files is
+//! `command::generate`.
 //!
 //! With an envelope (`--envelope`, [`GenerateEnvelope`]) every line is wrapped as
 //! a log collector writes it, around the same records the plain log of that seed
@@ -15,18 +17,39 @@
 //! but the last of a split record is `continued`.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Entry};
 use crate::classify::Class;
-use crate::command::app::Outcome;
-use crate::command::cli::{GenerateArgs, GenerateEnvelope, GenerateFormat};
-use crate::command::output::write_atomically;
-use crate::error::{Error, Result};
 use crate::format::timestamp::{format_iso8601_local, format_rfc3339, format_time_local};
 use crate::report::ClassCounts;
+
+/// `generate --format`: what the generated log is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateFormat {
+    /// nginx text in the `gateway` preset.
+    Gateway,
+    /// JSON lines.
+    Json,
+}
+
+/// `generate --envelope`: the envelopes errscope takes off
+/// ([`crate::format::envelope`]), syslog in both of its RFCs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateEnvelope {
+    /// CRI (containerd, CRI-O): `TIME STREAM P|F RECORD`.
+    Cri,
+    /// Docker's json-file driver: `{"log":"RECORD\n","stream":…,"time":…}`.
+    Docker,
+    /// docker compose's prefix: `NAME  | RECORD`.
+    Compose,
+    /// Syslog, RFC 3164: `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: RECORD`.
+    Syslog,
+    /// Syslog, RFC 5424: `<PRI>1 TIME HOST APP PROCID - - RECORD`.
+    Syslog5424,
+}
 
 /// The expected analysis of a generated log, keyed as the report keys its rows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -682,64 +705,6 @@ fn write_json(rng: &mut Rng, r: &Request, out: &mut impl Write) -> io::Result<()
         write!(out, r#","resp_body":{}"#, q(body))?;
     }
     out.write_all(b"}\n")
-}
-
-/// `errscope generate`.
-pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
-    let expected_lines = args.bytes.map_or(args.lines, |b| b as u64 / 200);
-    let mut generator = Generator::new(args.format, args.seed, expected_lines)
-        .starting_on_day(args.day)
-        .in_envelope(args.envelope, args.seed);
-    let write_all = |out: &mut dyn Write, g: &mut Generator| -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(1 << 16, out);
-        match args.bytes {
-            Some(target) => {
-                let mut counter = CountingWriter {
-                    inner: &mut out,
-                    count: 0,
-                };
-                while counter.count < target as u64 {
-                    g.write_line(&mut counter)?;
-                }
-            }
-            None => {
-                for _ in 0..args.lines {
-                    g.write_line(&mut out)?;
-                }
-            }
-        }
-        out.flush()
-    };
-    // `-O` was taken by `app::run`, which gives `stdout` as a temporary file renamed
-    // over the log when this returns Ok. The truth is replaced the same way, before
-    // that: a run that fails leaves both files as they were.
-    write_all(stdout, &mut generator).map_err(Error::Output)?;
-    if let Some(path) = &args.truth {
-        let json = serde_json::to_string_pretty(&generator.truth).expect("truth serializes");
-        write_atomically(path, |out| {
-            out.write_all(json.as_bytes())
-                .and_then(|()| out.write_all(b"\n"))
-                .map_err(Error::Output)
-        })?;
-    }
-    Ok(Outcome::Clean)
-}
-
-struct CountingWriter<W> {
-    inner: W,
-    count: u64,
-}
-
-impl<W: Write> Write for CountingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 #[cfg(test)]

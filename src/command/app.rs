@@ -100,7 +100,7 @@ fn dispatch(
     match command {
         Command::Analyze(args) => run_analyze(&args, out, state),
         Command::Catalog(args) => run_catalog(&args, out),
-        Command::Generate(args) => crate::generate::run(&args, out),
+        Command::Generate(args) => super::generate::run(&args, out),
         Command::Presets(args) => run_presets(&args, out),
         Command::Merge(args) => run_merge(&args, out),
         Command::Diff(args) => run_diff(&args, out),

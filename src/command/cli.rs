@@ -15,6 +15,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use clap_mangen::roff::{bold, roman, Roff};
 
+use crate::generate::{GenerateEnvelope, GenerateFormat};
 use crate::report::fail_on::FailOn;
 
 const EXIT_CODES: &str = "\
@@ -651,30 +652,6 @@ pub struct GenerateArgs {
     /// continued).
     #[arg(long, value_enum, value_name = "KIND")]
     pub envelope: Option<GenerateEnvelope>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GenerateFormat {
-    /// nginx text in the `gateway` preset.
-    Gateway,
-    /// JSON lines.
-    Json,
-}
-
-/// `generate --envelope`: the envelopes errscope takes off
-/// ([`crate::format::envelope`]), syslog in both of its RFCs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GenerateEnvelope {
-    /// CRI (containerd, CRI-O): `TIME STREAM P|F RECORD`.
-    Cri,
-    /// Docker's json-file driver: `{"log":"RECORD\n","stream":…,"time":…}`.
-    Docker,
-    /// docker compose's prefix: `NAME  | RECORD`.
-    Compose,
-    /// Syslog, RFC 3164: `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: RECORD`.
-    Syslog,
-    /// Syslog, RFC 5424: `<PRI>1 TIME HOST APP PROCID - - RECORD`.
-    Syslog5424,
 }
 
 /// `--bucket`: a span like `5m`, in milliseconds.

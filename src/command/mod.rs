@@ -8,6 +8,7 @@
 mod analyze;
 pub mod app;
 pub mod cli;
+mod generate;
 pub mod interrupt;
 pub mod output;
 pub mod progress;

@@ -892,7 +892,7 @@ mod tests {
     #[test]
     fn fast_walk_agrees_with_reference_on_generated_lines() {
         let log =
-            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Gateway, 3, 5_000);
+            crate::generate::Generator::log(crate::generate::GenerateFormat::Gateway, 3, 5_000);
         for f in [gateway(), combined()] {
             for line in log.split(|&b| b == b'\n') {
                 assert_eq!(f.parse(line), reference_parse(&f, line));

@@ -28,6 +28,7 @@
 //! - `merge`: `-o partial`, `errscope merge`, `--range` and `--stdin-offset`: merged equals one run
 //! - `spark`: the Spark job in local mode against one `analyze` run
 //! - `state`: `analyze --state` through appends, rotation, later compression, copytruncate
+//! - `layers`: the library never imports the command layer (read from the sources)
 //! - `unattended`: runs nobody watches: nothing read, empty, incomplete, why `--fail-on` failed
 
 mod util;
@@ -43,6 +44,7 @@ mod formats;
 mod hostile;
 mod html;
 mod inputs;
+mod layers;
 mod lint;
 mod merge;
 mod metrics;

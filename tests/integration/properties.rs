@@ -14,11 +14,11 @@
 use errscope::analyze::{analyze_bytes, Options};
 use errscope::catalog::Catalog;
 use errscope::classify::routes::Routes;
-use errscope::command::cli::{GenerateEnvelope, GenerateFormat};
 use errscope::format::json::JsonFormat;
 use errscope::format::nginx::NginxFormat;
 use errscope::format::{presets, FormatChoice, LogFormat};
 use errscope::generate::Generator;
+use errscope::generate::{GenerateEnvelope, GenerateFormat};
 use errscope::report;
 use proptest::prelude::*;
 

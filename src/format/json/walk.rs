@@ -706,7 +706,7 @@ mod tests {
         ) {
             thread_local! {
                 static LOG: Vec<u8> =
-                    crate::generate::Generator::log(crate::command::cli::GenerateFormat::Json, 3, 200);
+                    crate::generate::Generator::log(crate::generate::GenerateFormat::Json, 3, 200);
             }
             let mut line = LOG.with(|log| {
                 let lines: Vec<&[u8]> = log.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
@@ -729,8 +729,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_on_generated_lines() {
-        let log =
-            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Json, 7, 5_000);
+        let log = crate::generate::Generator::log(crate::generate::GenerateFormat::Json, 7, 5_000);
         let fmt = defaults();
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn takes_every_well_formed_generated_line() {
         let log =
-            crate::generate::Generator::log(crate::command::cli::GenerateFormat::Gateway, 7, 2_000);
+            crate::generate::Generator::log(crate::generate::GenerateFormat::Gateway, 7, 2_000);
         let (gw, co) = (gateway(), combined());
         let mut taken = 0;
         for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
