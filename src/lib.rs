@@ -1,20 +1,23 @@
 //! errscope reads API-gateway access logs and holds every response up against the
 //! API's published error-code catalog.
 //!
-//! The data flow, one module per step:
+//! The data flow, one folder per stage:
 //!
 //! ```text
-//! input (mmap / stream, newline-aligned chunks)
-//!   -> lines (memchr; or line_index: line ends and quotes, for nginx's own layouts)
-//!   -> format (one line -> Fields)  -> routes (path -> section; path_memo: once per path)
-//!   -> classify (Catalog + section + status + name -> Class)
-//!   -> tally (one accumulator per worker thread, exact merge; latency: its latencies)
-//!   -> report (serde model) -> render (text | json | markdown | csv | html)
-//!   -> diff (two reports -> what changed)
-//!   -> partial (a run's tally, losslessly) -> merge (many partials -> one analysis)
+//! input (paths -> sources; mmap / stream; byte ranges; newline-aligned chunks)
+//!   -> lines (line ends and quotes many bytes at a time; memchr)
+//!   -> format (one line -> Fields; envelopes; detection; times)
+//!   -> classify (path -> section and endpoint; Catalog + section + status + name -> Class)
+//!   -> tally (one accumulator per worker thread, exact merge; latencies; capped maps)
+//!   -> report (serde model) -> render (text | json | markdown | csv | html | openmetrics)
+//!      report::diff (two reports -> what changed), report::trend (many nights)
+//!   -> fleet (a run's tally as a partial report, losslessly; many partials merged)
 //! ```
 //!
-//! `main.rs` is a thin shell over [`app::run`].
+//! [`analyze`] drives the stages over every input in parallel; [`catalog`] is the
+//! published page they classify against; [`generate`] makes test logs with their
+//! ground truth. The command layer, [`command`], sits on top: `main.rs` is a thin
+//! shell over [`command::app::main`], and nothing in the library imports it.
 //!
 //! The library is errscope's own insides, not an API for other crates: its docs are
 //! for the people working on it, built with `cargo doc --document-private-items`
