@@ -178,7 +178,7 @@ pub(super) fn classify_group(
 /// The chunks are handed out one by one, in order, from a shared counter: whichever
 /// thread is free takes the next. (A parallel iterator would split the list of
 /// chunks into halves and quarters up front, which balances only chunks of equal
-/// size; the last chunks of an input are smaller, see [`input::chunk_ranges`].)
+/// size; the last chunks of an input are smaller, see [`crate::input::chunk_ranges`].)
 ///
 /// A chunk whose file is cut while it is read (see [`Job::spoiled`]) cannot be taken
 /// out of a tally again, so a thread's partial result that holds such a chunk is

@@ -5,7 +5,7 @@
 //! This file opens one source (mapped, streamed, decompressed by its magic bytes,
 //! or a window of it); beside it:
 //!
-//! - [`expand`]: paths, directories and glob patterns to sources;
+//! - [`mod@expand`]: paths, directories and glob patterns to sources;
 //! - [`range`]: the byte ranges of `--range` and resumed runs, and the records they
 //!   own;
 //! - [`chunk`]: newline-aligned chunks of a mapped file or a stream;

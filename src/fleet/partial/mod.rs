@@ -3,11 +3,11 @@
 //! machines, files or byte ranges into the report one run over all of them gives.
 //!
 //! A partial is JSON (schema `errscope-partial`, version 1; docs/reference.md).
-//! It holds the merged [`Tally`] as it is, not the numbers a report shows: every
+//! It holds the merged [`Tally`](crate::tally::Tally) as it is, not the numbers a report shows: every
 //! count; latencies as (value, count) pairs in the HDR layout
-//! ([`Latency::to_pairs`]), from which any percentile reads as from the histogram;
+//! ([`Latency::to_pairs`](crate::tally::latency::Latency::to_pairs)), from which any percentile reads as from the histogram;
 //! the capped maps' kept keys with their values and their `other` (ranks are not
-//! written: they are a fixed function of the key, [`hash_rank`], [`bucket_rank`]);
+//! written: they are a fixed function of the key, [`hash_rank`], [`bucket_rank`](crate::tally::bucket_rank));
 //! example locations as (input, part, line); the time range and buckets; and each
 //! input with its parts (a whole file, or the byte range of it that was read). Its
 //! `settings` say what it was made with; partials of other settings are not merged.
