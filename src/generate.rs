@@ -203,6 +203,8 @@ pub struct Generator {
     step_ms: u64,
     /// Access records written so far (lines, without an envelope).
     records: u64,
+    /// The seed the log was made from; an envelope's own sequence derives from it.
+    seed: u64,
     /// The envelope every line is wrapped in, if any.
     envelope: Option<Wrapping>,
     /// What was written so far, as the report should count it.
@@ -228,6 +230,7 @@ impl Generator {
             time_ms: START_MS,
             step_ms: (2 * 86_400_000 / expected_lines.max(1)).max(1),
             records: 0,
+            seed,
             envelope: None,
             truth: Truth::default(),
         }
@@ -235,11 +238,11 @@ impl Generator {
 
     /// Wrap every line in `envelope` (none: plain lines). The records are the same
     /// either way; see the module doc.
-    pub fn in_envelope(mut self, envelope: Option<GenerateEnvelope>, seed: u64) -> Generator {
+    pub fn in_envelope(mut self, envelope: Option<GenerateEnvelope>) -> Generator {
         self.envelope = envelope.map(|kind| Wrapping {
             kind,
             // "envelope" in ASCII: a sequence of its own, the same for every kind.
-            rng: Rng(seed ^ 0x656e_7665_6c6f_7065),
+            rng: Rng(self.seed ^ 0x656e_7665_6c6f_7065),
             record: Vec::new(),
         });
         self
@@ -721,7 +724,7 @@ mod tests {
     ];
 
     fn wrapped(format: GenerateFormat, kind: GenerateEnvelope, seed: u64) -> (Vec<u8>, Truth) {
-        let mut generator = Generator::new(format, seed, 500).in_envelope(Some(kind), seed);
+        let mut generator = Generator::new(format, seed, 500).in_envelope(Some(kind));
         let mut log = Vec::new();
         for _ in 0..500 {
             generator.write_line(&mut log).unwrap();

@@ -14,7 +14,7 @@ pub fn run(args: &GenerateArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let expected_lines = args.bytes.map_or(args.lines, |b| b as u64 / 200);
     let mut generator = Generator::new(args.format, args.seed, expected_lines)
         .starting_on_day(args.day)
-        .in_envelope(args.envelope, args.seed);
+        .in_envelope(args.envelope);
     let write_all = |out: &mut dyn Write, g: &mut Generator| -> io::Result<()> {
         let mut out = BufWriter::with_capacity(1 << 16, out);
         match args.bytes {

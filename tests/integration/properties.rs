@@ -158,7 +158,7 @@ proptest! {
         ]),
         format in proptest::sample::select(vec![GenerateFormat::Gateway, GenerateFormat::Json]),
     ) {
-        let mut generator = Generator::new(format, seed, records).in_envelope(Some(envelope), seed);
+        let mut generator = Generator::new(format, seed, records).in_envelope(Some(envelope));
         let mut log = Vec::new();
         for _ in 0..records {
             generator.write_line(&mut log).unwrap();
