@@ -7,7 +7,10 @@
 //! 2. how specifically it fits them: a text format scores 2 for a line that matches
 //!    its whole format, 1 for a line with extra fields after the end of the format,
 //!    0 for a line that ends early (parsers accept both, so parsing alone cannot tell
-//!    `combined` from `gateway` or `common`); a JSON preset scores 2 for a line
+//!    `combined` from `gateway` or `common`) or that puts text that is no duration
+//!    or time where the format reads one (`aws-alb`'s fields laid over a `gateway`
+//!    line with one more field match it whole, by count, and would read its path
+//!    as the latency and lose its error name); a JSON preset scores 2 for a line
 //!    holding one of its gateway's marker keys (`latencies` for Kong, ...); generic
 //!    JSON lines and logfmt score 1;
 //! 3. fields the parsed lines yield (name, path, latency, time);
@@ -567,7 +570,11 @@ fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
             Fit::Text(sk) => {
                 let (level, covered) = sk.fit(line);
                 s.covered += covered;
-                level
+                if c.format.misreads(line) {
+                    0
+                } else {
+                    level
+                }
             }
             Fit::Markers(keys) => {
                 if keys.iter().any(|k| has_key(line, k)) {
@@ -766,6 +773,28 @@ mod tests {
         assert_eq!(chosen(&[main, main]), "combined");
         // A cut line among good ones does not change the choice.
         assert_eq!(chosen(&[gateway, &gateway[..60], gateway]), "gateway");
+    }
+
+    /// A `gateway` line with one more field (a request id) has as many fields as
+    /// `aws-alb` reads and matches that whole, by count: ALB would read the status
+    /// from the same place but the path as its latency, and no error name. The
+    /// misread latency keeps it from fitting, so `gateway` reads the lines.
+    #[test]
+    fn a_format_that_lines_up_only_by_count_does_not_fit() {
+        let line = r#"192.0.2.146 - - [26/Nov/2026:00:15:57 +0800] "POST /v3/remove-background HTTP/1.1" 429 80 "-" "curl/8.5.0" 0.030 "API_NOT_ALLOWED" "req-7f3a""#;
+        let alb = presets::find("aws-alb").unwrap().build(&[]).unwrap();
+        assert!(alb.parse(line.as_bytes()).is_ok());
+        assert!(alb.misreads(line.as_bytes()));
+        let gateway = presets::find("gateway").unwrap().build(&[]).unwrap();
+        assert!(!gateway.misreads(line.as_bytes()));
+        let (format, detection) = detect_lines(&[line, line, line]).unwrap();
+        assert_eq!(detection.chosen, "gateway");
+        let f = format.parse(line.as_bytes()).unwrap();
+        assert_eq!((f.status, f.name), (429, Some(&b"API_NOT_ALLOWED"[..])));
+        // ALB's own example still fits it.
+        let example = presets::find("aws-alb").unwrap().example;
+        assert!(!alb.misreads(example.as_bytes()));
+        assert_eq!(chosen(&[example]), "aws-alb");
     }
 
     /// Real Traefik CLF lines (Traefik's parser test, MIT, and docker-compose

@@ -230,6 +230,19 @@ impl LogFormat {
         }
     }
 
+    /// Whether this positional text format, laid over `line`, reads text that is
+    /// no latency or time where it expects one (see
+    /// [`nginx::NginxFormat::misreads`]); false for formats that find their values
+    /// by key or by their own grammar (JSON lines, logfmt, HAProxy), which cannot
+    /// be misaligned so.
+    pub fn misreads(&self, line: &[u8]) -> bool {
+        match self {
+            LogFormat::Nginx(f) => f.misreads(line),
+            LogFormat::Preset(f) => f.inner().misreads(line),
+            LogFormat::Json(_) | LogFormat::Logfmt(_) | LogFormat::Haproxy(_) => false,
+        }
+    }
+
     /// Whether it reads JSON lines (a JSON preset or generic JSON lines).
     pub fn reads_json(&self) -> bool {
         match self {

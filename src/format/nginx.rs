@@ -254,7 +254,6 @@ impl NginxFormat {
         }
     }
 
-    /// Whether lines are split by nginx's own layout first (see [`layout`]).
     /// Whether `line` begins as this format's lines do: with its prefix, then the
     /// literals after its first two variables, in order. A cut record does; a
     /// program's own message (`Configuration complete; ready for start up`) does
@@ -275,6 +274,19 @@ impl NginxFormat {
             }
         }
         true
+    }
+
+    /// Whether the format, laid over `line`, finds a latency or time variable holding
+    /// text that is none (a path where a duration belongs): the sign that the line
+    /// is another format's, whose fields only line up by count. Auto-detection
+    /// ([`super::detect`]) does not take such a line as a fit, even when the format
+    /// matches it whole; the parse itself reads the value as absent (a time so read
+    /// is counted as unreadable).
+    pub fn misreads(&self, line: &[u8]) -> bool {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut raw = RawValues::default();
+        self.walk(line, &mut raw).is_ok()
+            && (matches!(self.latency(&raw), Some(None)) || self.time(&raw).1)
     }
 
     /// Whether one of the written-out layouts (`combined`, `gateway`) reads its lines.
@@ -395,23 +407,34 @@ impl NginxFormat {
         let path = r
             .path
             .and_then(|p| path_value(raw.get(role::PATH), p.request_line));
-        let latency_us = r
-            .latency
-            .and_then(|l| present(raw.get(role::LATENCY)).and_then(|v| parse_latency(v, l)));
-        let (time_ms, bad_time) = match (r.time, present(raw.get(role::TIME))) {
+        let (time_ms, bad_time) = self.time(raw);
+        Fields {
+            status,
+            name,
+            path,
+            latency_us: self.latency(raw).flatten(),
+            time_ms,
+            bad_time,
+        }
+    }
+
+    /// The latency of a line: `None` when the format or the line logs none,
+    /// `Some(None)` when its value is not a duration.
+    #[inline(always)]
+    fn latency(&self, raw: &RawValues<'_>) -> Option<Option<u64>> {
+        let l = self.roles.latency?;
+        present(raw.get(role::LATENCY)).map(|v| parse_latency(v, l))
+    }
+
+    /// The time of a line, and whether it logs one that cannot be read.
+    #[inline(always)]
+    fn time(&self, raw: &RawValues<'_>) -> (Option<i64>, bool) {
+        match (self.roles.time, present(raw.get(role::TIME))) {
             (Some(t), Some(v)) => {
                 let ms = parse_time_value(v, t.parser);
                 (ms, ms.is_none())
             }
             _ => (None, false),
-        };
-        Fields {
-            status,
-            name,
-            path,
-            latency_us,
-            time_ms,
-            bad_time,
         }
     }
 }
@@ -1159,6 +1182,34 @@ mod tests {
         let line = br#"1.2.3.4 - - [yesterday at noon] "GET / HTTP/1.1" 200 0 "-" "-""#;
         let got = combined().parse(line).unwrap();
         assert_eq!((got.status, got.time_ms, got.bad_time), (200, None, true));
+    }
+
+    #[test]
+    fn misreads_only_values_that_are_not_durations_or_times() {
+        let gw = gateway();
+        let line = |latency: &str, time: &str| {
+            format!(r#"1.2.3.4 - - [{time}] "GET / HTTP/1.1" 200 0 "-" "-" {latency} "-""#)
+        };
+        let ok_time = "10/Oct/2000:13:55:36 -0700";
+        for (latency, time, misread) in [
+            ("0.120", ok_time, false),
+            ("-", ok_time, false),
+            ("", ok_time, false),
+            ("/v3/models", ok_time, true),
+            ("0.120", "yesterday at noon", true),
+            ("0.120", "-", false),
+        ] {
+            let l = line(latency, time);
+            assert_eq!(gw.misreads(l.as_bytes()), misread, "{l}");
+            // The parse itself still takes the line, with the value absent.
+            let f = gw.parse(l.as_bytes()).unwrap();
+            assert_eq!(f.status, 200, "{l}");
+        }
+        // A line the format cannot split is no misread: it is not parsed at all.
+        assert!(!gw.misreads(b"nothing like it"));
+        // Formats without a latency or time read nothing to misread.
+        let f = custom(r#"$status "$request""#);
+        assert!(!f.misreads(br#"200 "GET / HTTP/1.1""#));
     }
 
     #[test]

@@ -440,3 +440,53 @@ fn candidates_that_disagree_are_refused() {
     assert_eq!((c.ok, c.documented, c.malformed), (2, 1, 0));
     assert_eq!(r.codes.iter().find(|c| c.count > 0).unwrap().section, "llm");
 }
+
+/// A gateway log with one more field at the end (a request id) has as many fields
+/// as `aws-alb` reads, and matches it whole by count; read so, the status would
+/// come from the same place but every error name would be lost. Detection must
+/// take it as `gateway` (with a field left unread), exactly as `--preset gateway`
+/// reads it.
+#[test]
+fn gateway_with_a_request_id_is_not_read_as_another_format() {
+    let dir = Dir::new();
+    // The sample holds bytes that are not UTF-8: lines are kept as bytes.
+    let sample = std::fs::read(fixture("sample.log")).unwrap();
+    let mut text = Vec::new();
+    for (i, l) in sample
+        .strip_suffix(b"\n")
+        .unwrap()
+        .split(|&b| b == b'\n')
+        .enumerate()
+    {
+        text.extend_from_slice(l);
+        text.extend_from_slice(format!(" \"req-{i:04x}\"\n").as_bytes());
+    }
+    let log = dir.write("with-request-id.log", text);
+    let out = run(&os(&[&"analyze", &"-o", &"json", &log])).expect_code(0);
+    assert!(
+        out.stderr.contains("format gateway") && out.stderr.contains("fields it does not read"),
+        "{}",
+        out.stderr
+    );
+    let auto = out.report();
+    let preset = analyze_json(&["--preset", "gateway"], &[&log], 0);
+    assert_eq!(auto.totals, preset.totals);
+    assert_eq!(auto.codes, preset.codes);
+    assert_eq!(auto.undocumented, preset.undocumented);
+    assert_eq!(auto.status_mismatches, preset.status_mismatches);
+    assert_eq!(auto.wrong_section, preset.wrong_section);
+    assert_eq!(auto.malformed, preset.malformed);
+    // The request id changes nothing: the classes are the sample's own.
+    let plain = analyze_json(&["--preset", "gateway"], &[&fixture("sample.log")], 0);
+    assert_eq!(auto.totals.classes, plain.totals.classes);
+    let c = auto.totals.classes;
+    assert_eq!(
+        (
+            c.documented,
+            c.status_mismatch,
+            c.wrong_section,
+            c.undocumented
+        ),
+        (32, 7, 6, 4)
+    );
+}
