@@ -44,6 +44,7 @@
 //! score (then the candidates' order) is chosen, the same every time.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use super::{json, presets, FieldOverride, LogFormat, Malformed, DETECT_SAMPLE_LINES};
 use crate::error::{Error, Result};
@@ -57,8 +58,6 @@ pub struct Detection {
     pub matched: usize,
     /// Non-empty lines in the sample.
     pub sampled: usize,
-    /// The next candidates, best first (at most three), with the lines each parsed.
-    pub runners_up: Vec<(String, usize)>,
     /// Sample lines with fields after the end of the chosen text format, which it
     /// does not read (said when they are most of the lines parsed).
     pub unread_trailing: usize,
@@ -116,7 +115,7 @@ enum Fit {
     Generic,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Score {
     // Field order is the ranking order (derived `Ord`).
     /// Whether the names it reads look like error names on at least half of the
@@ -151,32 +150,37 @@ pub fn detect_in(
     sample: &[u8],
     enveloped: bool,
 ) -> Result<(LogFormat, Detection)> {
+    detect_pruning(fields, sample, enveloped, true)
+}
+
+/// [`detect_in`], dropping the candidates that cannot matter early (`prune`, see
+/// [`scores`]) or scoring every one whole (what the tests compare it with).
+fn detect_pruning(
+    fields: &[FieldOverride],
+    sample: &[u8],
+    enveloped: bool,
+    prune: bool,
+) -> Result<(LogFormat, Detection)> {
     let lines = sample_lines(sample);
-    let candidates = candidates(fields)?;
+    let candidates = compiled(fields)?;
     if lines.is_empty() {
-        let at = candidates
-            .iter()
-            .position(|c| c.name == EMPTY_DEFAULT)
-            .unwrap_or(0);
         let c = candidates
-            .into_iter()
-            .nth(at)
-            .expect("at least one candidate");
+            .iter()
+            .find(|c| c.name == EMPTY_DEFAULT)
+            .unwrap_or(&candidates[0]);
         let detection = Detection {
             chosen: c.name.to_string(),
             matched: 0,
             sampled: 0,
-            runners_up: Vec::new(),
             unread_trailing: 0,
             envelope: None,
         };
-        return Ok((c.format, detection));
+        return Ok((c.format.clone(), detection));
     }
     let mut masks = Vec::with_capacity(candidates.len());
-    let mut scored: Vec<(Score, Candidate)> = candidates
+    let mut scored: Vec<(Score, &Candidate)> = scores(&candidates, &lines, prune)
         .into_iter()
-        .map(|c| {
-            let (score, parsed_lines) = score(&c, &lines);
+        .map(|(score, c, parsed_lines)| {
             masks.push((c.name, parsed_lines));
             (score, c)
         })
@@ -212,13 +216,12 @@ pub fn detect_in(
     let rivals: Vec<(&Candidate, Difference)> = scored[1..]
         .iter()
         .take_while(|(s, _)| s.evidence() == best.evidence())
-        .filter_map(|(_, c)| Some((c, difference(&scored[0].1, c, &lines)?)))
+        .filter_map(|&(_, c)| Some((c, difference(scored[0].1, c, &lines)?)))
         .collect();
     if !rivals.is_empty() {
-        return Err(disagree(&scored[0].1, &rivals, sampled));
+        return Err(disagree(scored[0].1, &rivals, sampled));
     }
-    let mut scored = scored.into_iter();
-    let (_, chosen) = scored.next().expect("at least one candidate");
+    let (_, chosen) = scored.into_iter().next().expect("at least one candidate");
     let trailing = match &chosen.fit {
         Fit::Text(sk) => lines
             .iter()
@@ -232,20 +235,14 @@ pub fn detect_in(
             return Err(dropped_names(chosen.name, &trailing, name, sampled));
         }
     }
-    let runners_up = scored
-        .filter(|(s, _)| s.parsed > 0)
-        .take(3)
-        .map(|(s, c)| (c.name.to_string(), s.parsed))
-        .collect();
     let detection = Detection {
         chosen: chosen.name.to_string(),
         matched: best.parsed,
         sampled,
-        runners_up,
         unread_trailing: trailing.len(),
         envelope: None,
     };
-    Ok((chosen.format, detection))
+    Ok((chosen.format.clone(), detection))
 }
 
 /// A field among `trailing` (what follows a format on a line) that looks like an
@@ -450,7 +447,7 @@ fn disagree(best: &Candidate, rivals: &[(&Candidate, Difference)], sampled: usiz
     ))
 }
 
-fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, mixed: bool) -> Error {
+fn cannot_tell(scored: &[(Score, &Candidate)], sampled: usize, mixed: bool) -> Error {
     let nearest: Vec<String> = scored
         .iter()
         .filter(|(s, _)| s.parsed > 0)
@@ -488,16 +485,45 @@ fn cannot_tell(scored: &[(Score, Candidate)], sampled: usize, mixed: bool) -> Er
 /// without its newline may have been cut by the sample's size; it is left out when
 /// complete lines precede it.
 pub(crate) fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = sample
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
-    if !sample.ends_with(b"\n") && lines.len() > 1 {
-        lines.pop();
+    fn kept(line: &[u8]) -> Option<&[u8]> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        (!line.trim_ascii().is_empty()).then_some(line)
     }
-    lines.truncate(DETECT_SAMPLE_LINES);
+    let mut lines = Vec::with_capacity(DETECT_SAMPLE_LINES);
+    let mut start = 0;
+    // Only as far as the lines needed: a sample can be 64 KiB.
+    for end in memchr::memchr_iter(b'\n', sample) {
+        lines.extend(kept(&sample[start..end]));
+        start = end + 1;
+        if lines.len() == DETECT_SAMPLE_LINES {
+            return lines;
+        }
+    }
+    // What follows the last newline is cut short, unless it is all there is.
+    if lines.is_empty() {
+        lines.extend(kept(&sample[start..]));
+    }
     lines
+}
+
+/// The candidates compiled for the last `--field`s asked for: a run's inputs all
+/// take the same, and compiling every preset costs more than scoring a sample (a
+/// run over thousands of small files detects each one).
+static COMPILED: Mutex<Option<(Vec<FieldOverride>, Arc<[Candidate]>)>> = Mutex::new(None);
+
+/// [`candidates`] for `fields`, compiled once per distinct `fields`.
+fn compiled(fields: &[FieldOverride]) -> Result<Arc<[Candidate]>> {
+    let mut cache = COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((key, compiled)) = cache.as_ref() {
+        if key == fields {
+            return Ok(Arc::clone(compiled));
+        }
+    }
+    let compiled: Arc<[Candidate]> = candidates(fields)?.into();
+    *cache = Some((fields.to_vec(), Arc::clone(&compiled)));
+    Ok(compiled)
 }
 
 /// Every preset that compiles with the user's `--field`s, and generic JSON lines.
@@ -544,24 +570,91 @@ fn candidates(fields: &[FieldOverride]) -> Result<Vec<Candidate>> {
     }
 }
 
-/// The candidate's score, and which sample lines it parsed (bit i: line i).
-fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
-    let mut s = Score {
-        plausible: true,
-        parsed: 0,
-        specific: 0,
-        fields: 0,
-        covered: 0,
-    };
-    let mut parsed_lines = 0u64;
-    let mut odd_names = 0;
-    for (i, line) in lines.iter().enumerate() {
+/// The candidates' scores on the sample, with the lines each parsed (bit i: line
+/// i), in the candidates' order.
+///
+/// With `prune`, a candidate that can no longer reach the evidence
+/// ([`Score::evidence`]) of a reference is dropped as soon as that shows, without
+/// reading the rest of the sample. The reference is the candidate that does best
+/// on the first line any candidate parses; it sets the bar when its names are
+/// plausible and it parses more than two thirds of the sample. A dropped candidate
+/// can then be neither chosen nor a rival, and the best (at least as good) parses
+/// so much that no other format can make the log look mixed and no error has to
+/// name the nearest candidates: so the outcome is the one every candidate's whole
+/// score gives, at a fraction of the cost when the first line already tells
+/// (thousands of small files in one format).
+fn scores<'c>(
+    candidates: &'c [Candidate],
+    lines: &[&[u8]],
+    prune: bool,
+) -> Vec<(Score, &'c Candidate, u64)> {
+    let n = lines.len();
+    let mut tallies: Vec<Tally> = candidates.iter().map(|_| Tally::default()).collect();
+    // Lines every candidate has scored.
+    let mut next = 0;
+    while next < n && tallies.iter().all(|t| t.score.parsed == 0) {
+        for (t, c) in tallies.iter_mut().zip(candidates) {
+            t.add(c, lines, next);
+        }
+        next += 1;
+    }
+    // The first of equals: which one it is changes the cost, not the result.
+    let reference = (0..candidates.len()).rev().max_by_key(|&i| {
+        let s = tallies[i].score;
+        (s.parsed, s.specific)
+    });
+    let mut bar = None;
+    if let Some(r) = reference {
+        for i in next..n {
+            tallies[r].add(&candidates[r], lines, i);
+        }
+        let s = tallies[r].finish();
+        if prune && s.plausible && (n - s.parsed) * 3 < n {
+            bar = Some(s.evidence());
+        }
+    }
+    let below =
+        |t: &Tally, c: &Candidate, left: usize| bar.is_some_and(|bar| t.ceiling(c, left) < bar);
+    let mut out = Vec::with_capacity(candidates.len());
+    for (i, (mut t, c)) in tallies.into_iter().zip(candidates).enumerate() {
+        if Some(i) != reference {
+            let dropped = (next..n).any(|at| {
+                if below(&t, c, n - at) {
+                    return true;
+                }
+                t.add(c, lines, at);
+                false
+            });
+            if dropped || below(&t, c, 0) {
+                continue;
+            }
+        }
+        out.push((t.finish(), c, t.parsed_lines));
+    }
+    out
+}
+
+/// One candidate's score so far, line by line.
+#[derive(Default)]
+struct Tally {
+    score: Score,
+    /// Bit i: line i parsed.
+    parsed_lines: u64,
+    /// Lines whose error name does not look like one.
+    odd_names: usize,
+}
+
+impl Tally {
+    /// Score line `i` of the sample.
+    fn add(&mut self, c: &Candidate, lines: &[&[u8]], i: usize) {
+        let line = lines[i];
         let Ok(f) = c.format.parse(line) else {
-            continue;
+            return;
         };
-        parsed_lines |= 1 << i;
+        let s = &mut self.score;
+        self.parsed_lines |= 1 << i;
         s.parsed += 1;
-        odd_names += usize::from(f.name.is_some_and(|n| !plausible_name(n)));
+        self.odd_names += usize::from(f.name.is_some_and(|n| !plausible_name(n)));
         s.fields += usize::from(f.name.is_some())
             + usize::from(f.path.is_some())
             + usize::from(f.latency_us.is_some())
@@ -570,7 +663,7 @@ fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
             Fit::Text(sk) => {
                 let (level, covered) = sk.fit(line);
                 s.covered += covered;
-                if c.format.misreads(line) {
+                if level > 0 && c.format.misreads(line) {
                     0
                 } else {
                     level
@@ -586,8 +679,28 @@ fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
             Fit::Generic => 1,
         };
     }
-    s.plausible = odd_names * 2 <= s.parsed;
-    (s, parsed_lines)
+
+    /// The best evidence the candidate could still show with `left` lines to
+    /// score: each parsed, at its fit's highest level, with plausible names.
+    fn ceiling(&self, c: &Candidate, left: usize) -> (bool, usize, usize) {
+        let top = match c.fit {
+            Fit::Text(_) | Fit::Markers(_) => 2,
+            Fit::Generic => 1,
+        };
+        (
+            true,
+            self.score.parsed + left,
+            self.score.specific + top * left,
+        )
+    }
+
+    /// The score of the lines added.
+    fn finish(&self) -> Score {
+        Score {
+            plausible: self.odd_names * 2 <= self.score.parsed,
+            ..self.score
+        }
+    }
 }
 
 /// Whether a value read as an error name looks like one: a letter, then letters,
@@ -615,6 +728,9 @@ struct Skeleton {
     /// For each variable: the literal after it (empty after the last one), and
     /// whether its value is quoted (so `\"` inside does not end it).
     vars: Vec<(Vec<u8>, bool)>,
+    /// A searcher for each variable's literal, built once (a sample is walked by
+    /// every text candidate, for every input).
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Skeleton {
@@ -664,9 +780,14 @@ impl Skeleton {
                 last.0 = literal;
             }
         }
+        let finders = vars
+            .iter()
+            .map(|(end, _)| memchr::memmem::Finder::new(end).into_owned())
+            .collect();
         Skeleton {
             prefix: prefix.unwrap_or_default(),
             vars,
+            finders,
         }
     }
 
@@ -689,14 +810,14 @@ impl Skeleton {
         let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
             return (0, 0, &[]);
         };
-        for (i, (end, quoted)) in self.vars.iter().enumerate() {
+        for (i, ((end, quoted), finder)) in self.vars.iter().zip(&self.finders).enumerate() {
             let quoted = *quoted && end.starts_with(b"\"");
             if end.is_empty() {
                 let stop = memchr::memchr(b' ', rest).unwrap_or(rest.len());
                 rest = &rest[stop..];
                 continue;
             }
-            match find_end(rest, end, quoted) {
+            match find_end(rest, finder, quoted) {
                 Some(after) => rest = &rest[after..],
                 None => return (0, i, &[]),
             }
@@ -708,22 +829,31 @@ impl Skeleton {
 
 /// The index just past the first occurrence of `literal` in `rest` that is not an
 /// escaped quote (for quoted values).
-fn find_end(rest: &[u8], literal: &[u8], quoted: bool) -> Option<usize> {
+fn find_end(rest: &[u8], literal: &memchr::memmem::Finder<'_>, quoted: bool) -> Option<usize> {
     let mut from = 0;
     loop {
-        let at = from + memchr::memmem::find(&rest[from..], literal)?;
+        let at = from + literal.find(&rest[from..])?;
         let backslashes = rest[..at].iter().rev().take_while(|&&b| b == b'\\').count();
         if quoted && backslashes % 2 == 1 {
             from = at + 1;
             continue;
         }
-        return Some(at + literal.len());
+        return Some(at + literal.needle().len());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One candidate's whole score, and the lines it parsed.
+    fn score(c: &Candidate, lines: &[&[u8]]) -> (Score, u64) {
+        let mut t = Tally::default();
+        for i in 0..lines.len() {
+            t.add(c, lines, i);
+        }
+        (t.finish(), t.parsed_lines)
+    }
 
     fn detect_lines(lines: &[&str]) -> Result<(LogFormat, Detection)> {
         let sample = lines.join("\n") + "\n";
@@ -735,6 +865,53 @@ mod tests {
             Ok((_, d)) => d.chosen,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// Dropping candidates that cannot reach the bar gives the scores of the
+    /// candidates kept, and the choice or refusal, that scoring every candidate
+    /// whole gives: on samples of the presets' examples, alone, mixed with a
+    /// gateway line or a cut line, in pairs, and a gateway log with a request id.
+    #[test]
+    fn dropped_candidates_change_nothing() {
+        let examples: Vec<&str> = presets::PRESETS.iter().map(|p| p.example).collect();
+        let gateway = presets::find("gateway").unwrap().example;
+        let with_id = format!("{gateway} \"req-1\"");
+        let mut samples: Vec<Vec<&str>> = examples.iter().map(|e| vec![*e; 5]).collect();
+        samples.extend(examples.iter().map(|e| vec![*e, gateway, *e, *e]));
+        samples.extend(examples.iter().map(|e| vec![*e, &e[..e.len() / 2], *e]));
+        samples.extend(examples.windows(2).map(|w| vec![w[0], w[1]]));
+        samples.push(vec![gateway; 50]);
+        samples.push(vec![&with_id; 7]);
+        // Lines no candidate parses, first and among the rest: the bar holds
+        // while the reference parses more than two thirds.
+        for bad in 1..5 {
+            let mut sample = vec!["garbage"; bad];
+            sample.extend([gateway; 7]);
+            samples.push(sample.clone());
+            sample.rotate_left(3);
+            samples.push(sample);
+        }
+        let mut pruned = 0;
+        for sample in samples {
+            let lines: Vec<&[u8]> = sample.iter().map(|l| l.as_bytes()).collect();
+            let all = candidates(&[]).unwrap();
+            let whole = scores(&all, &lines, false);
+            let kept = scores(&all, &lines, true);
+            assert_eq!(whole.len(), all.len());
+            pruned += whole.len() - kept.len();
+            for (s, c, mask) in &kept {
+                let w = whole.iter().find(|w| w.1.name == c.name).unwrap();
+                assert_eq!((*s, *mask), (w.0, w.2), "{} on {sample:?}", c.name);
+            }
+            let text = sample.join("\n") + "\n";
+            let outcome = |prune| match detect_pruning(&[], text.as_bytes(), false, prune) {
+                Ok((f, d)) => Ok((f.name(), d)),
+                Err(e) => Err(e.to_string()),
+            };
+            assert_eq!(outcome(true), outcome(false), "{sample:?}");
+        }
+        // The samples did let it drop candidates.
+        assert!(pruned > 100, "{pruned}");
     }
 
     #[test]
@@ -948,7 +1125,24 @@ mod tests {
         let d = detect_lines(&[gw, gw, gw, kong]).unwrap().1;
         assert_eq!((d.chosen.as_str(), d.matched, d.sampled), ("gateway", 3, 4));
         assert_eq!(d.to_string(), "format gateway (3 of 4 sample lines)");
-        assert!(d.runners_up.iter().any(|(n, _)| n == "combined"));
+    }
+
+    #[test]
+    fn sample_lines_are_the_first_whole_non_empty_ones() {
+        let lines = |s: &str| -> Vec<String> {
+            sample_lines(s.as_bytes())
+                .iter()
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect()
+        };
+        assert_eq!(lines("a\r\n\n  \nb\nc"), ["a", "b"]);
+        assert_eq!(lines("a\nb\n  "), ["a", "b"]);
+        assert_eq!(lines("only, cut"), ["only, cut"]);
+        assert_eq!(lines(" \n\t\n"), Vec::<String>::new());
+        let many: String = (0..80).map(|i| format!("{i}\n\n")).collect();
+        let got = lines(&many);
+        assert_eq!(got.len(), DETECT_SAMPLE_LINES);
+        assert_eq!((got[0].as_str(), got[49].as_str()), ("0", "49"));
     }
 
     #[test]
