@@ -509,7 +509,10 @@ pub(crate) fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
 /// The candidates compiled for the last `--field`s asked for: a run's inputs all
 /// take the same, and compiling every preset costs more than scoring a sample (a
 /// run over thousands of small files detects each one).
-static COMPILED: Mutex<Option<(Vec<FieldOverride>, Arc<[Candidate]>)>> = Mutex::new(None);
+static COMPILED: Mutex<Option<Compiled>> = Mutex::new(None);
+
+/// The `--field`s, and the candidates compiled with them.
+type Compiled = (Vec<FieldOverride>, Arc<[Candidate]>);
 
 /// [`candidates`] for `fields`, compiled once per distinct `fields`.
 fn compiled(fields: &[FieldOverride]) -> Result<Arc<[Candidate]>> {
