@@ -233,6 +233,7 @@ pub fn analyze_opened(
     let mut inputs = summaries(sources.iter().map(Source::display_name));
     let mut errors = Vec::new();
     let mut maps = Vec::new();
+    let mut held = Vec::new();
     let mut streams = Vec::new();
     for (i, opened) in opened.into_iter().enumerate() {
         match opened {
@@ -241,6 +242,12 @@ pub fn analyze_opened(
                     progress.expect(map.bytes().len() as u64);
                 }
                 maps.push((i, Some(map)));
+            }
+            Ok(Opened::Read(bytes)) => {
+                if let Some(progress) = &opts.progress {
+                    progress.expect(bytes.bytes().len() as u64);
+                }
+                held.push((i, bytes));
             }
             Ok(Opened::Empty) => maps.push((i, None)),
             Ok(Opened::Stream(reader, compression)) => {
@@ -253,14 +260,20 @@ pub fn analyze_opened(
             }
         }
     }
-    let resident: Vec<Resident> = maps
+    let mut resident: Vec<Resident> = maps
         .iter()
         .map(|(i, map)| Resident {
             input: *i,
             data: map.as_ref().map_or(&[][..], Mapped::bytes),
             mapped: map.as_ref(),
         })
+        .chain(held.iter().map(|(i, held)| Resident {
+            input: *i,
+            data: held.bytes(),
+            mapped: None,
+        }))
         .collect();
+    resident.sort_unstable_by_key(|r| r.input);
     let mut run = Run {
         sources,
         catalog,

@@ -731,9 +731,6 @@ struct Skeleton {
     /// For each variable: the literal after it (empty after the last one), and
     /// whether its value is quoted (so `\"` inside does not end it).
     vars: Vec<(Vec<u8>, bool)>,
-    /// A searcher for each variable's literal, built once (a sample is walked by
-    /// every text candidate, for every input).
-    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Skeleton {
@@ -783,14 +780,9 @@ impl Skeleton {
                 last.0 = literal;
             }
         }
-        let finders = vars
-            .iter()
-            .map(|(end, _)| memchr::memmem::Finder::new(end).into_owned())
-            .collect();
         Skeleton {
             prefix: prefix.unwrap_or_default(),
             vars,
-            finders,
         }
     }
 
@@ -813,14 +805,14 @@ impl Skeleton {
         let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
             return (0, 0, &[]);
         };
-        for (i, ((end, quoted), finder)) in self.vars.iter().zip(&self.finders).enumerate() {
+        for (i, (end, quoted)) in self.vars.iter().enumerate() {
             let quoted = *quoted && end.starts_with(b"\"");
             if end.is_empty() {
                 let stop = memchr::memchr(b' ', rest).unwrap_or(rest.len());
                 rest = &rest[stop..];
                 continue;
             }
-            match find_end(rest, finder, quoted) {
+            match find_end(rest, end, quoted) {
                 Some(after) => rest = &rest[after..],
                 None => return (0, i, &[]),
             }
@@ -831,18 +823,17 @@ impl Skeleton {
 }
 
 /// The index just past the first occurrence of `literal` in `rest` that is not an
-/// escaped quote (for quoted values).
-fn find_end(rest: &[u8], literal: &memchr::memmem::Finder<'_>, quoted: bool) -> Option<usize> {
-    let mut from = 0;
-    loop {
-        let at = from + literal.find(&rest[from..])?;
-        let backslashes = rest[..at].iter().rev().take_while(|&&b| b == b'\\').count();
-        if quoted && backslashes % 2 == 1 {
-            from = at + 1;
-            continue;
-        }
-        return Some(at + literal.needle().len());
-    }
+/// escaped quote (for quoted values). Literals are a few bytes (`" "`, `] "`):
+/// their first byte is searched, and the rest compared where it is found.
+fn find_end(rest: &[u8], literal: &[u8], quoted: bool) -> Option<usize> {
+    let (&first, tail) = literal.split_first()?;
+    memchr::memchr_iter(first, rest)
+        .find(|&at| {
+            rest[at + 1..].starts_with(tail)
+                && !(quoted
+                    && rest[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1)
+        })
+        .map(|at| at + literal.len())
 }
 
 #[cfg(test)]

@@ -9,11 +9,13 @@
 //! - [`range`]: the byte ranges of `--range` and resumed runs, and the records they
 //!   own;
 //! - [`chunk`]: newline-aligned chunks of a mapped file or a stream;
+//! - [`held`]: small files, read into memory rather than mapped;
 //! - [`sigbus`]: surviving a mapped file truncated under us;
 //! - [`state`]: `--state`, which part of each file earlier runs read.
 
 mod chunk;
 mod expand;
+pub mod held;
 mod range;
 pub mod sigbus;
 pub mod state;
@@ -151,6 +153,8 @@ pub struct Resume {
 pub enum Opened {
     /// A file mapped in memory.
     Mapped(Mapped),
+    /// A small file read into memory ([`held`]).
+    Read(held::Held),
     /// A file of length zero (which cannot be mapped).
     Empty,
     /// A stream to read in chunks, and its compression.
@@ -201,16 +205,23 @@ pub fn open_resumed(source: &Source, resume: Resume) -> Result<Opened> {
     open_window(file, path, start, end)
 }
 
-/// Open `start..end` of a plain `file` (of `path`): mapped (the whole file up to
-/// `end` is mapped, only the window read), streamed when it cannot be mapped, or
-/// [`Opened::Empty`].
+/// Open `start..end` of a plain `file` (of `path`): read when it is small and the
+/// budget allows ([`held`]), else mapped (the whole file up to `end` is mapped,
+/// only the window read), streamed when it cannot be mapped, or [`Opened::Empty`].
 fn open_window(mut file: File, path: &Path, start: u64, end: u64) -> Result<Opened> {
+    use std::io::{Seek, SeekFrom};
     let err = |source: io::Error| Error::Input {
         path: path.to_path_buf(),
         source,
     };
     if end == start {
         return Ok(Opened::Empty);
+    }
+    if end - start <= held::SMALL_FILE_BYTES {
+        file.seek(SeekFrom::Start(start)).map_err(err)?;
+        if let Some(read) = held::Held::read(&mut file, end - start) {
+            return read.map(Opened::Read).map_err(err);
+        }
     }
     // SAFETY: the map is only read, and only its first `len` bytes (the size now).
     // If another process truncates the file while it is mapped, reading the missing
@@ -235,7 +246,6 @@ fn open_window(mut file: File, path: &Path, start: u64, end: u64) -> Result<Open
         }
         // Streamed up to the size at open, like a mapping.
         None => {
-            use std::io::{Seek, SeekFrom};
             file.seek(SeekFrom::Start(start)).map_err(err)?;
             Ok(Opened::Stream(Box::new(file.take(end - start)), None))
         }
@@ -602,7 +612,9 @@ mod tests {
     fn released_pages_still_read_as_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log");
-        let data: Vec<u8> = (0..5 * 4096 + 123).map(|i| (i % 251) as u8).collect();
+        // Past the size of the files that are read instead.
+        let len = held::SMALL_FILE_BYTES as usize + 5 * 4096 + 123;
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         let Ok(Opened::Mapped(map)) = open(&Source::File(path)) else {
             panic!("a plain file is mapped");
@@ -613,6 +625,39 @@ mod tests {
             map.release(range);
             assert_eq!(map.bytes(), &data[..]);
         }
+    }
+
+    /// Small files are read (within the budget), larger ones mapped; either way
+    /// the bytes are the file's, and a window of a small file is read alone.
+    #[test]
+    fn small_files_are_read_and_large_ones_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let small = held::SMALL_FILE_BYTES as usize;
+        for (len, read) in [(1, true), (small, true), (small + 1, false)] {
+            let data: Vec<u8> = (0..len).map(|i| b"ab\n"[i % 3]).collect();
+            std::fs::write(&path, &data).unwrap();
+            match open(&Source::File(path.clone())).unwrap() {
+                Opened::Read(held) => {
+                    assert!(read, "{len}");
+                    assert_eq!(held.bytes(), &data[..]);
+                }
+                Opened::Mapped(map) => {
+                    assert!(!read, "{len}");
+                    assert_eq!(map.bytes(), &data[..]);
+                }
+                _ => panic!("{len}: neither read nor mapped"),
+            }
+        }
+        std::fs::write(&path, b"first\nsecond\nthird").unwrap();
+        let resume = Resume {
+            skip: 6,
+            whole_lines: true,
+        };
+        let Ok(Opened::Read(held)) = open_resumed(&Source::File(path), resume) else {
+            panic!("a small window is read");
+        };
+        assert_eq!(held.bytes(), b"second\n");
     }
 
     #[test]
