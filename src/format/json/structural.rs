@@ -218,10 +218,13 @@ impl Structure {
         if self.ends.len() < room {
             self.ends.resize(room, LineEnd::default());
         }
+        // One block more than the text's, left clear: the walk reads the masks of
+        // the 64 bytes from any place in the text from two blocks in a row.
         let blocks = text.len().div_ceil(64);
-        if self.blocks.len() < blocks {
-            self.blocks.resize(blocks, Block::default());
+        if self.blocks.len() < blocks + 1 {
+            self.blocks.resize(blocks + 1, Block::default());
         }
+        self.blocks[blocks] = Block::default();
         self.end_count = classify(kernel, text, &mut self.blocks, &mut self.ends);
     }
 }

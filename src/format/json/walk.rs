@@ -71,22 +71,30 @@ impl<'a, 'b> FastScan<'a, 'b> {
             self.at += 1;
             return self.end();
         }
+        self.expect(b'"')?;
         loop {
-            self.expect(b'"')?;
+            // Past a key's opening quote.
             let key_at = self.at;
             self.string::<true>()?;
             let key_len = self.at - 1 - key_at;
-            // Gateways write `"key":value,` without whitespace: that is tested
-            // for first.
-            if self.peek() == Some(b':') {
-                self.at += 1;
-            } else {
-                self.whitespace();
-                self.expect(b':')?;
-            }
-            self.whitespace();
             let leaves = keys.get(self.text, key_at, key_len);
-            let (raw, ascii) = self.value()?;
+            // Gateways write `"key":"value","key":` without whitespace: a string
+            // value right after the colon, and the next key right after the
+            // comma, are tested for first, two bytes at once.
+            let (raw, ascii) = if self.take(*b":\"") {
+                let start = self.at - 1;
+                let ascii = self.string::<false>()?;
+                (&self.text[start..self.at], ascii)
+            } else {
+                if self.peek() == Some(b':') {
+                    self.at += 1;
+                } else {
+                    self.whitespace();
+                    self.expect(b':')?;
+                }
+                self.whitespace();
+                self.value()?
+            };
             if !leaves.is_empty() {
                 // serde_json hands out a captured value as `&str`: one that is not
                 // UTF-8 makes the line invalid, which the walk will report. Most
@@ -100,6 +108,9 @@ impl<'a, 'b> FastScan<'a, 'b> {
                 for leaf in leaves {
                     caps.offer(leaf, raw);
                 }
+            }
+            if self.take(*b",\"") {
+                continue;
             }
             match self.peek() {
                 Some(b',') => self.at += 1,
@@ -117,6 +128,7 @@ impl<'a, 'b> FastScan<'a, 'b> {
                 }
             }
             self.whitespace();
+            self.expect(b'"')?;
         }
     }
 
@@ -141,6 +153,17 @@ impl<'a, 'b> FastScan<'a, 'b> {
         let c = self.peek()?;
         self.at += 1;
         Some(c)
+    }
+
+    /// Whether the next two bytes are `pair`; if so, past them.
+    #[inline(always)]
+    fn take(&mut self, pair: [u8; 2]) -> bool {
+        if self.text.get(self.at..self.at + 2) == Some(&pair[..]) {
+            self.at += 2;
+            true
+        } else {
+            false
+        }
     }
 
     #[inline(always)]
@@ -194,8 +217,46 @@ impl<'a, 'b> FastScan<'a, 'b> {
     /// an odd run of backslashes are not in them). Bytes of its span that need a
     /// look are found by their bits too: none in a plain string, and none in one
     /// whose only escapes are `\"` and `\\`, such as an escaped JSON body.
+    ///
+    /// Most strings end within 64 bytes: the masks of the 64 bytes from the
+    /// string's start, taken from two blocks in a row, find its end and check its
+    /// span at once, with no mask for the line's end (a quote past it ends no
+    /// string of the line). A longer string is read block by block
+    /// ([`FastScan::long_string`]).
     #[inline(always)]
     fn string<const KEY: bool>(&mut self) -> Result<bool, GiveUp> {
+        let start = self.at;
+        let Some(&[lo, hi]) = self.blocks.get(start / 64..start / 64 + 2) else {
+            return self.long_string::<KEY>();
+        };
+        let shift = (start % 64) as u32;
+        let quotes = ahead(lo.quote, hi.quote, shift);
+        if quotes == 0 {
+            return self.long_string::<KEY>();
+        }
+        let end = start + quotes.trailing_zeros() as usize;
+        if end >= self.text.len() {
+            return Err(GiveUp); // the string runs on past the line's end
+        }
+        // The bits before the closing quote.
+        let span = quotes.wrapping_sub(1) & !quotes;
+        let special = ahead(lo.special, hi.special, shift) & span;
+        let mut ascii = true;
+        if KEY {
+            if (special | (ahead(lo.backslash, hi.backslash, shift) & span)) != 0 {
+                return Err(GiveUp);
+            }
+        } else if special != 0 {
+            ascii = check_special(self.text, start, start, special)?;
+        }
+        self.at = end + 1;
+        Ok(ascii)
+    }
+
+    /// [`FastScan::string`] for a string that does not end within 64 bytes (or
+    /// starts where the blocks end), read block by block.
+    #[inline(never)]
+    fn long_string<const KEY: bool>(&mut self) -> Result<bool, GiveUp> {
         let start = self.at;
         let mut n = start / 64;
         // The block's bits from `start` on.
@@ -231,6 +292,13 @@ impl<'a, 'b> FastScan<'a, 'b> {
             live = !0;
         }
     }
+}
+
+/// The bits of the 64 bytes from bit `shift` of a block on, given that block's
+/// mask `lo` and the next block's `hi`.
+#[inline(always)]
+fn ahead(lo: u64, hi: u64, shift: u32) -> u64 {
+    ((u128::from(hi) << 64 | u128::from(lo)) >> shift) as u64
 }
 
 /// Skip JSON whitespace from `at`.
