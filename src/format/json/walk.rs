@@ -158,7 +158,8 @@ impl<'a, 'b> FastScan<'a, 'b> {
     /// Whether the next two bytes are `pair`; if so, past them.
     #[inline(always)]
     fn take(&mut self, pair: [u8; 2]) -> bool {
-        if self.text.get(self.at..self.at + 2) == Some(&pair[..]) {
+        let next = self.text.get(self.at..self.at + 2);
+        if next.map(|two| u16::from_le_bytes([two[0], two[1]])) == Some(u16::from_le_bytes(pair)) {
             self.at += 2;
             true
         } else {
