@@ -362,7 +362,7 @@ impl<'de> Captures<'de> {
         self.slots[leaf.slot].is_none_or(|(best, _)| leaf.source < best)
     }
 
-    #[inline]
+    #[inline(always)]
     fn offer(&mut self, leaf: &Leaf, raw: &'de [u8]) {
         if self.wants(leaf) && leaf.kind.accepts(raw) {
             self.slots[leaf.slot] = Some((leaf.source, raw));
