@@ -660,6 +660,181 @@ mod tests {
         }
     }
 
+    /// Values of every kind, valid and not: numbers (signs, leading zeros,
+    /// fractions, exponents), literals and their prefixes and typos, strings
+    /// with escapes, control and non-ASCII bytes, nested arrays and objects with
+    /// brackets inside strings, and cut ones.
+    const VALUES: &[&str] = &[
+        "0",
+        "-0",
+        "7",
+        "-",
+        "-a",
+        "01",
+        "-01",
+        "00",
+        "1.",
+        "1.5",
+        "-0.25",
+        ".5",
+        "1.e3",
+        "1e",
+        "1e5",
+        "1E+5",
+        "1e-5",
+        "1e+",
+        "1e-",
+        "-1.5e-7",
+        "1.5E07",
+        "0e0",
+        "123456789012345678901234567890",
+        "1x",
+        "1,",
+        "+1",
+        "true",
+        "tru",
+        "truex",
+        "True",
+        "false",
+        "fals",
+        "falsey",
+        "null",
+        "nul",
+        "nulll",
+        "NULL",
+        "nan",
+        r#""""#,
+        r#""a\"b""#,
+        r#""a\\""#,
+        r#""\u00e9""#,
+        r#""\u00g9""#,
+        r#""\x""#,
+        "\"\u{e9}\"",
+        "\"\u{1}\"",
+        "\"tab\there\"",
+        r#""{\"reason\":\"X\"}""#,
+        "[]",
+        "[1,2]",
+        r#"["]"]"#,
+        r#"{"a":"}"}"#,
+        r#"{"a":["[",{"b":"{"}]}"#,
+        "[",
+        "{",
+        r#"{"a":1"#,
+        r#""open"#,
+        "",
+    ];
+
+    /// The scalars of [`VALUES`] that are valid JSON: the fast path takes a line
+    /// with any of them.
+    const SCALARS: &[&str] = &[
+        "0",
+        "-0",
+        "7",
+        "1.5",
+        "-0.25",
+        "1e5",
+        "1E+5",
+        "1e-5",
+        "-1.5e-7",
+        "1.5E07",
+        "0e0",
+        "123456789012345678901234567890",
+        "true",
+        "false",
+        "null",
+        r#""""#,
+        r#""a\"b""#,
+        r#""a\\""#,
+        r#""\u00e9""#,
+        r#""{\"reason\":\"X\"}""#,
+    ];
+
+    #[test]
+    fn fast_path_agrees_on_values_at_every_offset() {
+        // Each value skipped, captured as a name and as a latency, with and
+        // without whitespace around its separators, starting at every offset
+        // around the 64-byte edges (the walk reads the masks of the 64 bytes
+        // from a string's start, across two blocks).
+        for pad in 0..140 {
+            let a = "a".repeat(pad);
+            for value in VALUES {
+                let lines = [
+                    format!(r#"{{"ua":"{a}","x":{value},"status":400}}"#),
+                    format!(r#"{{"ua":"{a}","reason":{value},"status":400}}"#),
+                    format!(r#"{{"ua":"{a}","status":400,"request_time":{value}}}"#),
+                    format!(r#"{{"ua":"{a}" ,"x" : {value} , "status":400 }}"#),
+                    format!("{{\"ua\":\"{a}\",\t\"x\":\r\n{value}\n,\"status\":400}}"),
+                    format!(r#"{{"{a}":{value},"status":400}}"#),
+                ];
+                for (i, line) in lines.iter().enumerate() {
+                    let taken = agrees(line.as_bytes());
+                    if i == 0 && SCALARS.contains(value) {
+                        assert!(taken, "fast path gave up on {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_strings_ending_around_64_bytes() {
+        // Keys and values whose closing quote is the 63rd, 64th or 65th byte
+        // from their start, or further, with the next string right after
+        // (`":"`, `","`) or after whitespace.
+        for len in 55..75 {
+            let s = "s".repeat(len);
+            for line in [
+                format!(r#"{{"{s}":"{s}","status":400,"reason":"{s}"}}"#),
+                format!(r#"{{"status":400,"reason":"{s}","uri":"/{s}"}}"#),
+                format!(r#"{{ "{s}" : "{s}" , "status" : 400 }}"#),
+                format!(r#"{{"status":400,"ua":"{s}\"{s}","reason":"R"}}"#),
+                format!("{{\"status\":400,\"ua\":\"{s}\u{e9}{s}\",\"reason\":\"R\u{e9}\"}}"),
+            ] {
+                assert!(agrees(line.as_bytes()), "fast path gave up on {line}");
+            }
+        }
+    }
+
+    /// Every line of `data` read by the line loop's index as the line loop reads
+    /// it (a trailing `\r` stripped), which must give what serde_json gives.
+    fn lines_agree(fmt: &JsonFormat, data: &[u8]) {
+        let data: &'static [u8] = data.to_vec().leak();
+        LineIndex::default().for_each_line(data, &mut |line, at| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.trim_ascii().is_empty() {
+                return;
+            }
+            let got = match at {
+                Some(at) => fmt.parse_indexed(line, at),
+                None => fmt.parse(line),
+            };
+            let want = fmt.parse_with_serde(line);
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(line));
+        });
+    }
+
+    #[test]
+    fn a_string_cut_by_the_line_end_is_not_closed_by_the_next_line() {
+        // A line that ends inside a key or a value, followed in the same window
+        // by lines whose quotes fall within 64 bytes of the cut string's start.
+        let fmt = defaults();
+        for pad in 0..130 {
+            let a = "a".repeat(pad);
+            for cut in [
+                format!(r#"{{"status":400,"ua":"{a}"#),
+                format!(r#"{{"status":400,"{a}"#),
+                format!(r#"{{"ua":"{a}","status":400,"reason":"X"#),
+                format!(r#"{{"ua":"{a}","status":400,"reason":"X\"#),
+            ] {
+                for next in [r#""}"#, r#"","status":200}"#, r#"{"status":200}"#, "\"\r"] {
+                    let data = format!("{cut}\n{next}\n{cut}\r\n{next}");
+                    lines_agree(&fmt, data.as_bytes());
+                }
+            }
+        }
+    }
+
     #[test]
     fn fast_path_agrees_on_backslash_runs_across_blocks() {
         // A run of n backslashes ending at every offset around block edges,
