@@ -28,8 +28,10 @@ pub(super) struct GiveUp;
 /// special bytes, if its span has any, are examined ([`check_special`]); a plain
 /// string, or an escaped body whose escapes are all `\"`, costs a few bit
 /// operations per block. Everything outside strings (whitespace, separators,
-/// numbers, literals) is read byte by byte, so a backslash or a stray byte there
-/// gives up.
+/// numbers, literals) is read from the bytes themselves, so a backslash or a
+/// stray byte there gives up: the separators gateways write (`":"` between a key
+/// and a string value, `","` before the next key) two at a time, a number in its
+/// common forms from one 8-byte word ([`short_number`]), the rest byte by byte.
 ///
 /// Exactness: it accepts a line only when serde_json would accept it and capture
 /// the same values, and gives up otherwise. It checks the full JSON grammar for
