@@ -22,7 +22,7 @@ pub(super) struct GiveUp;
 ///
 /// Strings are not read byte by byte. The structural pass
 /// ([`super::structural`]) has marked, in 64-byte blocks of the whole window (or
-/// line), the quotes that no backslash escapes, the backslashes, and the bytes
+/// line), the quotes that no backslash escapes, the bytes no key may hold, and the bytes
 /// that need a look inside a string (control characters, non-ASCII bytes, escapes
 /// other than `\"` and `\\`). A string ends at the next such quote, and only its
 /// special bytes, if its span has any, are examined ([`check_special`]); a plain
@@ -243,14 +243,16 @@ impl<'a, 'b> FastScan<'a, 'b> {
         }
         // The bits before the closing quote.
         let span = quotes.wrapping_sub(1) & !quotes;
-        let special = ahead(lo.special, hi.special, shift) & span;
         let mut ascii = true;
         if KEY {
-            if (special | (ahead(lo.backslash, hi.backslash, shift) & span)) != 0 {
+            if ahead(lo.not_in_key, hi.not_in_key, shift) & span != 0 {
                 return Err(GiveUp);
             }
-        } else if special != 0 {
-            ascii = check_special(self.text, start, start, special)?;
+        } else {
+            let special = ahead(lo.special, hi.special, shift) & span;
+            if special != 0 {
+                ascii = check_special(self.text, start, start, special)?;
+            }
         }
         self.at = end + 1;
         Ok(ascii)
@@ -278,7 +280,7 @@ impl<'a, 'b> FastScan<'a, 'b> {
             // The bits before the first quote, or all when there is none.
             let span = live & quotes.wrapping_sub(1) & !quotes;
             if KEY {
-                if (block.special | block.backslash) & span != 0 {
+                if block.not_in_key & span != 0 {
                     return Err(GiveUp);
                 }
             } else if block.special & span != 0 {
