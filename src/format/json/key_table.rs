@@ -129,12 +129,12 @@ impl FlatKeys {
                 None => pack(&line[at..at + len]),
             };
             let entry = &self.table[slot_of(packed, len, self.multiplier, self.shift)];
-            let found = entry.packed == packed && entry.len == len;
-            if found {
-                entry.leaves.clone()
-            } else {
-                0..0
+            if entry.packed != packed || entry.len != len {
+                // Most keys of a line are not wanted: they return here, without
+                // a range of leaves to check.
+                return &[];
             }
+            entry.leaves.clone()
         } else {
             let key = &line[at..at + len];
             match self.long.iter().find(|long| *long.key == *key) {

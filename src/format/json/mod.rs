@@ -362,7 +362,10 @@ impl<'de> Captures<'de> {
         self.slots[leaf.slot].is_none_or(|(best, _)| leaf.source < best)
     }
 
-    #[inline]
+    /// Take `raw` for `leaf` if it is better than what is held and usable.
+    /// Always inlined: the walk offers every value of a wanted key, and LLVM
+    /// left it out of line, a call per value (figures in docs/performance.md).
+    #[inline(always)]
     fn offer(&mut self, leaf: &Leaf, raw: &'de [u8]) {
         if self.wants(leaf) && leaf.kind.accepts(raw) {
             self.slots[leaf.slot] = Some((leaf.source, raw));

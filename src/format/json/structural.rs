@@ -3,9 +3,9 @@
 //!
 //! A [`Block`] describes 64 bytes with one bit per byte (bit `i` for byte
 //! `64 * n + i` of block `n`): where the quotes that can end a string are (quotes
-//! not escaped by a backslash), where the backslashes are, and which bytes need a
-//! closer look inside a string (control characters, non-ASCII bytes, and escapes
-//! other than `\"` and `\\`). With them the walk ([`super::walk`]) finds a string's
+//! not escaped by a backslash), which bytes need a closer look inside a string
+//! (control characters, non-ASCII bytes, and escapes other than `\"` and `\\`),
+//! and which may not be in a key the walk reads itself (those and backslashes). With them the walk ([`super::walk`]) finds a string's
 //! end with a `trailing_zeros`, and a string whose span has no special bit (nearly
 //! every string in a gateway log, escaped JSON bodies full of `\"` included) costs
 //! no work per byte.
@@ -37,8 +37,10 @@ use crate::lines::index::{self, add_ends, LineEnd, WindowIndex, WINDOW};
 pub(super) struct Block {
     /// Quotes not escaped by a backslash: the ends (and starts) of strings.
     pub quote: u64,
-    /// Every backslash.
-    pub backslash: u64,
+    /// Bytes a key read by the walk may not hold: every backslash (serde_json
+    /// unescapes keys) and every special byte. One mask, so that a key is
+    /// checked with one load per block.
+    pub not_in_key: u64,
     /// Bytes that, inside a string, need a closer look: below 0x20 (invalid
     /// there), 0x80 and above (not ASCII), and escaped bytes other than `"` and
     /// `\\` (valid only as `/ b f n r t` or `u` and four hex digits).
@@ -158,6 +160,7 @@ fn classify_with(
         let mut block = finish(raw, &mut carry);
         // A backslash that ends the text escapes no byte of it.
         block.special &= (1u64 << left) - 1;
+        block.not_in_key &= (1u64 << left) - 1;
         blocks[whole.len()] = block;
         count = add_ends(ends, base, 0, raw.newline, 0, count);
     }
@@ -168,10 +171,11 @@ fn classify_with(
 #[inline(always)]
 fn finish(raw: Raw, carry: &mut u64) -> Block {
     let escaped = escaped(raw.backslash, carry);
+    let special = raw.low_or_high | (escaped & !(raw.quote | raw.backslash));
     Block {
         quote: raw.quote & !escaped,
-        backslash: raw.backslash,
-        special: raw.low_or_high | (escaped & !(raw.quote | raw.backslash)),
+        not_in_key: raw.backslash | special,
+        special,
     }
 }
 
@@ -218,10 +222,13 @@ impl Structure {
         if self.ends.len() < room {
             self.ends.resize(room, LineEnd::default());
         }
+        // One block more than the text's, left clear: the walk reads the masks of
+        // the 64 bytes from any place in the text from two blocks in a row.
         let blocks = text.len().div_ceil(64);
-        if self.blocks.len() < blocks {
-            self.blocks.resize(blocks, Block::default());
+        if self.blocks.len() < blocks + 1 {
+            self.blocks.resize(blocks + 1, Block::default());
         }
+        self.blocks[blocks] = Block::default();
         self.end_count = classify(kernel, text, &mut self.blocks, &mut self.ends);
     }
 }
@@ -428,12 +435,13 @@ pub(super) mod tests {
             if b == b'"' && !escaped {
                 block.quote |= bit;
             }
-            if b == b'\\' {
-                block.backslash |= bit;
-            }
             let other_escape = escaped && b != b'"' && b != b'\\';
             if !(0x20..0x80).contains(&b) || other_escape {
                 block.special |= bit;
+                block.not_in_key |= bit;
+            }
+            if b == b'\\' {
+                block.not_in_key |= bit;
             }
             run = if b == b'\\' { run + 1 } else { 0 };
         }
@@ -480,7 +488,7 @@ pub(super) mod tests {
                         let got = at.blocks[i];
                         let got = Block {
                             quote: got.quote & keep,
-                            backslash: got.backslash & keep,
+                            not_in_key: got.not_in_key & keep,
                             special: got.special & keep,
                         };
                         assert_eq!(got, *want, "{kernel:?} block {i} of {len}");
