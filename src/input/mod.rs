@@ -9,11 +9,13 @@
 //! - [`range`]: the byte ranges of `--range` and resumed runs, and the records they
 //!   own;
 //! - [`chunk`]: newline-aligned chunks of a mapped file or a stream;
+//! - [`gzip`]: gzip decoding with ISA-L;
 //! - [`sigbus`]: surviving a mapped file truncated under us;
 //! - [`state`]: `--state`, which part of each file earlier runs read.
 
 mod chunk;
 mod expand;
+mod gzip;
 mod range;
 pub mod sigbus;
 pub mod state;
@@ -285,9 +287,7 @@ pub fn decoder<R: Read + Send + 'static>(
     compression: Compression,
 ) -> io::Result<Box<dyn Read + Send>> {
     Ok(match compression {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(
-            reader,
-        ))),
+        Compression::Gzip => Box::new(gzip::GzipDecoder::new(reader)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
     })
 }
