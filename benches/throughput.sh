@@ -41,6 +41,15 @@
 # with the time ratio distinct ÷ normal (target ≤ 2×) and the peak private memory of
 # each.
 #
+# gzip (GZIP=1, the default when `igzip` from ISA-L is installed; GZIP=0 skips it),
+# per format: "errscope on a gzip-compressed log within 1.3× of `igzip -dc`". The
+# log is compressed once with `gzip -6` (kept in DIR), errscope's class totals on it
+# must equal the generator's truth, and then, alternating, ROUNDS rounds of
+# `igzip -dc FILE.gz` (output to /dev/null), `libdeflate-gunzip -c FILE.gz` (when
+# installed), `errscope analyze -j THREADS -o json FILE.gz`, the plain file (the
+# floor: errscope's own work without the inflate) and BASELINE on the .gz when
+# set; printed: the table, and errscope's time ÷ igzip's with the verdict (≤ 1.3×).
+#
 # Stages (STAGES=1; off by default, as it builds errscope twice more): two builds
 # that stop early, timed in the main table beside the full run, show what the
 # pipeline's stages cost alone: `lines only` finds each line and stops (the line
@@ -63,7 +72,7 @@
 # Environment: SIZE=1GiB ROUNDS=5 DIR=/tmp/errscope-bench FORMATS="gateway json"
 #              BIN=path (skip the build) BASELINE=path THREADS=$(nproc) CACHE=reread
 #              LINEARITY=1 LINEARITY_BYTES=100000000 DISTINCT=1 DISTINCT_LINES=1000000
-#              STAGES=0
+#              STAGES=0 GZIP=1 (when igzip is installed)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -78,6 +87,7 @@ LINEARITY_BYTES="${LINEARITY_BYTES:-100000000}"
 DISTINCT="${DISTINCT:-1}"
 DISTINCT_LINES="${DISTINCT_LINES:-1000000}"
 STAGES="${STAGES:-0}"
+if command -v igzip > /dev/null; then GZIP="${GZIP:-1}"; else GZIP="${GZIP:-0}"; fi
 CACHE="${CACHE:-reread}"
 SEED=1
 case "$CACHE" in
@@ -114,7 +124,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
      "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "errscope: $BIN ($("$BIN" --version)), git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "settings: SIZE=$SIZE ROUNDS=$ROUNDS THREADS=$THREADS CACHE=$CACHE DIR=$DIR${BASELINE:+ BASELINE=$BASELINE}"\
-     "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES STAGES=$STAGES"
+     "LINEARITY=$LINEARITY LINEARITY_BYTES=$LINEARITY_BYTES DISTINCT=$DISTINCT DISTINCT_LINES=$DISTINCT_LINES STAGES=$STAGES GZIP=$GZIP"
 have_duckdb=false
 if python3 -c 'import duckdb' 2>/dev/null; then
     have_duckdb=true
@@ -265,6 +275,37 @@ for format in $FORMATS; do
     fi
     python3 "$here/throughput.py" --bytes "$bytes" --lines "$lines" --rounds "$ROUNDS" \
         "${refs[@]}" "${memory[@]}" "${cmds[@]}" "${targets[@]}"
+
+    if [[ $GZIP != 0 ]]; then
+        command -v igzip > /dev/null || { echo "GZIP=1 needs igzip (Debian's isal)" >&2; exit 2; }
+        gz="$file.gz"
+        if [[ ! -s "$gz" || "$file" -nt "$gz" ]]; then
+            echo "compressing $file (gzip -6)"
+            gzip -6 -c "$file" > "$gz.tmp"
+            mv "$gz.tmp" "$gz"
+        fi
+        echo
+        echo "-- gzip ($format): $gz, $(stat -L -c %s "$gz") bytes, $bytes decompressed"
+        echo "   target: errscope on the .gz within 1.3× of igzip -dc (wall-time medians)"
+        warm "$gz" "$file"
+        "$BIN" analyze -o json "$gz" > "$DIR/$format.gz.report.json" || [[ $? == 1 ]]
+        check_truth "$DIR/$format.gz.report.json" "$truth"
+        gz_cmds=(--cmd "igzip -dc" "igzip -dc $gz")
+        if command -v libdeflate-gunzip > /dev/null; then
+            gz_cmds+=(--cmd "libdeflate-gunzip -c" "libdeflate-gunzip -c $gz")
+        fi
+        gz_cmds+=(
+            --cmd "errscope -j $THREADS .gz" "$BIN analyze -j $THREADS -o json $gz"
+            --cmd "errscope -j $THREADS plain" "$BIN analyze -j $THREADS -o json $file"
+        )
+        if [[ -n "${BASELINE:-}" ]]; then
+            gz_cmds+=(--cmd "baseline -j $THREADS .gz" "$BASELINE analyze -j $THREADS -o json $gz")
+        fi
+        python3 "$here/throughput.py" --bytes "$bytes" --lines "$lines" --rounds "$ROUNDS" \
+            --ref "igzip -dc" "${gz_cmds[@]}" \
+            --compare "errscope -j $THREADS .gz" "igzip -dc" run - 1.3 \
+            --compare "errscope -j $THREADS plain" "igzip -dc" run - -
+    fi
 
     if [[ $LINEARITY != 0 ]]; then
         small="$DIR/$format-$SIZE-seed$SEED.first$LINEARITY_BYTES.w64k.log"
