@@ -105,9 +105,9 @@ fn dispatch(
         Command::Merge(args) => run_merge(&args, out),
         Command::Diff(args) => run_diff(&args, out),
         Command::Trend(args) => run_trend(&args, out),
-        Command::Completions(args) => write_all(&crate::command::cli::completions(args.shell), out),
+        Command::Completions(args) => write_all(&crate::command::man::completions(args.shell), out),
         Command::Man => write_all(
-            &crate::command::cli::man_page().map_err(Error::Output)?,
+            &crate::command::man::man_page().map_err(Error::Output)?,
             out,
         ),
     }
