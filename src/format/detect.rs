@@ -46,6 +46,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use super::nginx::starts_with_short;
 use super::{json, presets, FieldOverride, LogFormat, Malformed, DETECT_SAMPLE_LINES};
 use crate::error::{Error, Result};
 
@@ -814,9 +815,10 @@ impl Skeleton {
 
     /// [`Skeleton::fit`], and the rest of the line after the format.
     fn walk<'a>(&self, line: &'a [u8]) -> (usize, usize, &'a [u8]) {
-        let Some(mut rest) = line.strip_prefix(&self.prefix[..]) else {
+        if !starts_with_short(line, &self.prefix) {
             return (0, 0, &[]);
-        };
+        }
+        let mut rest = &line[self.prefix.len()..];
         for (i, (end, quoted)) in self.vars.iter().enumerate() {
             let quoted = *quoted && end.starts_with(b"\"");
             if end.is_empty() {
@@ -841,7 +843,7 @@ fn find_end(rest: &[u8], literal: &[u8], quoted: bool) -> Option<usize> {
     let (&first, tail) = literal.split_first()?;
     memchr::memchr_iter(first, rest)
         .find(|&at| {
-            rest[at + 1..].starts_with(tail)
+            starts_with_short(&rest[at + 1..], tail)
                 && !(quoted
                     && rest[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1)
         })

@@ -372,7 +372,7 @@ impl NginxFormat {
     /// Split `line` by walking the compiled variables, each value up to the literal
     /// after it, and store the values that play a role in `raw`.
     fn walk<'a>(&self, line: &'a [u8], raw: &mut RawValues<'a>) -> Result<(), Malformed> {
-        if !line.starts_with(&self.prefix) {
+        if !starts_with_short(line, &self.prefix) {
             return Err(Malformed::NoMatch);
         }
         let mut from = self.prefix.len();
@@ -508,10 +508,11 @@ impl Variable {
     }
 }
 
-/// `hay.starts_with(prefix)` for the one- or two-byte tails of literals, compared
-/// inline: the slice comparison calls `memcmp` for lengths unknown at compile time.
+/// `hay.starts_with(prefix)` for short prefixes (the tails of literals, a format's
+/// first literal), compared inline: the slice comparison calls `memcmp` for
+/// lengths unknown at compile time, which costs more than the compare.
 #[inline(always)]
-fn starts_with_short(hay: &[u8], prefix: &[u8]) -> bool {
+pub(super) fn starts_with_short(hay: &[u8], prefix: &[u8]) -> bool {
     hay.len() >= prefix.len() && hay.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
