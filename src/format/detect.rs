@@ -664,7 +664,7 @@ impl Tally {
     /// Score line `i` of the sample.
     fn add(&mut self, c: &Candidate, lines: &[&[u8]], i: usize) {
         let line = lines[i];
-        let Ok(f) = c.format.parse(line) else {
+        let Ok((f, misreads)) = c.format.parse_checking(line) else {
             return;
         };
         let s = &mut self.score;
@@ -679,7 +679,7 @@ impl Tally {
             Fit::Text(sk) => {
                 let (level, covered) = sk.fit(line);
                 s.covered += covered;
-                if level > 0 && c.format.misreads(line) {
+                if misreads {
                     0
                 } else {
                     level
@@ -973,16 +973,16 @@ mod tests {
         let line = r#"192.0.2.146 - - [26/Nov/2026:00:15:57 +0800] "POST /v3/remove-background HTTP/1.1" 429 80 "-" "curl/8.5.0" 0.030 "API_NOT_ALLOWED" "req-7f3a""#;
         let alb = presets::find("aws-alb").unwrap().build(&[]).unwrap();
         assert!(alb.parse(line.as_bytes()).is_ok());
-        assert!(alb.misreads(line.as_bytes()));
+        assert!(alb.parse_checking(line.as_bytes()).unwrap().1);
         let gateway = presets::find("gateway").unwrap().build(&[]).unwrap();
-        assert!(!gateway.misreads(line.as_bytes()));
+        assert!(!gateway.parse_checking(line.as_bytes()).unwrap().1);
         let (format, detection) = detect_lines(&[line, line, line]).unwrap();
         assert_eq!(detection.chosen, "gateway");
         let f = format.parse(line.as_bytes()).unwrap();
         assert_eq!((f.status, f.name), (429, Some(&b"API_NOT_ALLOWED"[..])));
         // ALB's own example still fits it.
         let example = presets::find("aws-alb").unwrap().example;
-        assert!(!alb.misreads(example.as_bytes()));
+        assert!(!alb.parse_checking(example.as_bytes()).unwrap().1);
         assert_eq!(chosen(&[example]), "aws-alb");
     }
 

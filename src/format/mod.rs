@@ -230,16 +230,18 @@ impl LogFormat {
         }
     }
 
-    /// Whether this positional text format, laid over `line`, reads text that is
-    /// no latency or time where it expects one (see
-    /// [`nginx::NginxFormat::misreads`]); false for formats that find their values
-    /// by key or by their own grammar (JSON lines, logfmt, HAProxy), which cannot
-    /// be misaligned so.
-    pub fn misreads(&self, line: &[u8]) -> bool {
+    /// [`LogFormat::parse`], and whether this positional text format, laid over the
+    /// line, reads text that is no latency or time where it expects one (see
+    /// [`nginx::NginxFormat::parse_checking`]); never for formats that find their
+    /// values by key or by their own grammar (JSON lines, logfmt, HAProxy), which
+    /// cannot be misaligned so. What auto-detection scores a line with.
+    pub fn parse_checking<'a>(&self, line: &'a [u8]) -> Result<(Fields<'a>, bool), Malformed> {
         match self {
-            LogFormat::Nginx(f) => f.misreads(line),
-            LogFormat::Preset(f) => f.inner().misreads(line),
-            LogFormat::Json(_) | LogFormat::Logfmt(_) | LogFormat::Haproxy(_) => false,
+            LogFormat::Nginx(f) => f.parse_checking(line),
+            LogFormat::Preset(f) => f.parse_checking(line),
+            LogFormat::Json(_) | LogFormat::Logfmt(_) | LogFormat::Haproxy(_) => {
+                self.parse(line).map(|f| (f, false))
+            }
         }
     }
 

@@ -276,19 +276,6 @@ impl NginxFormat {
         true
     }
 
-    /// Whether the format, laid over `line`, finds a latency or time variable holding
-    /// text that is none (a path where a duration belongs): the sign that the line
-    /// is another format's, whose fields only line up by count. Auto-detection
-    /// ([`super::detect`]) does not take such a line as a fit, even when the format
-    /// matches it whole; the parse itself reads the value as absent (a time so read
-    /// is counted as unreadable).
-    pub fn misreads(&self, line: &[u8]) -> bool {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let mut raw = RawValues::default();
-        self.walk(line, &mut raw).is_ok()
-            && (matches!(self.latency(&raw), Some(None)) || self.time(&raw).1)
-    }
-
     /// Whether one of the written-out layouts (`combined`, `gateway`) reads its lines.
     pub fn has_layout(&self) -> bool {
         self.layout.is_some()
@@ -345,6 +332,21 @@ impl NginxFormat {
         self.parse_quoted(line, &quotes, base)
     }
 
+    /// [`NginxFormat::parse`], and whether the format, laid over the line, finds a
+    /// latency or time variable holding text that is none (a path where a duration
+    /// belongs): the sign that the line is another format's, whose fields only line
+    /// up by count. Auto-detection ([`super::detect`]) does not take such a line as
+    /// a fit, even when the format matches it whole; the parse itself reads the
+    /// value as absent (a time so read is counted as unreadable).
+    pub fn parse_checking<'a>(&self, line: &'a [u8]) -> Result<(Fields<'a>, bool), Malformed> {
+        let (status, raw) = self.split_with(line, layout::search_quotes)?;
+        let fields = self.finish(status, &raw);
+        let bad_latency = fields.latency_us.is_none()
+            && self.roles.latency.is_some()
+            && present(raw.get(role::LATENCY)).is_some();
+        Ok((fields, bad_latency || fields.bad_time))
+    }
+
     /// The parse, with `quotes(line)` giving [`Layout::split`]'s `next_quote`.
     #[inline(always)]
     fn parse_with<'a, Q: FnMut(usize) -> Option<usize>>(
@@ -352,6 +354,18 @@ impl NginxFormat {
         line: &'a [u8],
         quotes: impl FnOnce(&'a [u8]) -> Q,
     ) -> Result<Fields<'a>, Malformed> {
+        let (status, raw) = self.split_with(line, quotes)?;
+        Ok(self.finish(status, &raw))
+    }
+
+    /// The line's status and the values that play a role, split by the layout when
+    /// there is one (`quotes` as in [`NginxFormat::parse_with`]), else by the walk.
+    #[inline(always)]
+    fn split_with<'a, Q: FnMut(usize) -> Option<usize>>(
+        &self,
+        line: &'a [u8],
+        quotes: impl FnOnce(&'a [u8]) -> Q,
+    ) -> Result<(u16, RawValues<'a>), Malformed> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             return Err(Malformed::EmptyLine);
@@ -366,7 +380,7 @@ impl NginxFormat {
             self.walk(line, &mut raw)?;
         }
         let status = raw.status.ok_or(Malformed::NoMatch)?;
-        Ok(self.finish(status, &raw))
+        Ok((status, raw))
     }
 
     /// Split `line` by walking the compiled variables, each value up to the literal
@@ -1201,16 +1215,18 @@ mod tests {
             ("0.120", "-", false),
         ] {
             let l = line(latency, time);
-            assert_eq!(gw.misreads(l.as_bytes()), misread, "{l}");
+            let (checked, misreads) = gw.parse_checking(l.as_bytes()).unwrap();
+            assert_eq!(misreads, misread, "{l}");
             // The parse itself still takes the line, with the value absent.
             let f = gw.parse(l.as_bytes()).unwrap();
             assert_eq!(f.status, 200, "{l}");
+            assert_eq!(checked, f, "{l}");
         }
         // A line the format cannot split is no misread: it is not parsed at all.
-        assert!(!gw.misreads(b"nothing like it"));
+        assert!(gw.parse_checking(b"nothing like it").is_err());
         // Formats without a latency or time read nothing to misread.
         let f = custom(r#"$status "$request""#);
-        assert!(!f.misreads(br#"200 "GET / HTTP/1.1""#));
+        assert!(!f.parse_checking(br#"200 "GET / HTTP/1.1""#).unwrap().1);
     }
 
     #[test]

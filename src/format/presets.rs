@@ -608,13 +608,26 @@ impl PresetFormat {
     /// One line's fields, or why it is malformed.
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Fields<'a>, Malformed> {
-        let mut fields = self.inner.parse(line)?;
+        let fields = self.inner.parse(line)?;
+        Ok(self.with_header_name(line, fields))
+    }
+
+    /// [`Preset::parse`], with [`LogFormat::parse_checking`]'s misread.
+    pub fn parse_checking<'a>(&self, line: &'a [u8]) -> Result<(Fields<'a>, bool), Malformed> {
+        let (fields, misreads) = self.inner.parse_checking(line)?;
+        Ok((self.with_header_name(line, fields), misreads))
+    }
+
+    /// `fields`, with the name taken from the header array when the line's own
+    /// fields gave none.
+    #[inline]
+    fn with_header_name<'a>(&self, line: &'a [u8], mut fields: Fields<'a>) -> Fields<'a> {
         if fields.name.is_none() {
             if let Some(h) = &self.header_array {
                 fields.name = h.first_value(line);
             }
         }
-        Ok(fields)
+        fields
     }
 }
 
