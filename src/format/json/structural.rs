@@ -5,8 +5,9 @@
 //! `64 * n + i` of block `n`): where the quotes that can end a string are (quotes
 //! not escaped by a backslash), which bytes need a closer look inside a string
 //! (control characters, non-ASCII bytes, and escapes other than `\"` and `\\`),
-//! and which may not be in a key the walk reads itself (those and backslashes). With them the walk ([`super::walk`]) finds a string's
-//! end with a `trailing_zeros`, and a string whose span has no special bit (nearly
+//! and which may not be in a key the walk reads itself (those and backslashes).
+//! With them the walk ([`super::walk`]) finds a string's end with a
+//! `trailing_zeros`, and a string whose span has no special bit (nearly
 //! every string in a gateway log, escaped JSON bodies full of `\"` included) costs
 //! no work per byte.
 //!
