@@ -612,7 +612,7 @@ impl PresetFormat {
         Ok(self.with_header_name(line, fields))
     }
 
-    /// [`Preset::parse`], with [`LogFormat::parse_checking`]'s misread.
+    /// [`PresetFormat::parse`], with [`LogFormat::parse_checking`]'s misread.
     pub fn parse_checking<'a>(&self, line: &'a [u8]) -> Result<(Fields<'a>, bool), Malformed> {
         let (fields, misreads) = self.inner.parse_checking(line)?;
         Ok((self.with_header_name(line, fields), misreads))
