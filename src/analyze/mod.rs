@@ -32,7 +32,7 @@ use crate::input::{self, Mapped, Opened, Source};
 use crate::tally::{Location, Tally, TallyConfig};
 use lines::LineContext;
 use progress::Progress;
-use stream::analyze_stream;
+use stream::analyze_streams;
 use workers::{classify_per_thread, release_mapped, Job, Partial, Resident};
 
 /// Bytes from the start of an input that `--format auto` looks at.
@@ -285,22 +285,23 @@ pub fn analyze_opened(
     };
     let mut total = run.resident_pass(&resident);
 
-    // Streamed inputs, one after another, each decoded on its own thread while the
-    // rayon pool classifies its chunks.
+    // Streamed inputs, each decoded on a thread of its own while the rayon pool
+    // classifies its chunks; several at once when there are cores to spare.
     let mut cut_short = Vec::new();
     let mut samples: Vec<&[u8]> = vec![&[]; sources.len()];
     for r in &resident {
         samples[r.input] = &r.data[..r.data.len().min(DETECT_SAMPLE_BYTES)];
     }
     let mut stream_samples = Vec::new();
-    for (i, reader) in streams {
-        match analyze_stream(reader, i as u32, &sources[i], catalog, routes, opts) {
+    let (streamed_lines, streamed) = analyze_streams(streams, sources, catalog, routes, opts);
+    total = total.merge(streamed_lines);
+    for (i, streamed) in streamed {
+        match streamed {
             Ok(streamed) => {
                 describe(&mut run.inputs[i], &streamed.context);
                 stream_samples.push((i, streamed.sample));
                 run.inputs[i].bytes = streamed.bytes;
                 cut_short.extend(streamed.read_error.map(|e| (i, e)));
-                total = total.merge(streamed.partial);
             }
             Err(e) => {
                 run.inputs[i].error = Some(e.to_string());

@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use errscope::report::Report;
+
 use crate::util::{
-    analyze_code, analyze_json, analyze_stdin, as_truth, check_invariants, tool, Dir,
+    analyze_code, analyze_json, analyze_stdin, as_truth, assert_same, check_invariants, os, run,
+    tool, Dir,
 };
 
 /// Split `log` into `parts` consecutive files named like logrotate's output
@@ -219,4 +222,67 @@ fn truncated_and_corrupt_archives_keep_what_was_read() {
         .unwrap()
         .contains("corrupt.log.gz"));
     assert_eq!((r.inputs[2].lines, r.inputs[2].error.as_deref()), (1, None));
+}
+
+/// A night's archives, all compressed, read with one stream at a time (`-j 1`,
+/// `-j 2`) and with two and three decoded at once (`-j 4`, `-j 6`): the same report,
+/// the same stderr and the same exit status, whichever archive ends first. With a
+/// cut and a corrupt archive among them, each is still named with what it gave.
+#[test]
+fn archives_decoded_at_once_report_as_one_at_a_time() {
+    let dir = Dir::new();
+    let (log, truth) = dir.generate("json", 12_000, 17);
+    let logs = dir.mkdir("logs");
+    let files = rotate(&log, 6, &logs);
+    let mut packed = Vec::new();
+    for (k, file) in files.iter().enumerate() {
+        let Some(archive) = compress(if k % 3 == 2 { "zstd" } else { "gzip" }, file) else {
+            return;
+        };
+        packed.push(archive);
+    }
+    let paths: Vec<&Path> = packed.iter().map(PathBuf::as_path).collect();
+    let runs = |paths: &[&Path], code: i32| -> Vec<(String, Report, String)> {
+        ["1", "2", "4", "6"]
+            .iter()
+            .map(|threads| {
+                let mut args = os(&[&"analyze", &"-o", &"json", &"-j", threads]);
+                args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+                let out = run(&args).expect_code(code);
+                (format!("-j {threads}"), out.report(), out.stderr)
+            })
+            .collect()
+    };
+    let whole = runs(&paths, 0);
+    assert_eq!(as_truth(&whole[0].1), truth);
+    assert_eq!(whole[0].1.inputs.len(), 6);
+    for (what, report, stderr) in &whole[1..] {
+        assert_same(report, &whole[0].1, what);
+        assert_eq!(stderr, &whole[0].2, "{what}");
+    }
+
+    // The first archive cut in half, the fourth garbled in its middle.
+    let first = std::fs::read(&packed[0]).unwrap();
+    let cut = dir.write("cut.log.gz", &first[..first.len() / 2]);
+    let mut garbled = std::fs::read(&packed[3]).unwrap();
+    let middle = garbled.len() / 2;
+    for b in &mut garbled[middle..middle + 64] {
+        *b ^= 0x5a;
+    }
+    let corrupt = dir.write("corrupt.log.gz", &garbled);
+    let spoiled: Vec<&Path> = [cut.as_path(), paths[1], paths[2], corrupt.as_path()]
+        .into_iter()
+        .chain(paths[4..].iter().copied())
+        .collect();
+    let broken = runs(&spoiled, 2);
+    let report = &broken[0].1;
+    for (k, input) in report.inputs.iter().enumerate() {
+        assert_eq!(input.error.is_some(), k == 0 || k == 3, "{k}: {input:?}");
+    }
+    assert!(report.inputs[0].lines > 0 && report.inputs[0].lines < 2000);
+    assert_eq!(report.inputs[1].lines, 2000);
+    for (what, report, stderr) in &broken[1..] {
+        assert_same(report, &broken[0].1, what);
+        assert_eq!(stderr, &broken[0].2, "{what}");
+    }
 }
