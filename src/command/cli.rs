@@ -434,7 +434,8 @@ pub struct AnalyzeArgs {
     #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
     pub verbose: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). With several compressed files, up to
+    /// half as many decode at once (one with -j 2).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Tuning")]
     pub threads: Option<NonZeroUsize>,
 
